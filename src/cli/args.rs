@@ -1,0 +1,120 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::core::model::Task;
+
+/// Fine-tune a BERT model on a small labelled dataset and export it for Hugging Face
+/// transformers.
+#[derive(Debug, Parser)]
+#[command(name = "tunelab", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fine-tune a model, evaluate it on the dev set after every epoch, optionally export it.
+    Train(TrainArgs),
+    /// Evaluate an exported (fine-tuned) model on a labelled file.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceChoice {
+    /// burn's flex backend on the CPU.
+    Cpu,
+    /// burn's wgpu backend (Vulkan, Metal or DX12).
+    Gpu,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TaskChoice {
+    /// Sequence classification (CSV/TSV/JSONL with text and label).
+    Cls,
+    /// Named-entity recognition (CoNLL, tokens/tags JSONL, span JSONL).
+    Ner,
+}
+
+impl From<TaskChoice> for Task {
+    fn from(t: TaskChoice) -> Self {
+        match t {
+            TaskChoice::Cls => Task::Cls,
+            TaskChoice::Ner => Task::Ner,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Folder with config.json, tokenizer.json and model.safetensors.
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long, value_enum)]
+    pub task: TaskChoice,
+    /// Training data. Without --dev it is split 80/10/10 into train/dev/test (stratified, seeded).
+    #[arg(long)]
+    pub train: PathBuf,
+    /// Dev data: evaluated after every epoch; the final metrics are computed on it.
+    #[arg(long)]
+    pub dev: Option<PathBuf>,
+    /// Test data, evaluated once after training.
+    #[arg(long)]
+    pub test: Option<PathBuf>,
+    /// Use only the first N training examples.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 5e-5)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+    #[arg(long, default_value_t = 128)]
+    pub max_len: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Batches whose gradients are summed before each optimizer step.
+    #[arg(long, default_value_t = 1)]
+    pub grad_accumulation: usize,
+    /// Stop when the dev metric has not improved for this many epochs (keeps the best epoch).
+    #[arg(long)]
+    pub early_stopping: Option<usize>,
+    /// Text column of a CSV/TSV file (found by name when omitted).
+    #[arg(long)]
+    pub text_column: Option<String>,
+    /// Label column of a CSV/TSV file (found by name when omitted).
+    #[arg(long)]
+    pub label_column: Option<String>,
+    /// Write the fine-tuned model here as a Hugging Face folder.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceChoice,
+    /// Print one JSON object with the results as the last line of stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// An exported model folder (config.json with id2label, tokenizer.json, model.safetensors).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Labelled data in any format the task accepts.
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value_t = 128)]
+    pub max_len: usize,
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    #[arg(long)]
+    pub text_column: Option<String>,
+    #[arg(long)]
+    pub label_column: Option<String>,
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceChoice,
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,32 @@
+//! The native command line: a thin face over the core for scripts, benchmarks and teachers
+//! preparing a dataset on a real GPU.
+
+mod args;
+mod device;
+mod files;
+mod progress;
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command};
+
+/// Runs the CLI and turns any failure into a message on stderr and a non-zero exit.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => pollster::block_on(commands::train_command(args)),
+        Command::Eval(args) => pollster::block_on(commands::eval_command(args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+mod commands;

@@ -1,0 +1,271 @@
+//! Tag schemes (IOB1, IOB2, BIOES, BILOU, IO): detection per file and conversion to IOB2.
+//!
+//! The scheme is decided once for the whole file, because a single sentence often cannot tell
+//! IOB1 from IOB2. Conversion is the same for every scheme: map the scheme's prefixes onto
+//! B/I, then turn every `I-X` that starts an entity into `B-X`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::Diagnostic;
+
+/// The tagging scheme a file was written in. Every parser returns IOB2 whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TagScheme {
+    /// `B-` only between two adjacent entities of one type (CoNLL-2003's original files).
+    Iob1,
+    /// `B-` starts every entity (also what a file with no entities at all is taken to be).
+    Iob2,
+    /// `B-`, `I-`, `E-` (end), `S-` (single).
+    Bioes,
+    /// `B-`, `I-`, `L-` (last), `U-` (unit).
+    Bilou,
+    /// Bare types without prefixes; adjacent entities of one type cannot be told apart.
+    Io,
+}
+
+impl fmt::Display for TagScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TagScheme::Iob1 => "IOB1",
+            TagScheme::Iob2 => "IOB2",
+            TagScheme::Bioes => "BIOES",
+            TagScheme::Bilou => "BILOU",
+            TagScheme::Io => "IO",
+        })
+    }
+}
+
+/// A sentence as written, before its tags are normalised.
+#[derive(Debug, Clone)]
+pub(crate) struct RawSentence {
+    pub tokens: Vec<String>,
+    pub tags: Vec<String>,
+    pub line: usize,
+    pub tag_lines: TagLines,
+}
+
+/// Where each tag of a sentence was written, for diagnostics; kept compact because a
+/// sentence's tags are nearly always on one line or on consecutive lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TagLines {
+    /// All on the sentence's line (JSONL).
+    Same,
+    /// Tag `i` on the sentence's line + `i` (CoNLL).
+    Consecutive,
+    /// Line by line, where lines were skipped inside the sentence.
+    Listed(Vec<usize>),
+}
+
+impl RawSentence {
+    pub fn new(line: usize, tag_lines: TagLines) -> Self {
+        Self { tokens: Vec::new(), tags: Vec::new(), line, tag_lines }
+    }
+
+    /// Appends a token read from `line`, one line per token.
+    pub fn push_line(&mut self, token: String, tag: String, line: usize) {
+        if self.tokens.is_empty() {
+            self.line = line;
+            self.tag_lines = TagLines::Consecutive;
+        } else if self.tag_lines == TagLines::Consecutive && line != self.line + self.tokens.len() {
+            self.tag_lines = TagLines::Listed((self.line..self.line + self.tokens.len()).collect());
+        }
+        if let TagLines::Listed(lines) = &mut self.tag_lines {
+            lines.push(line);
+        }
+        self.tokens.push(token);
+        self.tags.push(tag);
+    }
+}
+
+fn tag_line(line: usize, tag_lines: &TagLines, index: usize) -> usize {
+    match tag_lines {
+        TagLines::Same => line,
+        TagLines::Consecutive => line + index,
+        TagLines::Listed(lines) => lines.get(index).copied().unwrap_or(line),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag<'a> {
+    Outside,
+    /// Upper-case prefix letter and entity type.
+    Prefixed(u8, &'a str),
+    Bare(&'a str),
+    Unknown,
+}
+
+/// Reads a tag. Works on bytes: it runs twice per token of files of many megabytes.
+fn parse_tag(tag: &str) -> Tag<'_> {
+    let bytes = tag.as_bytes();
+    let separator = |b: u8| b == b'-' || b == b'_';
+    match bytes {
+        [] => Tag::Unknown,
+        [b'O' | b'o'] => Tag::Outside,
+        [first, ..] if separator(*first) => Tag::Unknown,
+        [prefix, sep, rest @ ..] if separator(*sep) => match prefix.to_ascii_uppercase() {
+            p @ (b'B' | b'I' | b'E' | b'S' | b'L' | b'U') if !rest.is_empty() => {
+                Tag::Prefixed(p, &tag[2..])
+            }
+            _ => Tag::Unknown,
+        },
+        [lead, ..] if *lead >= 0x80 => {
+            let width = tag.chars().next().map_or(1, char::len_utf8);
+            match bytes.get(width) {
+                Some(&b) if separator(b) => Tag::Unknown,
+                _ => Tag::Bare(tag),
+            }
+        }
+        _ => Tag::Bare(tag),
+    }
+}
+
+/// Maps a scheme's prefix onto B or I.
+fn to_bi(prefix: u8) -> u8 {
+    match prefix {
+        b'B' | b'S' | b'U' => b'B',
+        _ => b'I',
+    }
+}
+
+/// Detects the file's scheme, rewrites every tag to IOB2 in place and reports what changed.
+pub(crate) fn normalise(sentences: &mut [RawSentence]) -> (TagScheme, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut bare: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let (mut bioes, mut bilou, mut prefixed, mut b_opens, mut i_opens) =
+        (false, false, false, false, false);
+    let mut respelled = false;
+
+    for sentence in sentences.iter() {
+        let mut prev: Option<&str> = None;
+        for (index, tag) in sentence.tags.iter().enumerate() {
+            let line = || tag_line(sentence.line, &sentence.tag_lines, index);
+            prev = match parse_tag(tag) {
+                Tag::Outside => {
+                    respelled |= tag != "O";
+                    None
+                }
+                Tag::Unknown => {
+                    diagnostics.push(Diagnostic::error(
+                        line(),
+                        format!("tag \"{tag}\" is neither O nor a known prefix (B-, I-, E-, S-, L-, U-) with a type; read as O"),
+                    ));
+                    None
+                }
+                Tag::Bare(kind) => {
+                    bare.entry(kind.to_string()).or_insert_with(|| (line(), 0)).1 += 1;
+                    Some(kind)
+                }
+                Tag::Prefixed(p, kind) => {
+                    prefixed = true;
+                    respelled |= tag.as_bytes().get(..2) != Some(&[p, b'-']);
+                    bioes |= matches!(p, b'E' | b'S');
+                    bilou |= matches!(p, b'L' | b'U');
+                    let continues = prev == Some(kind);
+                    match p {
+                        b'B' if !continues => b_opens = true,
+                        b'I' if !continues => i_opens = true,
+                        _ => {}
+                    }
+                    Some(kind)
+                }
+            };
+        }
+    }
+
+    let scheme = if bilou {
+        TagScheme::Bilou
+    } else if bioes {
+        TagScheme::Bioes
+    } else if prefixed {
+        if i_opens && !b_opens {
+            TagScheme::Iob1
+        } else {
+            TagScheme::Iob2
+        }
+    } else if !bare.is_empty() {
+        TagScheme::Io
+    } else {
+        TagScheme::Iob2
+    };
+
+    match scheme {
+        TagScheme::Iob2 => {}
+        TagScheme::Io => diagnostics.push(Diagnostic::warning(
+            0,
+            "tags have no B-/I- prefixes (IO scheme); converted to IOB2, so adjacent entities of one type merge",
+        )),
+        TagScheme::Bioes => diagnostics.push(Diagnostic::warning(0, "tags are BIOES; converted to IOB2 (S→B, E→I)")),
+        TagScheme::Bilou => diagnostics.push(Diagnostic::warning(0, "tags are BILOU; converted to IOB2 (U→B, L→I)")),
+        TagScheme::Iob1 => diagnostics.push(Diagnostic::warning(0, "tags are IOB1; converted to IOB2")),
+    }
+    if scheme != TagScheme::Io {
+        for (kind, (line, count)) in &bare {
+            diagnostics.push(Diagnostic::warning(
+                *line,
+                format!("tag \"{kind}\" has no B-/I- prefix; read as I-{kind} ({count} such tags, the first here)"),
+            ));
+        }
+    }
+
+    if scheme == TagScheme::Iob2
+        && !respelled
+        && !i_opens
+        && bare.is_empty()
+        && diagnostics.is_empty()
+    {
+        return (scheme, diagnostics);
+    }
+
+    let mut stray: Option<(usize, String)> = None;
+    let mut stray_count = 0usize;
+    for sentence in sentences.iter_mut() {
+        let mut prev: Option<String> = None;
+        let RawSentence { tags, line, tag_lines, .. } = sentence;
+        for (index, tag) in tags.iter_mut().enumerate() {
+            let (written_bi, kind, written_as_iob2) = match parse_tag(tag) {
+                Tag::Outside | Tag::Unknown => {
+                    if tag != "O" {
+                        *tag = "O".to_string();
+                    }
+                    prev = None;
+                    continue;
+                }
+                Tag::Bare(kind) => (b'I', kind, false),
+                Tag::Prefixed(p, kind) => {
+                    (to_bi(p), kind, tag.as_bytes().get(..2) == Some(&[to_bi(p), b'-']))
+                }
+            };
+            let opens = prev.as_deref() != Some(kind);
+            let bi = if written_bi == b'I' && opens {
+                if written_as_iob2 && scheme != TagScheme::Iob1 {
+                    stray_count += 1;
+                    stray.get_or_insert_with(|| {
+                        (tag_line(*line, tag_lines, index), kind.to_string())
+                    });
+                }
+                b'B'
+            } else {
+                written_bi
+            };
+            let rewritten =
+                (!written_as_iob2 || bi != written_bi).then(|| format!("{}-{kind}", bi as char));
+            if opens {
+                prev = Some(kind.to_string());
+            }
+            if let Some(rewritten) = rewritten {
+                *tag = rewritten;
+            }
+        }
+    }
+    if let Some((line, kind)) = stray {
+        diagnostics.push(Diagnostic::warning(
+            line,
+            format!("I-{kind} starts an entity here without B-{kind}; read as B-{kind} ({stray_count} such tags in the file)"),
+        ));
+    }
+    (scheme, diagnostics)
+}

@@ -1,0 +1,11 @@
+//! The engine: pure Rust, native and wasm32 alike. Knows nothing of the browser or the
+//! terminal, and never blocks on a device read.
+
+pub mod data;
+pub mod evaluate;
+pub mod metrics;
+pub mod model;
+pub mod rng;
+pub mod task_model;
+pub mod tokenize;
+pub mod train;

@@ -1,0 +1,55 @@
+use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::prelude::*;
+use burn::tensor::activation::softmax;
+
+use super::weights::{WeightMap, WeightWriter};
+use super::{BertConfig, ModelError};
+
+/// Multi-head self-attention with its output projection (HF `BertAttention` minus the LayerNorm).
+#[derive(Module, Debug)]
+pub struct SelfAttention {
+    pub query: Linear,
+    pub key: Linear,
+    pub value: Linear,
+    pub output: Linear,
+    pub probs_dropout: Dropout,
+    pub output_dropout: Dropout,
+    pub num_heads: usize,
+}
+
+impl SelfAttention {
+    pub fn load(weights: &mut WeightMap, prefix: &str, config: &BertConfig, device: &Device) -> Result<Self, ModelError> {
+        let h = config.hidden_size;
+        Ok(Self {
+            query: weights.linear(&format!("{prefix}.self.query"), h, h, device)?,
+            key: weights.linear(&format!("{prefix}.self.key"), h, h, device)?,
+            value: weights.linear(&format!("{prefix}.self.value"), h, h, device)?,
+            output: weights.linear(&format!("{prefix}.output.dense"), h, h, device)?,
+            probs_dropout: DropoutConfig::new(config.attention_probs_dropout_prob).init(),
+            output_dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
+            num_heads: config.num_attention_heads,
+        })
+    }
+
+    pub async fn save(&self, out: &mut WeightWriter, prefix: &str) -> Result<(), ModelError> {
+        out.linear(&format!("{prefix}.self.query"), &self.query).await?;
+        out.linear(&format!("{prefix}.self.key"), &self.key).await?;
+        out.linear(&format!("{prefix}.self.value"), &self.value).await?;
+        out.linear(&format!("{prefix}.output.dense"), &self.output).await
+    }
+
+    /// `x`: `[batch, seq, hidden]`; `mask_bias`: `[batch, 1, 1, seq]`, 0 for tokens and a large
+    /// negative number for padding (HF adds `finfo(float32).min` the same way).
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> Tensor<3> {
+        let [batch, seq, hidden] = x.dims();
+        let head_dim = hidden / self.num_heads;
+        let heads = |t: Tensor<3>| t.reshape([batch, seq, self.num_heads, head_dim]).swap_dims(1, 2);
+        let q = heads(self.query.forward(x.clone()));
+        let k = heads(self.key.forward(x.clone()));
+        let v = heads(self.value.forward(x));
+        let scores = q.matmul(k.transpose()).div_scalar((head_dim as f64).sqrt()) + mask_bias;
+        let probs = self.probs_dropout.forward(softmax(scores, 3));
+        let context = probs.matmul(v).swap_dims(1, 2).reshape([batch, seq, hidden]);
+        self.output_dropout.forward(self.output.forward(context))
+    }
+}

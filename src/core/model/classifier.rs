@@ -1,0 +1,115 @@
+use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::bert::{BatchInput, Bert};
+use super::weights::{WeightMap, WeightWriter};
+use super::{BertConfig, ModelError};
+
+/// What the head predicts: one label per sequence, or one per token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// HF `BertForSequenceClassification`: pooler → dropout → linear.
+    Cls,
+    /// HF `BertForTokenClassification`: dropout → linear on every token.
+    Ner,
+}
+
+impl Task {
+    pub fn architecture(self) -> &'static str {
+        match self {
+            Task::Cls => "BertForSequenceClassification",
+            Task::Ner => "BertForTokenClassification",
+        }
+    }
+}
+
+/// A BERT encoder with a classification head.
+#[derive(Module, Debug)]
+pub struct Classifier {
+    pub bert: Bert,
+    pub dropout: Dropout,
+    pub classifier: Linear,
+    #[module(skip)]
+    pub task: Task,
+}
+
+/// What loading found in the checkpoint beyond what the model needed, and what it lacked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadReport {
+    /// Initialised fresh (a new head, or a pooler the checkpoint did not have).
+    pub missing: Vec<String>,
+    /// Present in the file and not used (e.g. an MLM head, or a pooler for token classification).
+    pub unexpected: Vec<String>,
+}
+
+impl Classifier {
+    /// Builds the model from safetensors bytes. The head is loaded when the checkpoint has one of
+    /// the right size, otherwise initialised as HF does, from `seed`.
+    pub fn load(
+        config: &BertConfig,
+        weights: &mut WeightMap,
+        task: Task,
+        num_labels: usize,
+        load_head: bool,
+        seed: u64,
+        device: &Device,
+    ) -> Result<(Self, LoadReport), ModelError> {
+        if num_labels == 0 {
+            return Err(ModelError::NoLabels);
+        }
+        let bert = Bert::load(weights, config, task == Task::Cls, device)?;
+        let h = config.hidden_size;
+        let head = if load_head {
+            let weight = weights.take_optional("classifier.weight", &[num_labels, h])?;
+            let bias = weights.take_optional("classifier.bias", &[num_labels])?;
+            weight.zip(bias).map(|(w, b)| super::weights::linear_from_hf(&w, &b, device))
+        } else {
+            weights.note_missing("classifier.weight");
+            weights.note_missing("classifier.bias");
+            None
+        };
+        let classifier = head.unwrap_or_else(|| super::init::linear(h, num_labels, config.initializer_range, seed, device));
+        let report = LoadReport {
+            missing: weights.missing(),
+            unexpected: weights.unexpected(),
+        };
+        let model = Self { bert, dropout: DropoutConfig::new(config.head_dropout()).init(), classifier, task };
+        Ok((model, report))
+    }
+
+    /// Sequence task: `[batch, labels]`; token task: `[batch, seq, labels]` flattened to
+    /// `[batch * seq, labels]` so both heads share one loss.
+    pub fn logits(&self, input: BatchInput) -> Tensor<2> {
+        let hidden = self.bert.forward(input);
+        match self.task {
+            Task::Cls => {
+                let [batch, _, h] = hidden.dims();
+                let pooled = self
+                    .bert
+                    .pool(hidden.clone())
+                    .unwrap_or_else(|| hidden.slice([0..batch, 0..1]).reshape([batch, h]));
+                self.classifier.forward(self.dropout.forward(pooled))
+            }
+            Task::Ner => {
+                let [batch, seq, _] = hidden.dims();
+                let logits = self.classifier.forward(self.dropout.forward(hidden));
+                let labels = logits.dims()[2];
+                logits.reshape([batch * seq, labels])
+            }
+        }
+    }
+
+    /// Safetensors bytes under the names `BertFor*` uses (`bert.` prefix, `classifier.*`).
+    pub async fn to_safetensors(&self) -> Result<Vec<u8>, ModelError> {
+        let mut out = WeightWriter::default();
+        self.bert.save(&mut out, "bert.").await?;
+        out.linear("classifier", &self.classifier).await?;
+        out.into_safetensors()
+    }
+
+    pub fn num_labels(&self) -> usize {
+        self.classifier.weight.shape().dims::<2>()[1]
+    }
+}

@@ -1,0 +1,44 @@
+use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm};
+use burn::prelude::*;
+
+use super::weights::{WeightMap, WeightWriter};
+use super::{BertConfig, ModelError};
+
+/// Word + absolute position + token-type embeddings, then LayerNorm and dropout (HF order).
+#[derive(Module, Debug)]
+pub struct Embeddings {
+    pub word: Embedding,
+    pub position: Embedding,
+    pub token_type: Embedding,
+    pub layer_norm: LayerNorm,
+    pub dropout: Dropout,
+}
+
+impl Embeddings {
+    pub fn load(weights: &mut WeightMap, config: &BertConfig, device: &Device) -> Result<Self, ModelError> {
+        let h = config.hidden_size;
+        Ok(Self {
+            word: weights.embedding("embeddings.word_embeddings.weight", config.vocab_size, h, device)?,
+            position: weights.embedding("embeddings.position_embeddings.weight", config.max_position_embeddings, h, device)?,
+            token_type: weights.embedding("embeddings.token_type_embeddings.weight", config.type_vocab_size, h, device)?,
+            layer_norm: weights.layer_norm("embeddings.LayerNorm", h, config.layer_norm_eps, device)?,
+            dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
+        })
+    }
+
+    pub async fn save(&self, out: &mut WeightWriter, prefix: &str) -> Result<(), ModelError> {
+        out.tensor(format!("{prefix}embeddings.word_embeddings.weight"), self.word.weight.val()).await?;
+        out.tensor(format!("{prefix}embeddings.position_embeddings.weight"), self.position.weight.val()).await?;
+        out.tensor(format!("{prefix}embeddings.token_type_embeddings.weight"), self.token_type.weight.val()).await?;
+        out.layer_norm(&format!("{prefix}embeddings.LayerNorm"), &self.layer_norm).await
+    }
+
+    /// `input_ids`, `token_type_ids`: `[batch, seq]` → `[batch, seq, hidden]`.
+    pub fn forward(&self, input_ids: Tensor<2, Int>, token_type_ids: Tensor<2, Int>) -> Tensor<3> {
+        let [batch, seq] = input_ids.dims();
+        let device = input_ids.device();
+        let positions = Tensor::<1, Int>::arange(0..seq as i64, &device).reshape([1, seq]).repeat_dim(0, batch);
+        let x = self.word.forward(input_ids) + self.position.forward(positions) + self.token_type.forward(token_type_ids);
+        self.dropout.forward(self.layer_norm.forward(x))
+    }
+}

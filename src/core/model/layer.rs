@@ -1,0 +1,59 @@
+use burn::nn::{Dropout, DropoutConfig, LayerNorm, Linear};
+use burn::prelude::*;
+use burn::tensor::activation::{gelu, gelu_approximate, relu};
+
+use super::attention::SelfAttention;
+use super::config::Activation;
+use super::weights::{WeightMap, WeightWriter};
+use super::{BertConfig, ModelError};
+
+/// One post-LayerNorm transformer block, as HF `BertLayer`.
+#[derive(Module, Debug)]
+pub struct EncoderLayer {
+    pub attention: SelfAttention,
+    pub attention_norm: LayerNorm,
+    pub intermediate: Linear,
+    pub output: Linear,
+    pub output_norm: LayerNorm,
+    pub output_dropout: Dropout,
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+impl EncoderLayer {
+    pub fn load(weights: &mut WeightMap, index: usize, config: &BertConfig, device: &Device) -> Result<Self, ModelError> {
+        let (h, i, eps) = (config.hidden_size, config.intermediate_size, config.layer_norm_eps);
+        let p = format!("encoder.layer.{index}");
+        Ok(Self {
+            attention: SelfAttention::load(weights, &format!("{p}.attention"), config, device)?,
+            attention_norm: weights.layer_norm(&format!("{p}.attention.output.LayerNorm"), h, eps, device)?,
+            intermediate: weights.linear(&format!("{p}.intermediate.dense"), h, i, device)?,
+            output: weights.linear(&format!("{p}.output.dense"), i, h, device)?,
+            output_norm: weights.layer_norm(&format!("{p}.output.LayerNorm"), h, eps, device)?,
+            output_dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
+            activation: config.hidden_act,
+        })
+    }
+
+    pub async fn save(&self, out: &mut WeightWriter, prefix: &str, index: usize) -> Result<(), ModelError> {
+        let p = format!("{prefix}encoder.layer.{index}");
+        self.attention.save(out, &format!("{p}.attention")).await?;
+        out.layer_norm(&format!("{p}.attention.output.LayerNorm"), &self.attention_norm).await?;
+        out.linear(&format!("{p}.intermediate.dense"), &self.intermediate).await?;
+        out.linear(&format!("{p}.output.dense"), &self.output).await?;
+        out.layer_norm(&format!("{p}.output.LayerNorm"), &self.output_norm).await
+    }
+
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> Tensor<3> {
+        let attended = self.attention_norm.forward(self.attention.forward(x.clone(), mask_bias) + x);
+        let inner = self.intermediate.forward(attended.clone());
+        // HF "gelu" is the exact erf form; "gelu_new" the tanh approximation.
+        let inner = match self.activation {
+            Activation::Gelu => gelu(inner),
+            Activation::GeluTanh => gelu_approximate(inner),
+            Activation::Relu => relu(inner),
+        };
+        let out = self.output_dropout.forward(self.output.forward(inner));
+        self.output_norm.forward(out + attended)
+    }
+}

@@ -1,0 +1,36 @@
+//! BERT (HF `BertModel`) in burn, its task heads, and HF weight mapping.
+
+mod attention;
+mod bert;
+mod classifier;
+mod config;
+mod embeddings;
+mod init;
+mod layer;
+mod weights;
+
+pub use bert::{BatchInput, Bert};
+pub use classifier::{Classifier, LoadReport, Task};
+pub use config::{Activation, BertConfig};
+pub use weights::{HostTensor, WeightMap};
+
+/// Why a model could not be built, loaded or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("config.json is not valid JSON: {0}")]
+    ConfigJson(String),
+    #[error("config.json has model_type `{0}`; Tunelab fine-tunes BERT models only (model_type `bert`)")]
+    UnsupportedModelType(String),
+    #[error("config.json field `{field}`: {problem}")]
+    ConfigField { field: &'static str, problem: String },
+    #[error("model.safetensors is not a valid safetensors file: {0}")]
+    Safetensors(String),
+    #[error("model.safetensors has no tensor `{0}` (is this a BERT checkpoint of the same config?)")]
+    MissingWeight(String),
+    #[error("model.safetensors tensor `{name}` has shape {found:?}, config.json implies {expected:?}")]
+    WeightShape { name: String, expected: Vec<usize>, found: Vec<usize> },
+    #[error("the dataset has no labels to learn")]
+    NoLabels,
+    #[error("device error: {0}")]
+    Device(String),
+}

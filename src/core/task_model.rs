@@ -1,0 +1,98 @@
+//! A fine-tunable model as a user knows it: the three files of a Hugging Face folder, read
+//! into an encoder with a task head, a tokenizer and a label list — and written back.
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::model::{BertConfig, Classifier, LoadReport, ModelError, Task, WeightMap};
+use super::tokenize::{TextTokenizer, TokenizeError};
+
+/// The bytes of a Hugging Face model folder. The core takes bytes, never paths or URLs:
+/// fetching and file reading live at the edges (CLI, browser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelFiles {
+    pub config_json: Vec<u8>,
+    pub tokenizer_json: Vec<u8>,
+    pub model_safetensors: Vec<u8>,
+}
+
+impl ModelFiles {
+    pub const CONFIG: &'static str = "config.json";
+    pub const TOKENIZER: &'static str = "tokenizer.json";
+    pub const WEIGHTS: &'static str = "model.safetensors";
+}
+
+/// Why a model folder could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizeError),
+    #[error("tokenizer.json has {tokenizer} tokens but config.json says vocab_size {config}: the two files are from different models")]
+    VocabMismatch { tokenizer: usize, config: usize },
+    #[error("the model's config.json has no id2label; it cannot be evaluated without its labels")]
+    NoLabels,
+}
+
+/// Settings of a load that the files themselves do not decide.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub task: Task,
+    /// The labels to learn; `None` takes them from `config.json` (an already fine-tuned model).
+    pub labels: Option<Vec<String>>,
+    pub max_len: usize,
+    /// Replaces every dropout probability of the config (the recipe's dropout).
+    pub dropout: Option<f64>,
+    /// Seed for a freshly initialised head.
+    pub seed: u64,
+}
+
+/// An encoder with a task head, its tokenizer and labels.
+#[derive(Debug)]
+pub struct TaskModel {
+    pub model: Classifier,
+    pub tokenizer: TextTokenizer,
+    pub config: BertConfig,
+    pub labels: Vec<String>,
+    pub task: Task,
+    pub load_report: LoadReport,
+    /// Where the weights live (with autodiff when the model is to be trained).
+    pub device: Device,
+}
+
+impl TaskModel {
+    pub fn load(files: &ModelFiles, options: &LoadOptions, device: &Device) -> Result<Self, LoadError> {
+        let mut config = BertConfig::from_json_bytes(&files.config_json)?;
+        let tokenizer = TextTokenizer::from_bytes(&files.tokenizer_json, options.max_len)?;
+        if tokenizer.vocab_size() > config.vocab_size {
+            return Err(LoadError::VocabMismatch { tokenizer: tokenizer.vocab_size(), config: config.vocab_size });
+        }
+        if let Some(p) = options.dropout {
+            config.set_dropout(p);
+        }
+        let labels = match &options.labels {
+            Some(labels) => labels.clone(),
+            None if config.labels.is_empty() => return Err(LoadError::NoLabels),
+            None => config.labels.clone(),
+        };
+        // A checkpoint's head is reused only when it was trained on exactly these labels.
+        let keep_head = config.labels == labels;
+        let mut weights = WeightMap::from_safetensors(&files.model_safetensors)?;
+        let (model, load_report) = Classifier::load(&config, &mut weights, options.task, labels.len(), keep_head, options.seed, device)?;
+        Ok(Self { model, tokenizer, config, labels, task: options.task, load_report, device: device.clone() })
+    }
+
+    /// An HF folder that `transformers` loads as `BertFor{Sequence,Token}Classification`.
+    pub async fn export(&self) -> Result<ModelFiles, LoadError> {
+        let config_json = self.config.to_export_json(self.task.architecture(), &self.labels).into_bytes();
+        let tokenizer_json = self.tokenizer.to_json()?.into_bytes();
+        let model_safetensors = self.model.to_safetensors().await?;
+        Ok(ModelFiles { config_json, tokenizer_json, model_safetensors })
+    }
+
+    /// Parameter count, as `model.num_parameters()` in transformers.
+    pub fn num_params(&self) -> usize {
+        self.model.num_params()
+    }
+}

@@ -1,0 +1,67 @@
+use serde::{Deserialize, Serialize};
+
+use super::TrainPlan;
+use crate::core::evaluate::EvalReport;
+
+/// Progress after one optimizer step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepProgress {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Optimizer steps done, 1-based.
+    pub step: usize,
+    pub total_steps: usize,
+    pub loss: f32,
+    /// The learning rate this step used.
+    pub learning_rate: f64,
+    /// Real (non-padding) tokens per second since training started.
+    pub tokens_per_s: f64,
+    pub elapsed_s: f64,
+    pub eta_s: f64,
+}
+
+/// The end of an epoch: mean training loss and the dev evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochSummary {
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub dev: Option<EvalReport>,
+    pub elapsed_s: f64,
+}
+
+/// Everything the training loop reports, as plain data (the browser sends it across a worker).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TrainEvent {
+    Started { plan: TrainPlan, truncated_examples: usize },
+    Step(StepProgress),
+    Epoch(EpochSummary),
+    /// Training stopped early: the dev metric has not improved for `patience` epochs.
+    EarlyStopped { epoch: usize, best_epoch: usize, patience: usize },
+    /// Training stopped because the controller asked it to.
+    Cancelled { step: usize },
+    Finished { steps: usize, train_seconds: f64, train_tokens_per_s: f64 },
+}
+
+/// What the loop's controller decides between two steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Asked between optimizer steps: a controller may pause by not answering yet (await a
+/// resume message), or stop training.
+pub trait Control {
+    fn between_steps(&mut self) -> impl std::future::Future<Output = Flow>;
+}
+
+/// A controller that never pauses or stops.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RunToEnd;
+
+impl Control for RunToEnd {
+    async fn between_steps(&mut self) -> Flow {
+        Flow::Continue
+    }
+}

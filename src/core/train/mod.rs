@@ -1,0 +1,15 @@
+//! Fine-tuning: the recipe's settings, the optimizer and schedule, batching, and the loop.
+
+pub mod batch;
+mod config;
+mod events;
+mod labels;
+pub mod loss;
+mod optimizer;
+mod trainer;
+
+pub use config::{ConfigError, TrainConfig, TrainPlan};
+pub use events::{Control, EpochSummary, Flow, RunToEnd, StepProgress, TrainEvent};
+pub use labels::label_list;
+pub use optimizer::{bias_and_norm_params, global_grad_norm, AdamW, AdamWSettings};
+pub use trainer::{encode_examples, train, TrainError, TrainOutcome};

@@ -1,0 +1,97 @@
+//! The `tunelab` binary end to end on small slices of the real datasets.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::support::{model_dir, shared};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tunelab-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// The first `n` sentences of a CoNLL file.
+fn conll_slice(path: &Path, skip: usize, n: usize) -> String {
+    let text = std::fs::read_to_string(path).expect("conll");
+    let sentences: Vec<&str> = text.split("\n\n").filter(|s| !s.trim().is_empty()).skip(skip).take(n).collect();
+    sentences.join("\n\n") + "\n"
+}
+
+fn tunelab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tunelab")).args(args).output().expect("run tunelab")
+}
+
+fn last_json(output: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "tunelab failed: {}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("last line is JSON")
+}
+
+#[test]
+fn ner_train_export_and_eval() {
+    let dir = scratch("ner");
+    let wnut = shared("data/wnut17/train.conll");
+    std::fs::write(dir.join("train.conll"), conll_slice(&wnut, 0, 32)).expect("write");
+    std::fs::write(dir.join("dev.conll"), conll_slice(&wnut, 32, 16)).expect("write");
+    let s = |p: &str| dir.join(p).to_string_lossy().into_owned();
+    let model = model_dir().to_string_lossy().into_owned();
+    let out = tunelab(&[
+        "train", "--model", &model, "--task", "ner", "--train", &s("train.conll"), "--dev", &s("dev.conll"),
+        "--epochs", "1", "--batch", "8", "--max-len", "64", "--json", "--export", &s("export"),
+    ]);
+    let result = last_json(&out);
+    assert_eq!(result["task"], "ner");
+    assert_eq!(result["n_train"], 32);
+    assert_eq!(result["n_dev"], 16);
+    assert!(result["train_seconds"].as_f64().expect("seconds") > 0.0);
+    assert!(result["train_tokens_per_s"].as_f64().expect("tokens/s") > 0.0);
+    let f1 = result["metrics"]["entity_f1"].as_f64().expect("entity_f1");
+    assert!((0.0..=1.0).contains(&f1));
+    assert!(result["metrics"]["entity_f1_strict"].is_number());
+    assert!(result["metrics"]["per_type"].is_object());
+    for file in ["config.json", "tokenizer.json", "model.safetensors"] {
+        assert!(dir.join("export").join(file).is_file(), "export lacks {file}");
+    }
+    let eval = last_json(&tunelab(&["eval", "--model", &s("export"), "--data", &s("dev.conll"), "--batch", "16", "--max-len", "64", "--json"]));
+    assert_eq!(eval["task"], "ner");
+    assert_eq!(eval["metrics"]["entity_f1"], result["metrics"]["entity_f1"], "eval of the export = the final dev evaluation");
+}
+
+#[test]
+fn classification_without_dev_file_is_split() {
+    let dir = scratch("cls");
+    let sst = std::fs::read_to_string(shared("data/sst2/train.tsv")).expect("sst2");
+    let slice: String = sst.lines().take(41).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("train.tsv"), slice).expect("write");
+    let model = model_dir().to_string_lossy().into_owned();
+    let train = dir.join("train.tsv").to_string_lossy().into_owned();
+    let out = tunelab(&["train", "--model", &model, "--task", "cls", "--train", &train, "--epochs", "1", "--batch", "8", "--max-len", "32", "--json"]);
+    let result = last_json(&out);
+    assert_eq!(result["task"], "cls");
+    assert_eq!(result["n_train"].as_u64().expect("n") + result["n_dev"].as_u64().expect("n") + result["n_test"].as_u64().expect("n"), 40);
+    assert!(result["metrics"]["accuracy"].is_number() && result["metrics"]["macro_f1"].is_number());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no --dev given: split"));
+}
+
+#[test]
+fn bad_inputs_get_messages_with_file_and_line() {
+    let dir = scratch("bad");
+    std::fs::write(dir.join("bad.conll"), "Paris\tB-LOC\nis\n\nRome\tX-LOC\n").expect("write");
+    let model = model_dir().to_string_lossy().into_owned();
+    let bad = dir.join("bad.conll").to_string_lossy().into_owned();
+    let out = tunelab(&["train", "--model", &model, "--task", "ner", "--train", &bad, "--dev", &bad, "--epochs", "1", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.conll:2:"), "{stderr}");
+    assert!(stderr.contains("bad.conll:4:"), "{stderr}");
+
+    let out = tunelab(&["train", "--model", &dir.to_string_lossy(), "--task", "ner", "--train", &bad]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("config.json") && !stderr.contains("panicked"), "{stderr}");
+
+    let out = tunelab(&["train", "--model", &model, "--task", "ner", "--train", &bad, "--batch", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("batch size"), "{}", String::from_utf8_lossy(&out.stderr));
+}

