@@ -15,8 +15,16 @@ fn scratch(name: &str) -> PathBuf {
 /// The first `n` sentences of a CoNLL file.
 fn conll_slice(path: &Path, skip: usize, n: usize) -> String {
     let text = std::fs::read_to_string(path).expect("conll");
-    let sentences: Vec<&str> = text.split("\n\n").filter(|s| !s.trim().is_empty()).skip(skip).take(n).collect();
-    sentences.join("\n\n") + "\n"
+    let mut sentences: Vec<Vec<&str>> = vec![Vec::new()];
+    for line in text.lines() {
+        match (line.trim().is_empty(), sentences.last_mut()) {
+            (true, Some(last)) if !last.is_empty() => sentences.push(Vec::new()),
+            (false, Some(last)) => last.push(line),
+            _ => {}
+        }
+    }
+    let picked: Vec<String> = sentences.iter().filter(|s| !s.is_empty()).skip(skip).take(n).map(|s| s.join("\n")).collect();
+    picked.join("\n\n") + "\n"
 }
 
 fn tunelab(args: &[&str]) -> Output {
