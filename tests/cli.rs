@@ -23,7 +23,8 @@ fn conll_slice(path: &Path, skip: usize, n: usize) -> String {
             _ => {}
         }
     }
-    let picked: Vec<String> = sentences.iter().filter(|s| !s.is_empty()).skip(skip).take(n).map(|s| s.join("\n")).collect();
+    let picked: Vec<String> =
+        sentences.iter().filter(|s| !s.is_empty()).skip(skip).take(n).map(|s| s.join("\n")).collect();
     picked.join("\n\n") + "\n"
 }
 
@@ -46,8 +47,24 @@ fn ner_train_export_and_eval() {
     let s = |p: &str| dir.join(p).to_string_lossy().into_owned();
     let model = model_dir().to_string_lossy().into_owned();
     let out = tunelab(&[
-        "train", "--model", &model, "--task", "ner", "--train", &s("train.conll"), "--dev", &s("dev.conll"),
-        "--epochs", "1", "--batch", "8", "--max-len", "64", "--json", "--export", &s("export"),
+        "train",
+        "--model",
+        &model,
+        "--task",
+        "ner",
+        "--train",
+        &s("train.conll"),
+        "--dev",
+        &s("dev.conll"),
+        "--epochs",
+        "1",
+        "--batch",
+        "8",
+        "--max-len",
+        "64",
+        "--json",
+        "--export",
+        &s("export"),
     ]);
     let result = last_json(&out);
     assert_eq!(result["task"], "ner");
@@ -62,9 +79,23 @@ fn ner_train_export_and_eval() {
     for file in ["config.json", "tokenizer.json", "model.safetensors"] {
         assert!(dir.join("export").join(file).is_file(), "export lacks {file}");
     }
-    let eval = last_json(&tunelab(&["eval", "--model", &s("export"), "--data", &s("dev.conll"), "--batch", "16", "--max-len", "64", "--json"]));
+    let eval = last_json(&tunelab(&[
+        "eval",
+        "--model",
+        &s("export"),
+        "--data",
+        &s("dev.conll"),
+        "--batch",
+        "16",
+        "--max-len",
+        "64",
+        "--json",
+    ]));
     assert_eq!(eval["task"], "ner");
-    assert_eq!(eval["metrics"]["entity_f1"], result["metrics"]["entity_f1"], "eval of the export = the final dev evaluation");
+    assert_eq!(
+        eval["metrics"]["entity_f1"], result["metrics"]["entity_f1"],
+        "eval of the export = the final dev evaluation"
+    );
 }
 
 #[test]
@@ -75,10 +106,30 @@ fn classification_without_dev_file_is_split() {
     std::fs::write(dir.join("train.tsv"), slice).expect("write");
     let model = model_dir().to_string_lossy().into_owned();
     let train = dir.join("train.tsv").to_string_lossy().into_owned();
-    let out = tunelab(&["train", "--model", &model, "--task", "cls", "--train", &train, "--epochs", "1", "--batch", "8", "--max-len", "32", "--json"]);
+    let out = tunelab(&[
+        "train",
+        "--model",
+        &model,
+        "--task",
+        "cls",
+        "--train",
+        &train,
+        "--epochs",
+        "1",
+        "--batch",
+        "8",
+        "--max-len",
+        "32",
+        "--json",
+    ]);
     let result = last_json(&out);
     assert_eq!(result["task"], "cls");
-    assert_eq!(result["n_train"].as_u64().expect("n") + result["n_dev"].as_u64().expect("n") + result["n_test"].as_u64().expect("n"), 40);
+    assert_eq!(
+        result["n_train"].as_u64().expect("n")
+            + result["n_dev"].as_u64().expect("n")
+            + result["n_test"].as_u64().expect("n"),
+        40
+    );
     assert!(result["metrics"]["accuracy"].is_number() && result["metrics"]["macro_f1"].is_number());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no --dev given: split"));
 }
@@ -89,7 +140,9 @@ fn bad_inputs_get_messages_with_file_and_line() {
     std::fs::write(dir.join("bad.conll"), "Paris\tB-LOC\nis\n\nRome\tX-LOC\n").expect("write");
     let model = model_dir().to_string_lossy().into_owned();
     let bad = dir.join("bad.conll").to_string_lossy().into_owned();
-    let out = tunelab(&["train", "--model", &model, "--task", "ner", "--train", &bad, "--dev", &bad, "--epochs", "1", "--json"]);
+    let out = tunelab(&[
+        "train", "--model", &model, "--task", "ner", "--train", &bad, "--dev", &bad, "--epochs", "1", "--json",
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.conll:2:"), "{stderr}");
     assert!(stderr.contains("bad.conll:4:"), "{stderr}");

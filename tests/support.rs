@@ -15,14 +15,23 @@ pub fn model_dir() -> PathBuf {
     let dir = std::env::var_os("TUNELAB_MODEL_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/web/models/all-MiniLM-L6-v2")));
-    assert!(dir.join("model.safetensors").is_file(), "default model missing in {}: run `cargo xtask models`", dir.display());
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "default model missing in {}: run `cargo xtask models`",
+        dir.display()
+    );
     dir
 }
 
 pub fn model_files() -> ModelFiles {
     let dir = model_dir();
-    let read = |name: &str| std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()));
-    ModelFiles { config_json: read("config.json"), tokenizer_json: read("tokenizer.json"), model_safetensors: read("model.safetensors") }
+    let read =
+        |name: &str| std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()));
+    ModelFiles {
+        config_json: read("config.json"),
+        tokenizer_json: read("tokenizer.json"),
+        model_safetensors: read("model.safetensors"),
+    }
 }
 
 /// A golden fixture's tensors, read as f32 or i64.

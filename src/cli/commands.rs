@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::args::{EvalArgs, TrainArgs};
 use super::{device, files, progress::Progress, summary};
-use crate::core::data::{limit, ner_stratum, split_stratified, Fractions, TableOptions};
-use crate::core::evaluate::Examples;
+use crate::core::data::Examples;
+use crate::core::data::{ner_stratum, split_stratified, Fractions, TableOptions};
 use crate::core::model::Task;
 use crate::core::task_model::{LoadOptions, TaskModel};
 use crate::core::train::{label_list, train, RunToEnd, TrainConfig};
@@ -21,25 +21,31 @@ fn datasets(args: &TrainArgs, task: Task) -> Result<(Examples, Option<Examples>,
     let read = |p: &Path| files::read_examples(p, task, &table);
     let train = read(&args.train)?;
     let test = args.test.as_deref().map(read).transpose()?;
-    if let Some(dev) = args.dev.as_deref() {
-        let train = match train {
-            Examples::Cls(e) => Examples::Cls(limit(e, args.limit)),
-            Examples::Ner(e) => Examples::Ner(limit(e, args.limit)),
-        };
-        return Ok((train, Some(read(dev)?), test));
+    if let Some(dev_path) = args.dev.as_deref() {
+        let train = train.limit(args.limit);
+        let dev = read(dev_path)?;
+        files::print_diagnostics(dev_path, &dev.unseen_in(&train));
+        return Ok((train, Some(dev), test));
     }
-    let fractions = Fractions::new(0.8, 0.1, 0.1).map_err(|e| e.to_string())?;
-    let (train, dev, split_test) = match train {
+    let fractions = Fractions::DEFAULT;
+    let (train, dev, split_test) = match train.limit(args.limit) {
         Examples::Cls(e) => {
-            let s = split_stratified(limit(e, args.limit), |x| x.label.clone(), fractions, args.seed);
+            let s = split_stratified(e, |x| x.label.clone(), fractions, args.seed);
             (Examples::Cls(s.train), Examples::Cls(s.dev), Examples::Cls(s.test))
         }
         Examples::Ner(e) => {
-            let s = split_stratified(limit(e, args.limit), ner_stratum, fractions, args.seed);
+            let s = split_stratified(e, ner_stratum, fractions, args.seed);
             (Examples::Ner(s.train), Examples::Ner(s.dev), Examples::Ner(s.test))
         }
     };
-    eprintln!("no --dev given: split {} into {} train / {} dev / {} test (stratified, seed {})", args.train.display(), train.len(), dev.len(), split_test.len(), args.seed);
+    eprintln!(
+        "no --dev given: split {} into {} train / {} dev / {} test (stratified, seed {})",
+        args.train.display(),
+        train.len(),
+        dev.len(),
+        split_test.len(),
+        args.seed
+    );
     Ok((train, Some(dev).filter(|d| !d.is_empty()), test.or(Some(split_test).filter(|t| !t.is_empty()))))
 }
 
@@ -60,7 +66,13 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
     };
     config.plan(train_set.len()).map_err(|e| e.to_string())?;
     let device = device::open(args.device)?.autodiff();
-    let options = LoadOptions { task, labels: Some(labels), max_len: args.max_len, dropout: Some(config.dropout), seed: args.seed };
+    let options = LoadOptions {
+        task,
+        labels: Some(labels),
+        max_len: args.max_len,
+        dropout: Some(config.dropout),
+        seed: args.seed,
+    };
     let mut model = TaskModel::load(&files, &options, &device).map_err(|e| format!("{}: {e}", args.model.display()))?;
     if !model.load_report.unexpected.is_empty() {
         eprintln!("note: unused tensors in the checkpoint: {}", model.load_report.unexpected.join(", "));
@@ -75,7 +87,9 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
     );
     let progress = Progress::new();
     let mut on_event = |event: crate::core::train::TrainEvent| progress.on_event(&event);
-    let outcome = train(&mut model, &train_set, dev.as_ref(), &config, &mut RunToEnd, &mut on_event).await.map_err(|e| e.to_string())?;
+    let outcome = train(&mut model, &train_set, dev.as_ref(), &config, &mut RunToEnd, &mut on_event)
+        .await
+        .map_err(|e| e.to_string())?;
 
     let dev_report = outcome.epochs.last().and_then(|e| e.dev.clone());
     let test_report = match &test {
@@ -94,7 +108,10 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
         if let Some(r) = &test_report {
             summary::print_report("test", r);
         }
-        println!("\ntrained {} steps in {:.1} s, {:.0} tokens/s", outcome.steps, outcome.train_seconds, outcome.train_tokens_per_s);
+        println!(
+            "\ntrained {} steps in {:.1} s, {:.0} tokens/s",
+            outcome.steps, outcome.train_seconds, outcome.train_tokens_per_s
+        );
         return Ok(());
     }
     let result = json!({
@@ -122,7 +139,10 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
 pub async fn eval_command(args: EvalArgs) -> Result<(), String> {
     let files = files::read_model(&args.model)?;
     let task = task_of(&files.config_json).ok_or_else(|| {
-        format!("{}: config.json names no BertForSequenceClassification or BertForTokenClassification architecture", args.model.display())
+        format!(
+            "{}: config.json names no BertForSequenceClassification or BertForTokenClassification architecture",
+            args.model.display()
+        )
     })?;
     let device = device::open(args.device)?;
     let options = LoadOptions { task, labels: None, max_len: args.max_len, dropout: None, seed: 0 };

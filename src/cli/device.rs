@@ -18,7 +18,12 @@ pub fn gpu() -> Result<Device, String> {
     let attempt = std::panic::catch_unwind(|| Device::wgpu_options().init());
     match attempt {
         Ok(Ok(device)) => Ok(device),
-        Ok(Err(e)) => Err(format!("no GPU device could be created through wgpu (Vulkan/Metal/DX12): {e}; use --device cpu")),
-        Err(_) => Err("no GPU device could be created through wgpu (Vulkan/Metal/DX12): the driver failed; use --device cpu".into()),
+        Ok(Err(e)) => {
+            Err(format!("no GPU device could be created through wgpu (Vulkan/Metal/DX12): {e}; use --device cpu"))
+        }
+        Err(_) => {
+            Err("no GPU device could be created through wgpu (Vulkan/Metal/DX12): the driver failed; use --device cpu"
+                .into())
+        }
     }
 }

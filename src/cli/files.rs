@@ -2,15 +2,17 @@
 
 use std::path::Path;
 
+use crate::core::data::Examples;
 use crate::core::data::{parse_classification, parse_ner, Diagnostic, Severity, TableOptions};
-use crate::core::evaluate::Examples;
 use crate::core::model::Task;
 use crate::core::task_model::ModelFiles;
 
 pub fn read_model(dir: &Path) -> Result<ModelFiles, String> {
     let read = |name: &str| {
         let path = dir.join(name);
-        std::fs::read(&path).map_err(|e| format!("{}: {e} (a model folder needs config.json, tokenizer.json and model.safetensors)", path.display()))
+        std::fs::read(&path).map_err(|e| {
+            format!("{}: {e} (a model folder needs config.json, tokenizer.json and model.safetensors)", path.display())
+        })
     };
     Ok(ModelFiles {
         config_json: read(ModelFiles::CONFIG)?,

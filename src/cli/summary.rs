@@ -40,7 +40,10 @@ pub fn print_report(title: &str, report: &EvalReport) {
             (&r.per_label, [("macro avg", r.macro_avg), ("weighted avg", r.weighted_avg)])
         }
         EvalReport::Ner { default, strict } => {
-            println!("entity F1 {:.4} (seqeval default)   {:.4} (strict IOB2)", default.micro_avg.f1, strict.micro_avg.f1);
+            println!(
+                "entity F1 {:.4} (seqeval default)   {:.4} (strict IOB2)",
+                default.micro_avg.f1, strict.micro_avg.f1
+            );
             (&default.per_type, [("micro avg", default.micro_avg), ("macro avg", default.macro_avg)])
         }
     };

@@ -4,8 +4,10 @@ use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use serde::{Deserialize, Serialize};
 
-use super::data::{ClsExample, NerExample};
-use super::metrics::{classification_report, entity_report, ClassificationReport, EntityMode, EntityReport, MetricsError};
+use super::data::Examples;
+use super::metrics::{
+    classification_report, entity_report, ClassificationReport, EntityMode, EntityReport, MetricsError,
+};
 use super::model::{Classifier, Task};
 use super::task_model::TaskModel;
 use super::tokenize::{Encoded, TokenizeError};
@@ -22,33 +24,6 @@ pub enum EvalError {
     Metrics(#[from] MetricsError),
     #[error("this model is for {model:?}, the data for {data:?}")]
     TaskMismatch { model: Task, data: Task },
-}
-
-/// Labelled examples of one task.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Examples {
-    Cls(Vec<ClsExample>),
-    Ner(Vec<NerExample>),
-}
-
-impl Examples {
-    pub fn task(&self) -> Task {
-        match self {
-            Examples::Cls(_) => Task::Cls,
-            Examples::Ner(_) => Task::Ner,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Examples::Cls(e) => e.len(),
-            Examples::Ner(e) => e.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Class probabilities for one text, in label order.
@@ -86,11 +61,15 @@ impl EvalReport {
 
 /// Runs `encoded` through the model in batches, keeping the input order, and returns per
 /// example the softmax rows (one row for a sequence task, one per sub-word for a token task).
-async fn probabilities(model: &Classifier, encoded: Vec<Encoded>, pad_id: u32, batch_size: usize, device: &Device) -> Result<Vec<Vec<Vec<f32>>>, EvalError> {
-    let samples: Vec<Sample> = encoded
-        .into_iter()
-        .map(|encoded| Sample { target: Target::Class(0), encoded })
-        .collect();
+async fn probabilities(
+    model: &Classifier,
+    encoded: Vec<Encoded>,
+    pad_id: u32,
+    batch_size: usize,
+    device: &Device,
+) -> Result<Vec<Vec<Vec<f32>>>, EvalError> {
+    let samples: Vec<Sample> =
+        encoded.into_iter().map(|encoded| Sample { target: Target::Class(0), encoded }).collect();
     // Sorting by length cuts padding; results go back to input order.
     let mut order: Vec<usize> = (0..samples.len()).collect();
     order.sort_by_key(|&i| samples[i].len());
@@ -128,7 +107,11 @@ impl TaskModel {
     }
 
     /// Class probabilities for each text.
-    pub async fn predict_texts(&self, texts: &[String], batch_size: usize) -> Result<Vec<ClassProbabilities>, EvalError> {
+    pub async fn predict_texts(
+        &self,
+        texts: &[String],
+        batch_size: usize,
+    ) -> Result<Vec<ClassProbabilities>, EvalError> {
         if self.task != Task::Cls {
             return Err(EvalError::TaskMismatch { model: self.task, data: Task::Cls });
         }
@@ -141,7 +124,11 @@ impl TaskModel {
 
     /// One tag per word, read from the word's first sub-word. Words the truncation cut off,
     /// or that produced no sub-word, are predicted `O`.
-    pub async fn predict_words(&self, sentences: &[Vec<String>], batch_size: usize) -> Result<Vec<Vec<WordPrediction>>, EvalError> {
+    pub async fn predict_words(
+        &self,
+        sentences: &[Vec<String>],
+        batch_size: usize,
+    ) -> Result<Vec<Vec<WordPrediction>>, EvalError> {
         if self.task != Task::Ner {
             return Err(EvalError::TaskMismatch { model: self.task, data: Task::Ner });
         }
@@ -181,7 +168,8 @@ impl TaskModel {
             Examples::Ner(examples) => {
                 let sentences: Vec<Vec<String>> = examples.iter().map(|e| e.tokens.clone()).collect();
                 let words = self.predict_words(&sentences, batch_size).await?;
-                let pred: Vec<Vec<String>> = words.iter().map(|s| s.iter().map(|w| self.labels[w.label].clone()).collect()).collect();
+                let pred: Vec<Vec<String>> =
+                    words.iter().map(|s| s.iter().map(|w| self.labels[w.label].clone()).collect()).collect();
                 let gold: Vec<Vec<String>> = examples.iter().map(|e| e.tags.clone()).collect();
                 Ok(EvalReport::Ner {
                     default: entity_report(&gold, &pred, EntityMode::Default)?,

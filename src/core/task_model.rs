@@ -79,7 +79,8 @@ impl TaskModel {
         // A checkpoint's head is reused only when it was trained on exactly these labels.
         let keep_head = config.labels == labels;
         let mut weights = WeightMap::from_safetensors(&files.model_safetensors)?;
-        let (model, load_report) = Classifier::load(&config, &mut weights, options.task, labels.len(), keep_head, options.seed, device)?;
+        let (model, load_report) =
+            Classifier::load(&config, &mut weights, options.task, labels.len(), keep_head, options.seed, device)?;
         Ok(Self { model, tokenizer, config, labels, task: options.task, load_report, device: device.clone() })
     }
 

@@ -6,7 +6,8 @@ const TARGET_BYTES: usize = 50 * 1024 * 1024;
 
 #[test]
 fn fifty_megabytes_of_conll() {
-    let sentence = "EU\tB-ORG\nrejects\tO\nGerman\tB-MISC\ncall\tO\nto\tO\nboycott\tO\nBritish\tB-MISC\nlamb\tO\n.\tO\n\n";
+    let sentence =
+        "EU\tB-ORG\nrejects\tO\nGerman\tB-MISC\ncall\tO\nto\tO\nboycott\tO\nBritish\tB-MISC\nlamb\tO\n.\tO\n\n";
     let copies = TARGET_BYTES / sentence.len() + 1;
     let text = sentence.repeat(copies);
     let parsed = parse_ner(text.as_bytes(), "big.conll");

@@ -1,6 +1,4 @@
-use tunelab::core::data::{
-    detect_format, parse_classification, parse_ner, Format, Severity, TableOptions,
-};
+use tunelab::core::data::{detect_format, parse_classification, parse_ner, Format, Severity, TableOptions};
 
 use super::expect;
 
@@ -17,10 +15,7 @@ fn extension_decides() {
 
 #[test]
 fn content_decides_for_txt_and_pasted_text() {
-    assert_eq!(
-        detect_format("eng.train.txt", b"-DOCSTART- -X- O O\n\nEU NNP I-NP I-ORG\n"),
-        Format::Conll
-    );
+    assert_eq!(detect_format("eng.train.txt", b"-DOCSTART- -X- O O\n\nEU NNP I-NP I-ORG\n"), Format::Conll);
     assert_eq!(detect_format("notes.txt", b"sentence\tlabel\nhi\t1\n"), Format::Tsv);
     assert_eq!(detect_format("", b"\xEF\xBB\xBF{\"text\": \"a\"}\n"), Format::Jsonl);
     assert_eq!(detect_format("", b"Text;Label\na;b\n"), Format::Csv);
@@ -42,12 +37,7 @@ fn each_task_refuses_the_other_tasks_layout() {
 fn entry_points_dispatch_by_format() {
     let options = TableOptions::default();
     assert_eq!(parse_classification(b"text\tlabel\na\tb\n", "x.tsv", &options).value.len(), 1);
-    assert_eq!(
-        parse_classification(b"{\"text\":\"a\",\"label\":\"b\"}\n", "x.jsonl", &options)
-            .value
-            .len(),
-        1
-    );
+    assert_eq!(parse_classification(b"{\"text\":\"a\",\"label\":\"b\"}\n", "x.jsonl", &options).value.len(), 1);
     assert_eq!(parse_ner(b"a O\n\nb B-X\n", "x.conll").value.examples.len(), 2);
 }
 

@@ -1,6 +1,5 @@
 use tunelab::core::data::{
-    parse_classification, parse_cls_jsonl, parse_ner, parse_ner_jsonl, Severity, TableOptions,
-    TagScheme,
+    parse_classification, parse_cls_jsonl, parse_ner, parse_ner_jsonl, Severity, TableOptions, TagScheme,
 };
 
 use super::{clean, error_lines, expect};
@@ -10,8 +9,7 @@ fn classification_jsonl_with_string_and_number_labels() {
     let text = "{\"text\": \"great film\", \"label\": \"pos\"}\n\n{\"text\": \"dull\", \"label\": 0}\r\n{\"sentence\": \"ok\", \"label\": 1.5}\n";
     let parsed = parse_cls_jsonl(text.as_bytes());
     clean(&parsed.diagnostics);
-    let got: Vec<_> =
-        parsed.value.iter().map(|e| (e.text.as_str(), e.label.as_str(), e.line)).collect();
+    let got: Vec<_> = parsed.value.iter().map(|e| (e.text.as_str(), e.label.as_str(), e.line)).collect();
     assert_eq!(got, vec![("great film", "pos", 1), ("dull", "0", 3), ("ok", "1.5", 4)]);
 }
 
@@ -41,7 +39,8 @@ fn a_json_array_file_is_explained_once() {
 
 #[test]
 fn ner_jsonl_tokens_and_tags() {
-    let text = "{\"tokens\": [\"John\", \"lives\", \"in\", \"Paris\"], \"tags\": [\"B-PER\", \"O\", \"O\", \"B-LOC\"]}\n\
+    let text =
+        "{\"tokens\": [\"John\", \"lives\", \"in\", \"Paris\"], \"tags\": [\"B-PER\", \"O\", \"O\", \"B-LOC\"]}\n\
                 {\"tokens\": [\"Hi\"], \"ner_tags\": [\"O\"]}\n";
     let parsed = parse_ner_jsonl(text.as_bytes());
     clean(&parsed.diagnostics);
@@ -53,8 +52,7 @@ fn ner_jsonl_tokens_and_tags() {
 
 #[test]
 fn ner_jsonl_bioes_is_normalised() {
-    let text =
-        "{\"tokens\": [\"New\", \"York\", \"Bob\"], \"tags\": [\"B-LOC\", \"E-LOC\", \"S-PER\"]}\n";
+    let text = "{\"tokens\": [\"New\", \"York\", \"Bob\"], \"tags\": [\"B-LOC\", \"E-LOC\", \"S-PER\"]}\n";
     let parsed = parse_ner(text.as_bytes(), "train.jsonl");
     assert_eq!(parsed.value.scheme, TagScheme::Bioes);
     assert_eq!(parsed.value.examples[0].tags, ["B-LOC", "I-LOC", "B-PER"]);

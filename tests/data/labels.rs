@@ -1,6 +1,5 @@
 use tunelab::core::data::{
-    entity_counts, label_counts, unseen_entity_types, unseen_labels, ClsExample, NerExample,
-    Severity,
+    entity_counts, label_counts, unseen_entity_types, unseen_labels, ClsExample, NerExample, Severity,
 };
 
 use super::expect;
@@ -39,10 +38,7 @@ fn entity_type_only_in_dev_is_warned() {
 #[test]
 fn counts_are_most_frequent_first() {
     let examples = [cls("b", 1), cls("a", 2), cls("b", 3), cls("c", 4)];
-    assert_eq!(
-        label_counts(&examples),
-        [("b".to_string(), 2), ("a".to_string(), 1), ("c".to_string(), 1)]
-    );
+    assert_eq!(label_counts(&examples), [("b".to_string(), 2), ("a".to_string(), 1), ("c".to_string(), 1)]);
     let sentences = [ner(&["B-PER", "I-PER", "B-LOC"], 1), ner(&["B-PER"], 3)];
     assert_eq!(entity_counts(&sentences), [("PER".to_string(), 2), ("LOC".to_string(), 1)]);
 }

@@ -18,9 +18,7 @@ use tunelab::core::data::{Diagnostic, Severity};
 #[track_caller]
 pub fn expect(diagnostics: &[Diagnostic], severity: Severity, line: usize, needle: &str) {
     assert!(
-        diagnostics
-            .iter()
-            .any(|d| d.severity == severity && d.line == line && d.message.contains(needle)),
+        diagnostics.iter().any(|d| d.severity == severity && d.line == line && d.message.contains(needle)),
         "no {severity:?} at line {line} containing {needle:?} in {diagnostics:#?}"
     );
 }

@@ -1,8 +1,8 @@
 use std::collections::BTreeSet;
 
 use tunelab::core::data::{
-    entity_counts, ner_stratum, parse_classification, parse_ner, split_stratified,
-    unseen_entity_types, Fractions, TableOptions, TagScheme,
+    entity_counts, ner_stratum, parse_classification, parse_ner, split_stratified, unseen_entity_types, Fractions,
+    TableOptions, TagScheme,
 };
 
 use super::clean;
@@ -13,10 +13,8 @@ fn read(path: &str) -> Vec<u8> {
 
 #[test]
 fn wnut17_train_loads() {
-    let parsed = parse_ner(
-        &read(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/wnut17/train.conll")),
-        "train.conll",
-    );
+    let parsed =
+        parse_ner(&read(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/wnut17/train.conll")), "train.conll");
     clean(&parsed.diagnostics);
     let file = parsed.value;
     assert_eq!(file.scheme, TagScheme::Iob2);
@@ -24,8 +22,7 @@ fn wnut17_train_loads() {
     assert_eq!(file.examples[0].line, 1);
     assert_eq!(file.examples[0].tokens[0], "@paulwalk");
     assert_eq!(file.examples.iter().map(|e| e.tokens.len()).sum::<usize>(), 62730);
-    let types: BTreeSet<String> =
-        entity_counts(&file.examples).into_iter().map(|(t, _)| t).collect();
+    let types: BTreeSet<String> = entity_counts(&file.examples).into_iter().map(|(t, _)| t).collect();
     assert_eq!(types.len(), 6);
 
     let splits = split_stratified(file.examples, ner_stratum, Fractions::DEFAULT, 42);

@@ -1,8 +1,8 @@
 //! Parsers never panic: random inputs built from the pieces that trip parsers up.
 
 use tunelab::core::data::{
-    detect_format, parse_classification, parse_conll, parse_ner, parse_span_jsonl, parse_table,
-    split_words, TableOptions,
+    detect_format, parse_classification, parse_conll, parse_ner, parse_span_jsonl, parse_table, split_words,
+    TableOptions,
 };
 use tunelab::core::rng::Rng;
 
@@ -155,8 +155,7 @@ fn word_splitting_matches_whole_text_segmentation() {
     ];
     let mut rng = Rng::new(11);
     for _ in 0..5000 {
-        let text: String =
-            (0..rng.below(12)).map(|_| pieces[rng.below(pieces.len() as u64) as usize]).collect();
+        let text: String = (0..rng.below(12)).map(|_| pieces[rng.below(pieces.len() as u64) as usize]).collect();
         let got: Vec<(String, usize, usize)> =
             split_words(&text).into_iter().map(|w| (w.text.to_string(), w.start, w.end)).collect();
         assert_eq!(got, reference_words(&text), "{text:?}");

@@ -1,6 +1,4 @@
-use tunelab::core::data::{
-    parse_ner, parse_span_jsonl, split_words, NerExample, Severity, TagScheme,
-};
+use tunelab::core::data::{parse_ner, parse_span_jsonl, split_words, NerExample, Severity, TagScheme};
 
 use super::{clean, error_lines, expect};
 
@@ -30,9 +28,7 @@ fn graphemes_are_never_split() {
 
 #[test]
 fn ascii_spans_become_iob2_tags() {
-    let parsed = one(
-        r#"{"text": "John Smith lives in New York.", "entities": [[0, 10, "PER"], [20, 28, "LOC"]]}"#,
-    );
+    let parsed = one(r#"{"text": "John Smith lives in New York.", "entities": [[0, 10, "PER"], [20, 28, "LOC"]]}"#);
     clean(&parsed.diagnostics);
     assert_eq!(parsed.value.scheme, TagScheme::Iob2);
     assert_eq!(
@@ -52,28 +48,17 @@ fn ascii_spans_become_iob2_tags() {
 #[test]
 fn emoji_offsets_count_code_points() {
     // "I ❤️ Paris 🇫🇷 !" : ❤️ is 2 code points (heart + VS16), the flag 2 regional indicators.
-    let parsed = one(
-        r#"{"text": "I ❤️ Paris 🇫🇷 and 👍🏽 Bob", "entities": [[5, 10, "LOC"], [21, 24, "PER"]]}"#,
-    );
+    let parsed = one(r#"{"text": "I ❤️ Paris 🇫🇷 and 👍🏽 Bob", "entities": [[5, 10, "LOC"], [21, 24, "PER"]]}"#);
     clean(&parsed.diagnostics);
     assert_eq!(
         pairs(&parsed.value.examples[0]),
-        [
-            ("I", "O"),
-            ("❤️", "O"),
-            ("Paris", "B-LOC"),
-            ("🇫🇷", "O"),
-            ("and", "O"),
-            ("👍🏽", "O"),
-            ("Bob", "B-PER")
-        ]
+        [("I", "O"), ("❤️", "O"), ("Paris", "B-LOC"), ("🇫🇷", "O"), ("and", "O"), ("👍🏽", "O"), ("Bob", "B-PER")]
     );
 }
 
 #[test]
 fn cjk_offsets_count_code_points() {
-    let parsed =
-        one(r#"{"text": "我在北京工作。𠮷野家", "entities": [[2, 4, "LOC"], [7, 10, "ORG"]]}"#);
+    let parsed = one(r#"{"text": "我在北京工作。𠮷野家", "entities": [[2, 4, "LOC"], [7, 10, "ORG"]]}"#);
     clean(&parsed.diagnostics);
     assert_eq!(
         pairs(&parsed.value.examples[0]),
@@ -150,8 +135,7 @@ fn overlapping_entities_keep_the_first() {
 
 #[test]
 fn missing_text_or_entities() {
-    let text =
-        "{\"entities\": []}\n{\"text\": \"Hi there\"}\n{\"text\": \"  \", \"entities\": []}\n";
+    let text = "{\"entities\": []}\n{\"text\": \"Hi there\"}\n{\"text\": \"  \", \"entities\": []}\n";
     let parsed = parse_span_jsonl(text.as_bytes());
     expect(&parsed.diagnostics, Severity::Error, 1, "no \"text\"");
     expect(&parsed.diagnostics, Severity::Warning, 2, "no \"entities\"");

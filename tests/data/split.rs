@@ -1,8 +1,6 @@
 use std::collections::BTreeMap;
 
-use tunelab::core::data::{
-    limit, ner_stratum, split_stratified, Fractions, NerExample, SplitError, Splits,
-};
+use tunelab::core::data::{limit, ner_stratum, split_stratified, Fractions, NerExample, SplitError, Splits};
 use tunelab::core::rng::Rng;
 
 /// Items `0..n` labelled by `label_of`.
@@ -34,10 +32,8 @@ fn same_seed_same_split_other_seed_other_split() {
 fn nothing_lost_or_duplicated_and_file_order_kept() {
     let data = items(1001, |i| ["x", "y", "z", "w"][i % 7 % 4]);
     let splits = split(data, 42);
-    let mut all: Vec<usize> = [&splits.train, &splits.dev, &splits.test]
-        .iter()
-        .flat_map(|p| p.iter().map(|i| i.0))
-        .collect();
+    let mut all: Vec<usize> =
+        [&splits.train, &splits.dev, &splits.test].iter().flat_map(|p| p.iter().map(|i| i.0)).collect();
     for part in [&splits.train, &splits.dev, &splits.test] {
         assert!(part.windows(2).all(|w| w[0].0 < w[1].0));
     }
@@ -50,17 +46,10 @@ fn every_stratum_is_split_in_proportion() {
     let data = items(1000, |i| if i < 800 { "common" } else { "rare" });
     let splits = split(data, 1);
     assert_eq!(
-        (
-            count(&splits.train, "common"),
-            count(&splits.dev, "common"),
-            count(&splits.test, "common")
-        ),
+        (count(&splits.train, "common"), count(&splits.dev, "common"), count(&splits.test, "common")),
         (640, 80, 80)
     );
-    assert_eq!(
-        (count(&splits.train, "rare"), count(&splits.dev, "rare"), count(&splits.test, "rare")),
-        (160, 20, 20)
-    );
+    assert_eq!((count(&splits.train, "rare"), count(&splits.dev, "rare"), count(&splits.test, "rare")), (160, 20, 20));
 }
 
 #[test]
@@ -72,11 +61,8 @@ fn small_strata_still_reach_dev_and_test() {
         _ => "nine",
     });
     let splits = split(data, 3);
-    for (label, expected) in
-        [("three", (1, 1, 1)), ("two", (2, 0, 0)), ("one", (1, 0, 0)), ("nine", (7, 1, 1))]
-    {
-        let got =
-            (count(&splits.train, label), count(&splits.dev, label), count(&splits.test, label));
+    for (label, expected) in [("three", (1, 1, 1)), ("two", (2, 0, 0)), ("one", (1, 0, 0)), ("nine", (7, 1, 1))] {
+        let got = (count(&splits.train, label), count(&splits.dev, label), count(&splits.test, label));
         assert_eq!(got, expected, "{label}");
     }
 }
@@ -87,8 +73,8 @@ fn fractions_are_validated_and_scaled() {
     assert!(matches!(Fractions::new(0.8, -0.1, 0.1), Err(SplitError::Invalid { .. })));
     assert!(matches!(Fractions::new(f64::NAN, 0.1, 0.1), Err(SplitError::Invalid { .. })));
     assert_eq!(Fractions::try_from((0.0, 0.0, 0.0)), Err(SplitError::AllZero));
-    let only_train = Fractions::new(1.0, 0.0, 0.0)
-        .map(|f| split_stratified((0..10).collect(), |_| String::new(), f, 0));
+    let only_train =
+        Fractions::new(1.0, 0.0, 0.0).map(|f| split_stratified((0..10).collect(), |_| String::new(), f, 0));
     assert_eq!(only_train.map(|s| s.train.len()), Ok(10));
 }
 
@@ -114,10 +100,7 @@ fn limit_takes_the_first_n() {
 fn rng_is_deterministic_and_sane() {
     let mut a = Rng::new(42);
     let mut b = Rng::new(42);
-    assert_eq!(
-        (0..5).map(|_| a.next_u64()).collect::<Vec<_>>(),
-        (0..5).map(|_| b.next_u64()).collect::<Vec<_>>()
-    );
+    assert_eq!((0..5).map(|_| a.next_u64()).collect::<Vec<_>>(), (0..5).map(|_| b.next_u64()).collect::<Vec<_>>());
     // SplitMix64's published first output for seed 0.
     assert_eq!(Rng::new(0).next_u64(), 0xE220_A839_7B1D_CDAF);
 

@@ -12,18 +12,11 @@ fn pairs(examples: &[ClsExample]) -> Vec<(&str, &str, usize)> {
 
 #[test]
 fn csv_with_quoted_fields_keeps_line_numbers() {
-    let parsed = table(
-        "text,label\n\"Hello, world\",pos\n\"two\nlines\",neg\n\"say \"\"hi\"\"\",pos\nplain,1\n",
-    );
+    let parsed = table("text,label\n\"Hello, world\",pos\n\"two\nlines\",neg\n\"say \"\"hi\"\"\",pos\nplain,1\n");
     clean(&parsed.diagnostics);
     assert_eq!(
         pairs(&parsed.value),
-        vec![
-            ("Hello, world", "pos", 2),
-            ("two\nlines", "neg", 3),
-            ("say \"hi\"", "pos", 5),
-            ("plain", "1", 6)
-        ]
+        vec![("Hello, world", "pos", 2), ("two\nlines", "neg", 3), ("say \"hi\"", "pos", 5), ("plain", "1", 6)]
     );
 }
 
@@ -38,10 +31,7 @@ fn semicolon_is_sniffed_from_the_header() {
 fn tsv_reads_quotes_literally() {
     let parsed = table("sentence\tlabel\n\"a quoted start 'n more\t1\nit 's \"fine\"\t0\n");
     clean(&parsed.diagnostics);
-    assert_eq!(
-        pairs(&parsed.value),
-        vec![("\"a quoted start 'n more", "1", 2), ("it 's \"fine\"", "0", 3)]
-    );
+    assert_eq!(pairs(&parsed.value), vec![("\"a quoted start 'n more", "1", 2), ("it 's \"fine\"", "0", 3)]);
 }
 
 #[test]
@@ -53,11 +43,8 @@ fn columns_found_by_name_case_insensitively_in_any_order() {
 
 #[test]
 fn explicit_columns_win() {
-    let options = TableOptions {
-        text_column: Some("body".into()),
-        label_column: Some("topic".into()),
-        delimiter: None,
-    };
+    let options =
+        TableOptions { text_column: Some("body".into()), label_column: Some("topic".into()), delimiter: None };
     let parsed = parse_table(b"text,body,topic,label\nignored,used,t1,l1\n", &options);
     clean(&parsed.diagnostics);
     assert_eq!(pairs(&parsed.value), vec![("used", "t1", 2)]);
@@ -126,10 +113,7 @@ fn crlf_tsv_with_leading_blank_lines() {
 
 #[test]
 fn non_utf8_line_is_skipped_and_the_rest_read() {
-    let parsed = parse_table(
-        b"text,label\ngood,1\nbad \xff\xfe bytes,0\nalso good,1\n",
-        &TableOptions::default(),
-    );
+    let parsed = parse_table(b"text,label\ngood,1\nbad \xff\xfe bytes,0\nalso good,1\n", &TableOptions::default());
     expect(&parsed.diagnostics, Severity::Error, 3, "byte 5 of this line is not UTF-8");
     assert_eq!(error_lines(&parsed.diagnostics), vec![3]);
     assert_eq!(pairs(&parsed.value), vec![("good", "1", 2), ("also good", "1", 4)]);

@@ -28,10 +28,17 @@ fn round_trip(task: Task, labels: &[&str]) {
     assert!(names.contains(&"bert.encoder.layer.5.output.LayerNorm.weight".to_string()));
     assert!(names.contains(&"classifier.weight".to_string()));
     assert_eq!(tensors.tensor("classifier.weight").expect("head").shape(), &[labels.len(), 384]);
-    assert_eq!(names.iter().any(|n| n.starts_with("bert.pooler")), task == Task::Cls, "pooler only for sequence classification");
+    assert_eq!(
+        names.iter().any(|n| n.starts_with("bert.pooler")),
+        task == Task::Cls,
+        "pooler only for sequence classification"
+    );
     let tokenizer: serde_json::Value = serde_json::from_slice(&exported.tokenizer_json).expect("tokenizer json");
     assert!(tokenizer["model"]["vocab"].is_object());
-    assert!(tokenizer["padding"].is_null() && tokenizer["truncation"].is_null(), "export carries no baked-in padding/truncation");
+    assert!(
+        tokenizer["padding"].is_null() && tokenizer["truncation"].is_null(),
+        "export carries no baked-in padding/truncation"
+    );
 
     let reloaded = TaskModel::load(&exported, &LoadOptions { labels: None, ..options }, &device).expect("reload");
     assert_eq!(reloaded.labels, labels);

@@ -46,7 +46,8 @@ fn check_steps(fixture_name: &str, task: Task, device: &Device, tolerance: f32) 
         &std::fs::read(crate::support::shared(&format!("golden/{fixture_name}.json"))).expect("fixture json"),
     )
     .expect("json");
-    let expected: Vec<f32> = expected["losses"].as_array().expect("losses").iter().map(|v| v.as_f64().expect("number") as f32).collect();
+    let expected: Vec<f32> =
+        expected["losses"].as_array().expect("losses").iter().map(|v| v.as_f64().expect("number") as f32).collect();
     let files = model_files();
     let mut config = BertConfig::from_json_bytes(&files.config_json).expect("config");
     config.set_dropout(0.0);
@@ -57,14 +58,16 @@ fn check_steps(fixture_name: &str, task: Task, device: &Device, tolerance: f32) 
     weights.insert("classifier.weight", HostTensor { shape: w_shape.clone(), values: w });
     weights.insert("classifier.bias", HostTensor { shape: b_shape, values: b });
     let device = device.clone().autodiff();
-    let (mut model, report) = Classifier::load(&config, &mut weights, task, w_shape[0], true, 0, &device).expect("load");
+    let (mut model, report) =
+        Classifier::load(&config, &mut weights, task, w_shape[0], true, 0, &device).expect("load");
     assert!(!report.missing.iter().any(|m| m.starts_with("classifier")), "head not loaded: {:?}", report.missing);
 
     let settings = AdamWSettings { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.01, max_grad_norm: 0.0 };
     let mut optimizer = AdamW::new(settings, HashSet::new());
     let (_, labels) = fixture.i64("labels");
     let n = labels.len();
-    let labels: Tensor<1, Int> = Tensor::from_data(TensorData::new(labels.into_iter().map(|l| l as i32).collect::<Vec<_>>(), [n]), &device);
+    let labels: Tensor<1, Int> =
+        Tensor::from_data(TensorData::new(labels.into_iter().map(|l| l as i32).collect::<Vec<_>>(), [n]), &device);
     let mut losses = Vec::new();
     for step in 0..expected.len() {
         let logits = model.logits(batch(&fixture, &device));

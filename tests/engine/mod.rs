@@ -1,4 +1,5 @@
 mod export;
 mod golden;
 mod loading;
+mod tokenize;
 mod training;

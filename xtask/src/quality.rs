@@ -18,14 +18,30 @@ struct Run {
 const RUNS: [Run; 2] = [
     Run {
         name: "WNUT-17 (train → test)",
-        args: &["--task", "ner", "--train", "../shared/data/wnut17/train.conll", "--dev", "../shared/data/wnut17/test.conll"],
+        args: &[
+            "--task",
+            "ner",
+            "--train",
+            "../shared/data/wnut17/train.conll",
+            "--dev",
+            "../shared/data/wnut17/test.conll",
+        ],
         metric: "entity_f1",
         reference_key: "entity_f1_seqeval_default",
         margin: 0.02,
     },
     Run {
         name: "SST-2 (first 2000 → dev)",
-        args: &["--task", "cls", "--train", "../shared/data/sst2/train.tsv", "--limit", "2000", "--dev", "../shared/data/sst2/dev.tsv"],
+        args: &[
+            "--task",
+            "cls",
+            "--train",
+            "../shared/data/sst2/train.tsv",
+            "--limit",
+            "2000",
+            "--dev",
+            "../shared/data/sst2/dev.tsv",
+        ],
         metric: "accuracy",
         reference_key: "accuracy",
         margin: 0.015,
@@ -34,7 +50,9 @@ const RUNS: [Run; 2] = [
 
 pub fn run(args: &[String]) -> Result<(), String> {
     crate::models::run()?;
-    run_checked(cargo().args(["build", "--release", "--bin", "tunelab"]), "building the CLI (release)")?;
+    // The dev profile compiles dependencies at opt-level 3 (Cargo.toml), which is where the
+    // arithmetic runs, and shares the build with `cargo xtask test`.
+    run_checked(cargo().args(["build", "--bin", "tunelab"]), "building the CLI")?;
     let reference: Value = std::fs::read(root().join("../shared/golden/quality.json"))
         .map_err(|e| format!("../shared/golden/quality.json: {e}"))
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))?;
@@ -47,7 +65,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             continue;
         }
         eprintln!("xtask: quality run {}", run.name);
-        let output = Command::new(root().join("target/release/tunelab"))
+        let output = Command::new(root().join("target/debug/tunelab"))
             .current_dir(root())
             .arg("train")
             .args(["--model", "web/models/all-MiniLM-L6-v2", "--json"])
@@ -60,9 +78,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
         let last = stdout.lines().last().unwrap_or_default();
-        let result: Value = serde_json::from_str(last).map_err(|e| format!("{}: last line is not JSON ({e}): {last}", run.name))?;
-        let value = result["metrics"][run.metric].as_f64().ok_or_else(|| format!("{}: no metrics.{}", run.name, run.metric))?;
-        let reference = refs.get(i).and_then(|r| r[run.reference_key].as_f64()).ok_or("quality.json lacks a reference")?;
+        let result: Value =
+            serde_json::from_str(last).map_err(|e| format!("{}: last line is not JSON ({e}): {last}", run.name))?;
+        let value =
+            result["metrics"][run.metric].as_f64().ok_or_else(|| format!("{}: no metrics.{}", run.name, run.metric))?;
+        let reference =
+            refs.get(i).and_then(|r| r[run.reference_key].as_f64()).ok_or("quality.json lacks a reference")?;
         let bar = reference - run.margin;
         let tokens_per_s = result["train_tokens_per_s"].as_f64().unwrap_or(f64::NAN);
         let pass = value >= bar;
@@ -78,7 +99,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
             result["train_seconds"].as_f64().unwrap_or(f64::NAN),
         ));
         if run.metric == "entity_f1" {
-            rows.push(format!("{:<26} {:<10} {:>7.4}", "", "strict", result["metrics"]["entity_f1_strict"].as_f64().unwrap_or(f64::NAN)));
+            rows.push(format!(
+                "{:<26} {:<10} {:>7.4}",
+                "",
+                "strict",
+                result["metrics"]["entity_f1_strict"].as_f64().unwrap_or(f64::NAN)
+            ));
         }
         if !pass {
             failures.push(run.name);

@@ -18,7 +18,10 @@ fn wasm_target() -> Result<(), String> {
     if String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         return Ok(());
     }
-    run_checked(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]), "rustup target add wasm32-unknown-unknown")
+    run_checked(
+        Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+        "rustup target add wasm32-unknown-unknown",
+    )
 }
 
 /// Mesa's lavapipe gives the native wgpu tests a Vulkan device on machines without a GPU.

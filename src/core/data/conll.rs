@@ -15,10 +15,7 @@ pub fn parse_conll(bytes: &[u8]) -> Parsed<NerFile> {
     let mut diagnostics = decoded.diagnostics.clone();
     if let Some(empty) = decoded.empty_file() {
         diagnostics.push(empty);
-        return Parsed {
-            value: NerFile { examples: Vec::new(), scheme: TagScheme::Iob2 },
-            diagnostics,
-        };
+        return Parsed { value: NerFile { examples: Vec::new(), scheme: TagScheme::Iob2 }, diagnostics };
     }
 
     let mut sentences = Vec::new();
@@ -43,10 +40,7 @@ pub fn parse_conll(bytes: &[u8]) -> Parsed<NerFile> {
 
     let (scheme, scheme_diagnostics) = tag_scheme::normalise(&mut sentences);
     diagnostics.extend(scheme_diagnostics);
-    let examples = sentences
-        .into_iter()
-        .map(|s| NerExample { tokens: s.tokens, tags: s.tags, line: s.line })
-        .collect();
+    let examples = sentences.into_iter().map(|s| NerExample { tokens: s.tokens, tags: s.tags, line: s.line }).collect();
     Parsed { value: NerFile { examples, scheme }, diagnostics }
 }
 
@@ -73,11 +67,7 @@ fn columns(text: &str) -> (&str, &str, bool) {
             break;
         }
     }
-    let separates = if tabbed {
-        |b: u8| b == b'\t'
-    } else {
-        |b: u8| matches!(b, b' ' | b'\t' | b'\x0b' | b'\x0c')
-    };
+    let separates = if tabbed { |b: u8| b == b'\t' } else { |b: u8| matches!(b, b' ' | b'\t' | b'\x0b' | b'\x0c') };
 
     let mut start = 0;
     while start < bytes.len() && matches!(bytes[start], b' ' | b'\t' | b'\x0b' | b'\x0c') {

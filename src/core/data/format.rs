@@ -59,8 +59,7 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
     let mut fields = first.split_whitespace();
     let token = fields.next().unwrap_or_default();
     let tag = fields.last().unwrap_or_default();
-    let looks_like_tag =
-        tag == "O" || tag.as_bytes().get(1).is_some_and(|&b| b == b'-' || b == b'_');
+    let looks_like_tag = tag == "O" || tag.as_bytes().get(1).is_some_and(|&b| b == b'-' || b == b'_');
     if token == "-DOCSTART-" || looks_like_tag {
         return Some(Format::Conll);
     }

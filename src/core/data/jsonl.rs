@@ -19,8 +19,7 @@ pub(crate) fn objects<'a>(
     let array = lines.peek().is_some_and(|line| line.text.trim_start().starts_with('['));
     lines.take(if array { 1 } else { usize::MAX }).map(move |line| {
         if array {
-            let message =
-                "the file is a JSON array; expected JSON Lines (one object per line); file skipped";
+            let message = "the file is a JSON array; expected JSON Lines (one object per line); file skipped";
             return (line, Err(Diagnostic::error(line.number, message)));
         }
         let object = match serde_json::from_str::<Value>(line.text) {
@@ -54,10 +53,7 @@ fn kind(value: &Value) -> &'static str {
 }
 
 /// The first of `names` present in the object, with the key that matched.
-fn field<'a>(
-    object: &'a Map<String, Value>,
-    names: &[&'static str],
-) -> Option<(&'static str, &'a Value)> {
+fn field<'a>(object: &'a Map<String, Value>, names: &[&'static str]) -> Option<(&'static str, &'a Value)> {
     names.iter().find_map(|&name| object.get(name).map(|v| (name, v)))
 }
 
@@ -104,10 +100,7 @@ fn cls_example(object: &Map<String, Value>, line: usize) -> Result<ClsExample, D
         Some((key, other)) => {
             return Err(Diagnostic::error(
                 line,
-                format!(
-                    "\"{key}\" must be a string or a number, found {}; line skipped",
-                    kind(other)
-                ),
+                format!("\"{key}\" must be a string or a number, found {}; line skipped", kind(other)),
             ))
         }
         None => return Err(Diagnostic::error(line, "no \"label\" field; line skipped")),
@@ -122,10 +115,7 @@ pub fn parse_ner_jsonl(bytes: &[u8]) -> Parsed<NerFile> {
     let mut diagnostics = decoded.diagnostics.clone();
     if let Some(empty) = decoded.empty_file() {
         diagnostics.push(empty);
-        return Parsed {
-            value: NerFile { examples: Vec::new(), scheme: TagScheme::Iob2 },
-            diagnostics,
-        };
+        return Parsed { value: NerFile { examples: Vec::new(), scheme: TagScheme::Iob2 }, diagnostics };
     }
     let mut sentences = Vec::new();
     for (line, object) in objects(&decoded) {
@@ -136,10 +126,7 @@ pub fn parse_ner_jsonl(bytes: &[u8]) -> Parsed<NerFile> {
     }
     let (scheme, scheme_diagnostics) = tag_scheme::normalise(&mut sentences);
     diagnostics.extend(scheme_diagnostics);
-    let examples = sentences
-        .into_iter()
-        .map(|s| NerExample { tokens: s.tokens, tags: s.tags, line: s.line })
-        .collect();
+    let examples = sentences.into_iter().map(|s| NerExample { tokens: s.tokens, tags: s.tags, line: s.line }).collect();
     Parsed { value: NerFile { examples, scheme }, diagnostics }
 }
 
@@ -177,10 +164,7 @@ fn raw_sentence(object: &Map<String, Value>, line: usize) -> Result<RawSentence,
     let tokens = strings(tokens, "tokens", line)?;
     let tags = strings(tags, key, line)?;
     if tokens.len() != tags.len() {
-        return Err(Diagnostic::error(
-            line,
-            format!("{} tokens but {} tags; line skipped", tokens.len(), tags.len()),
-        ));
+        return Err(Diagnostic::error(line, format!("{} tokens but {} tags; line skipped", tokens.len(), tags.len())));
     }
     if tokens.is_empty() {
         return Err(Diagnostic::error(line, "no tokens; line skipped"));

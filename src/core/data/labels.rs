@@ -19,8 +19,7 @@ fn sorted_counts<'a>(labels: impl Iterator<Item = &'a str>) -> Vec<(String, usiz
     for label in labels {
         *counts.entry(label).or_default() += 1;
     }
-    let mut counts: Vec<(String, usize)> =
-        counts.into_iter().map(|(l, n)| (l.to_string(), n)).collect();
+    let mut counts: Vec<(String, usize)> = counts.into_iter().map(|(l, n)| (l.to_string(), n)).collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     counts
 }
@@ -34,10 +33,8 @@ pub fn unseen_labels(train: &[ClsExample], dev: &[ClsExample]) -> Vec<Diagnostic
 
 /// A warning for each entity type in dev that never occurs in train, at its first dev line.
 pub fn unseen_entity_types(train: &[NerExample], dev: &[NerExample]) -> Vec<Diagnostic> {
-    let known: HashSet<&str> =
-        train.iter().flat_map(|e| e.tags.iter().filter_map(|t| entity_type(t))).collect();
-    let dev_types =
-        dev.iter().flat_map(|e| e.tags.iter().filter_map(|t| entity_type(t)).map(|t| (t, e.line)));
+    let known: HashSet<&str> = train.iter().flat_map(|e| e.tags.iter().filter_map(|t| entity_type(t))).collect();
+    let dev_types = dev.iter().flat_map(|e| e.tags.iter().filter_map(|t| entity_type(t)).map(|t| (t, e.line)));
     unseen(&known, dev_types, "entity type")
 }
 
@@ -45,19 +42,13 @@ fn entity_type(tag: &str) -> Option<&str> {
     tag.strip_prefix("B-").or_else(|| tag.strip_prefix("I-"))
 }
 
-fn unseen<'a>(
-    known: &HashSet<&str>,
-    dev: impl Iterator<Item = (&'a str, usize)>,
-    what: &str,
-) -> Vec<Diagnostic> {
+fn unseen<'a>(known: &HashSet<&str>, dev: impl Iterator<Item = (&'a str, usize)>, what: &str) -> Vec<Diagnostic> {
     let mut reported: HashSet<&str> = HashSet::new();
     dev.filter(|(label, _)| !known.contains(label) && reported.insert(label))
         .map(|(label, line)| {
             Diagnostic::warning(
                 line,
-                format!(
-                    "{what} \"{label}\" is in dev but never in train; the model cannot learn it"
-                ),
+                format!("{what} \"{label}\" is in dev but never in train; the model cannot learn it"),
             )
         })
         .collect()

@@ -37,11 +37,7 @@ impl<'a> Decoded<'a> {
             None => (bytes, 0),
         };
         if let Ok(text) = std::str::from_utf8(body) {
-            return Self {
-                text: Cow::Borrowed(text),
-                bad_lines: Vec::new(),
-                diagnostics: Vec::new(),
-            };
+            return Self { text: Cow::Borrowed(text), bad_lines: Vec::new(), diagnostics: Vec::new() };
         }
         let mut text = String::with_capacity(body.len());
         let mut bad_lines = Vec::new();
@@ -83,11 +79,7 @@ impl<'a> Decoded<'a> {
 
     /// Lines in order, `\r\n` and `\n` both accepted, the blanked ones left out.
     pub fn lines(&self) -> Lines<'_> {
-        Lines {
-            rest: Some(self.text.as_ref()).filter(|t| !t.is_empty()),
-            number: 0,
-            skip: &self.bad_lines,
-        }
+        Lines { rest: Some(self.text.as_ref()).filter(|t| !t.is_empty()), number: 0, skip: &self.bad_lines }
     }
 }
 

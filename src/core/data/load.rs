@@ -10,11 +10,7 @@ use super::{detect_format, ClsExample, Diagnostic, Format, NerFile, Parsed, TagS
 
 /// Reads a classification file (CSV, TSV or JSONL; see [`detect_format`]). `file_name` only
 /// picks the format and may be empty for pasted text.
-pub fn parse_classification(
-    bytes: &[u8],
-    file_name: &str,
-    options: &TableOptions,
-) -> Parsed<Vec<ClsExample>> {
+pub fn parse_classification(bytes: &[u8], file_name: &str, options: &TableOptions) -> Parsed<Vec<ClsExample>> {
     let mut parsed = match detect_format(file_name, bytes) {
         Format::Csv | Format::Tsv => parse_table(bytes, options),
         Format::Jsonl => parse_cls_jsonl(bytes),

@@ -10,6 +10,7 @@
 
 mod conll;
 mod diagnostics;
+mod examples;
 mod format;
 mod jsonl;
 mod labels;
@@ -22,6 +23,7 @@ mod tag_scheme;
 
 pub use conll::parse_conll;
 pub use diagnostics::{Diagnostic, Parsed, Severity};
+pub use examples::Examples;
 pub use format::{detect_format, Format};
 pub use jsonl::{parse_cls_jsonl, parse_ner_jsonl};
 pub use labels::{entity_counts, label_counts, unseen_entity_types, unseen_labels};

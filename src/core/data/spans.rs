@@ -84,9 +84,7 @@ impl<'a> Split<'a> {
             Class::Run => {
                 self.open.get_or_insert((byte, self.len));
             }
-            Class::Alone => {
-                self.words.push(Word { text: grapheme, start: self.len, end: self.len + chars })
-            }
+            Class::Alone => self.words.push(Word { text: grapheme, start: self.len, end: self.len + chars }),
         }
         if chars > 1 {
             self.inside_cluster.extend(self.len + 1..self.len + chars);
@@ -149,10 +147,7 @@ pub fn parse_span_jsonl(bytes: &[u8]) -> Parsed<NerFile> {
     let mut diagnostics = decoded.diagnostics.clone();
     if let Some(empty) = decoded.empty_file() {
         diagnostics.push(empty);
-        return Parsed {
-            value: NerFile { examples: Vec::new(), scheme: TagScheme::Iob2 },
-            diagnostics,
-        };
+        return Parsed { value: NerFile { examples: Vec::new(), scheme: TagScheme::Iob2 }, diagnostics };
     }
     let mut examples = Vec::new();
     for (line, object) in objects(&decoded) {
@@ -197,18 +192,12 @@ fn read_span(value: &Value) -> Result<Span, String> {
         return Err("start and end must be whole numbers ≥ 0".to_string());
     };
     match label {
-        Value::String(l) if !l.trim().is_empty() => {
-            Ok(Span { start, end, label: l.trim().to_string() })
-        }
+        Value::String(l) if !l.trim().is_empty() => Ok(Span { start, end, label: l.trim().to_string() }),
         _ => Err("the label must be a non-empty string".to_string()),
     }
 }
 
-fn span_example(
-    object: &Map<String, Value>,
-    line: usize,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Option<NerExample> {
+fn span_example(object: &Map<String, Value>, line: usize, diagnostics: &mut Vec<Diagnostic>) -> Option<NerExample> {
     let text = match object.get("text") {
         Some(Value::String(text)) => text,
         Some(_) => {
@@ -220,8 +209,7 @@ fn span_example(
             return None;
         }
     };
-    let entities = match ["entities", "label"].iter().find_map(|k| object.get(*k).map(|v| (*k, v)))
-    {
+    let entities = match ["entities", "label"].iter().find_map(|k| object.get(*k).map(|v| (*k, v))) {
         Some((_, Value::Array(items))) => items.as_slice(),
         Some((key, _)) => {
             diagnostics.push(Diagnostic::error(
@@ -231,10 +219,7 @@ fn span_example(
             return None;
         }
         None => {
-            diagnostics.push(Diagnostic::warning(
-                line,
-                "no \"entities\" field; read as a sentence without entities",
-            ));
+            diagnostics.push(Diagnostic::warning(line, "no \"entities\" field; read as a sentence without entities"));
             &[]
         }
     };
@@ -277,10 +262,7 @@ fn valid_spans<'v>(
                 continue;
             }
         };
-        diagnostics.push(Diagnostic::error(
-            line,
-            format!("entity {}: {problem}; entity skipped", describe(value)),
-        ));
+        diagnostics.push(Diagnostic::error(line, format!("entity {}: {problem}; entity skipped", describe(value))));
     }
     spans.sort_by_key(|(s, _)| (s.start, s.end));
     spans
@@ -303,21 +285,14 @@ fn tag_words(
         if let Some((_, other)) = last_end.filter(|&(end, _)| span.start < end) {
             diagnostics.push(Diagnostic::error(
                 line,
-                format!(
-                    "entity {} overlaps entity {}; entity skipped",
-                    what(),
-                    describe(spans[other].1)
-                ),
+                format!("entity {} overlaps entity {}; entity skipped", what(), describe(spans[other].1)),
             ));
             continue;
         }
         let first = words.partition_point(|w| w.end <= span.start);
         let last = words.partition_point(|w| w.start < span.end);
         if first >= last {
-            diagnostics.push(Diagnostic::error(
-                line,
-                format!("entity {} covers only spaces; entity skipped", what()),
-            ));
+            diagnostics.push(Diagnostic::error(line, format!("entity {} covers only spaces; entity skipped", what())));
             continue;
         }
         if let Some((word, other)) = (first..last).find_map(|w| taken[w].map(|other| (w, other))) {
@@ -338,10 +313,7 @@ fn tag_words(
             let cut = if head.start < span.start { head.text } else { tail.text };
             diagnostics.push(Diagnostic::warning(
                 line,
-                format!(
-                    "entity {} starts or ends inside the word \"{cut}\"; the whole word is tagged",
-                    what()
-                ),
+                format!("entity {} starts or ends inside the word \"{cut}\"; the whole word is tagged", what()),
             ));
         }
         for (i, tag) in tags[first..last].iter_mut().enumerate() {

@@ -113,12 +113,7 @@ fn allot(n: usize, fractions: &Fractions) -> (usize, usize) {
 /// Splits `items` by `fractions`, stratified by `key`, reproducibly for a given `seed`.
 /// Each stratum is shuffled with its own generator (from the seed and the key), then its
 /// first items go to dev, the next to test and the rest to train.
-pub fn split_stratified<T>(
-    items: Vec<T>,
-    key: impl Fn(&T) -> String,
-    fractions: Fractions,
-    seed: u64,
-) -> Splits<T> {
+pub fn split_stratified<T>(items: Vec<T>, key: impl Fn(&T) -> String, fractions: Fractions, seed: u64) -> Splits<T> {
     let mut strata: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (index, item) in items.iter().enumerate() {
         strata.entry(key(item)).or_default().push(index);
@@ -144,18 +139,12 @@ pub fn split_stratified<T>(
 /// FNV-1a: gives each stratum its own stream, so adding or removing one label leaves the
 /// split of every other label as it was.
 fn fnv1a(text: &str) -> u64 {
-    text.bytes()
-        .fold(0xCBF2_9CE4_8422_2325, |hash, b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
+    text.bytes().fold(0xCBF2_9CE4_8422_2325, |hash, b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
 }
 
 /// The stratum of an NER sentence: the type of its first entity, or `O` when it has none.
 pub fn ner_stratum(example: &NerExample) -> String {
-    example
-        .tags
-        .iter()
-        .find_map(|t| t.strip_prefix("B-").or_else(|| t.strip_prefix("I-")))
-        .unwrap_or("O")
-        .to_string()
+    example.tags.iter().find_map(|t| t.strip_prefix("B-").or_else(|| t.strip_prefix("I-"))).unwrap_or("O").to_string()
 }
 
 /// The first `n` items (all of them when `n` is `None`).

@@ -15,8 +15,7 @@ pub const TEXT_COLUMNS: &[&str] =
     &["text", "sentence", "sentence1", "review", "content", "document", "tweet", "utterance"];
 
 /// Header names taken as the label column, in order of preference (compared case-insensitively).
-pub const LABEL_COLUMNS: &[&str] =
-    &["label", "labels", "class", "category", "target", "sentiment", "intent"];
+pub const LABEL_COLUMNS: &[&str] = &["label", "labels", "class", "category", "target", "sentiment", "intent"];
 
 /// What the user chose about a table; anything left `None` is worked out from the file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,23 +38,18 @@ pub fn parse_table(bytes: &[u8], options: &TableOptions) -> Parsed<Vec<ClsExampl
     }
     let text = decoded.text();
     let first_line = numbered_lines(text).find(|l| !l.text.trim().is_empty());
-    let delimiter =
-        options.delimiter.unwrap_or_else(|| sniff_delimiter(first_line.map_or("", |l| l.text)));
+    let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(first_line.map_or("", |l| l.text)));
 
     let mut header: Option<(usize, Vec<String>)> = None;
     read_records(text, delimiter, &mut Vec::new(), |line, record| {
-        header = Some((
-            line,
-            record.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect(),
-        ));
+        header = Some((line, record.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect()));
         false
     });
     let Some((header_line, header)) = header else {
         diagnostics.push(Diagnostic::error(1, "no header row"));
         return Parsed { value: Vec::new(), diagnostics };
     };
-    let Some((text_col, label_col)) =
-        choose_columns(&header, header_line, text, delimiter, options, &mut diagnostics)
+    let Some((text_col, label_col)) = choose_columns(&header, header_line, text, delimiter, options, &mut diagnostics)
     else {
         return Parsed { value: Vec::new(), diagnostics };
     };
@@ -72,19 +66,13 @@ pub fn parse_table(bytes: &[u8], options: &TableOptions) -> Parsed<Vec<ClsExampl
             if spanned == 0 {
                 return String::new();
             }
-            format!(
-                " (a quote opened on line {line} may never be closed: the row runs to line {end})"
-            )
+            format!(" (a quote opened on line {line} may never be closed: the row runs to line {end})")
         };
         if row.len() != header.len() {
             let hint = unclosed();
             problems.push(Diagnostic::error(
                 line,
-                format!(
-                    "row has {} fields but the header has {}; row skipped{hint}",
-                    row.len(),
-                    header.len()
-                ),
+                format!("row has {} fields but the header has {}; row skipped{hint}", row.len(), header.len()),
             ));
             return true;
         }
@@ -92,20 +80,13 @@ pub fn parse_table(bytes: &[u8], options: &TableOptions) -> Parsed<Vec<ClsExampl
         let (text, label) = (field(text_col), field(label_col));
         let (text, label) = (text.trim(), label.trim());
         if text.is_empty() {
-            problems.push(Diagnostic::error(
-                line,
-                format!("empty text in column \"{}\"; row skipped", header[text_col]),
-            ));
+            problems
+                .push(Diagnostic::error(line, format!("empty text in column \"{}\"; row skipped", header[text_col])));
         } else if label.is_empty() {
-            problems.push(Diagnostic::error(
-                line,
-                format!("empty label in column \"{}\"; row skipped", header[label_col]),
-            ));
+            problems
+                .push(Diagnostic::error(line, format!("empty label in column \"{}\"; row skipped", header[label_col])));
         } else if label.contains('\n') {
-            problems.push(Diagnostic::error(
-                line,
-                format!("the label spans several lines; row skipped{}", unclosed()),
-            ));
+            problems.push(Diagnostic::error(line, format!("the label spans several lines; row skipped{}", unclosed())));
         } else {
             examples.push(ClsExample { text: text.to_string(), label: label.to_string(), line });
         }
@@ -143,10 +124,8 @@ fn read_records(
             Ok(false) => return,
             Err(e) => {
                 let line = e.position().map_or(start.line(), |p| p.line());
-                diagnostics.push(Diagnostic::error(
-                    to_usize(line),
-                    format!("could not read the rest of the file: {e}"),
-                ));
+                diagnostics
+                    .push(Diagnostic::error(to_usize(line), format!("could not read the rest of the file: {e}")));
                 return;
             }
         }
@@ -178,11 +157,7 @@ fn sniff_delimiter(header: &str) -> u8 {
 /// record, before any blank lines or the `\n` of a `\r\n` it has not consumed yet.
 fn record_line(text: &[u8], byte: u64, line: u64) -> usize {
     let start = to_usize(byte).min(text.len());
-    let skipped = text[start..]
-        .iter()
-        .take_while(|&&b| b == b'\n' || b == b'\r')
-        .filter(|&&b| b == b'\n')
-        .count();
+    let skipped = text[start..].iter().take_while(|&&b| b == b'\n' || b == b'\r').filter(|&&b| b == b'\n').count();
     to_usize(line) + skipped
 }
 
@@ -191,10 +166,7 @@ fn to_usize(n: u64) -> usize {
 }
 
 fn find_column(header: &[String], name: &str) -> Option<usize> {
-    header
-        .iter()
-        .position(|h| h == name)
-        .or_else(|| header.iter().position(|h| h.eq_ignore_ascii_case(name)))
+    header.iter().position(|h| h == name).or_else(|| header.iter().position(|h| h.eq_ignore_ascii_case(name)))
 }
 
 fn find_known(header: &[String], names: &[&str], except: Option<usize>) -> Option<usize> {
@@ -237,8 +209,7 @@ fn choose_columns(
     match (text, label) {
         (Some(t), Some(l)) if t != l => return Some((t, l)),
         (Some(_), Some(_)) => {
-            diagnostics
-                .push(Diagnostic::error(header_line, "the text and label columns must differ"));
+            diagnostics.push(Diagnostic::error(header_line, "the text and label columns must differ"));
             return None;
         }
         _ => {}
@@ -273,14 +244,10 @@ fn choose_columns(
             }
         }
     };
-    let why =
-        if text.is_none() && label.is_none() { " (its fields are longer on average)" } else { "" };
+    let why = if text.is_none() && label.is_none() { " (its fields are longer on average)" } else { "" };
     diagnostics.push(Diagnostic::warning(
         header_line,
-        format!(
-            "using column \"{}\" as the text{why} and \"{}\" as the label",
-            header[t], header[l]
-        ),
+        format!("using column \"{}\" as the text{why} and \"{}\" as the label", header[t], header[l]),
     ));
     Some((t, l))
 }

@@ -107,9 +107,7 @@ fn parse_tag(tag: &str) -> Tag<'_> {
         [b'O' | b'o'] => Tag::Outside,
         [first, ..] if separator(*first) => Tag::Unknown,
         [prefix, sep, rest @ ..] if separator(*sep) => match prefix.to_ascii_uppercase() {
-            p @ (b'B' | b'I' | b'E' | b'S' | b'L' | b'U') if !rest.is_empty() => {
-                Tag::Prefixed(p, &tag[2..])
-            }
+            p @ (b'B' | b'I' | b'E' | b'S' | b'L' | b'U') if !rest.is_empty() => Tag::Prefixed(p, &tag[2..]),
             _ => Tag::Unknown,
         },
         [lead, ..] if *lead >= 0x80 => {
@@ -135,8 +133,7 @@ fn to_bi(prefix: u8) -> u8 {
 pub(crate) fn normalise(sentences: &mut [RawSentence]) -> (TagScheme, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut bare: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let (mut bioes, mut bilou, mut prefixed, mut b_opens, mut i_opens) =
-        (false, false, false, false, false);
+    let (mut bioes, mut bilou, mut prefixed, mut b_opens, mut i_opens) = (false, false, false, false, false);
     let mut respelled = false;
 
     for sentence in sentences.iter() {
@@ -211,12 +208,7 @@ pub(crate) fn normalise(sentences: &mut [RawSentence]) -> (TagScheme, Vec<Diagno
         }
     }
 
-    if scheme == TagScheme::Iob2
-        && !respelled
-        && !i_opens
-        && bare.is_empty()
-        && diagnostics.is_empty()
-    {
+    if scheme == TagScheme::Iob2 && !respelled && !i_opens && bare.is_empty() && diagnostics.is_empty() {
         return (scheme, diagnostics);
     }
 
@@ -235,24 +227,19 @@ pub(crate) fn normalise(sentences: &mut [RawSentence]) -> (TagScheme, Vec<Diagno
                     continue;
                 }
                 Tag::Bare(kind) => (b'I', kind, false),
-                Tag::Prefixed(p, kind) => {
-                    (to_bi(p), kind, tag.as_bytes().get(..2) == Some(&[to_bi(p), b'-']))
-                }
+                Tag::Prefixed(p, kind) => (to_bi(p), kind, tag.as_bytes().get(..2) == Some(&[to_bi(p), b'-'])),
             };
             let opens = prev.as_deref() != Some(kind);
             let bi = if written_bi == b'I' && opens {
                 if written_as_iob2 && scheme != TagScheme::Iob1 {
                     stray_count += 1;
-                    stray.get_or_insert_with(|| {
-                        (tag_line(*line, tag_lines, index), kind.to_string())
-                    });
+                    stray.get_or_insert_with(|| (tag_line(*line, tag_lines, index), kind.to_string()));
                 }
                 b'B'
             } else {
                 written_bi
             };
-            let rewritten =
-                (!written_as_iob2 || bi != written_bi).then(|| format!("{}-{kind}", bi as char));
+            let rewritten = (!written_as_iob2 || bi != written_bi).then(|| format!("{}-{kind}", bi as char));
             if opens {
                 prev = Some(kind.to_string());
             }

@@ -30,10 +30,7 @@ pub struct ClassificationReport {
 }
 
 /// Scores every label that occurs in `gold` or `pred`, sorted as sklearn's `unique_labels`.
-pub fn classification_report<S: AsRef<str>>(
-    gold: &[S],
-    pred: &[S],
-) -> Result<ClassificationReport, MetricsError> {
+pub fn classification_report<S: AsRef<str>>(gold: &[S], pred: &[S]) -> Result<ClassificationReport, MetricsError> {
     check_lengths(gold.len(), pred.len())?;
     let labels: BTreeSet<&str> = gold.iter().chain(pred).map(AsRef::as_ref).collect();
     Ok(report(gold, pred, labels.into_iter().map(str::to_owned).collect()))
@@ -66,8 +63,7 @@ fn check_lengths(gold: usize, pred: usize) -> Result<(), MetricsError> {
 }
 
 fn report<S: AsRef<str>>(gold: &[S], pred: &[S], labels: Vec<String>) -> ClassificationReport {
-    let index: HashMap<&str, usize> =
-        labels.iter().enumerate().map(|(i, label)| (label.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = labels.iter().enumerate().map(|(i, label)| (label.as_str(), i)).collect();
     let mut counts = vec![Counts::default(); labels.len()];
     let mut confusion = vec![vec![0; labels.len()]; labels.len()];
     let mut correct = 0;
@@ -98,13 +94,7 @@ fn report<S: AsRef<str>>(gold: &[S], pred: &[S], labels: Vec<String>) -> Classif
         .zip(&counts)
         .map(|(label, c)| {
             let s = scores(*c);
-            LabelScores {
-                label: label.clone(),
-                precision: s.precision,
-                recall: s.recall,
-                f1: s.f1,
-                support: c.actual,
-            }
+            LabelScores { label: label.clone(), precision: s.precision, recall: s.recall, f1: s.f1, support: c.actual }
         })
         .collect();
     let pooled = counts.iter().fold(Counts::default(), |acc, c| acc.add(*c));

@@ -81,8 +81,7 @@ fn lenient<T: AsRef<[S]>, S: AsRef<str>>(sentences: &[T]) -> Result<Vec<Entity>,
         sentence_starts.push(i);
         for (position, tag) in sentence.as_ref().iter().enumerate() {
             let tag = tag.as_ref();
-            let (prefix, kind) =
-                lenient_parts(tag).ok_or_else(|| invalid(EntityMode::Default, s, position, tag))?;
+            let (prefix, kind) = lenient_parts(tag).ok_or_else(|| invalid(EntityMode::Default, s, position, tag))?;
             chunker.push(i, prefix, kind);
             i += 1;
         }
@@ -95,8 +94,7 @@ fn lenient<T: AsRef<[S]>, S: AsRef<str>>(sentences: &[T]) -> Result<Vec<Entity>,
         .chunks
         .into_iter()
         .map(|(kind, start, end)| {
-            let sentence =
-                sentence_starts.partition_point(|&first| first <= start).saturating_sub(1);
+            let sentence = sentence_starts.partition_point(|&first| first <= start).saturating_sub(1);
             let first = sentence_starts.get(sentence).copied().unwrap_or(0);
             Entity {
                 kind: kind.to_owned(),

@@ -49,10 +49,10 @@ pub fn entity_report<T: AsRef<[S]>, S: AsRef<str>>(
             return Err(MetricsError::SentenceLengthMismatch { sentence, gold: g, pred: p });
         }
     }
-    let gold_entities = extract_entities(gold, mode)
-        .map_err(|source| MetricsError::InvalidTag { side: Side::Gold, source })?;
-    let pred_entities = extract_entities(pred, mode)
-        .map_err(|source| MetricsError::InvalidTag { side: Side::Pred, source })?;
+    let gold_entities =
+        extract_entities(gold, mode).map_err(|source| MetricsError::InvalidTag { side: Side::Gold, source })?;
+    let pred_entities =
+        extract_entities(pred, mode).map_err(|source| MetricsError::InvalidTag { side: Side::Pred, source })?;
 
     let mut by_type: BTreeMap<&str, (BTreeSet<&Entity>, BTreeSet<&Entity>)> = BTreeMap::new();
     for entity in &gold_entities {
@@ -66,11 +66,8 @@ pub fn entity_report<T: AsRef<[S]>, S: AsRef<str>>(
     let per_type: Vec<LabelScores> = by_type
         .into_iter()
         .map(|(kind, (gold, pred))| {
-            let counts = Counts {
-                true_positives: gold.intersection(&pred).count(),
-                predicted: pred.len(),
-                actual: gold.len(),
-            };
+            let counts =
+                Counts { true_positives: gold.intersection(&pred).count(), predicted: pred.len(), actual: gold.len() };
             pooled = pooled.add(counts);
             let s = scores(counts);
             LabelScores {

@@ -20,9 +20,7 @@ mod entity_report;
 mod error;
 mod scores;
 
-pub use classification::{
-    classification_report, classification_report_with_labels, ClassificationReport,
-};
+pub use classification::{classification_report, classification_report_with_labels, ClassificationReport};
 pub use entities::{extract_entities, Entity, EntityMode, InvalidTag};
 pub use entity_report::{entity_report, EntityReport};
 pub use error::{MetricsError, Side};

@@ -75,12 +75,7 @@ pub(crate) fn weighted_average(rows: &[LabelScores]) -> Scores {
     if total == 0 {
         return Scores::default();
     }
-    let weighted = |value: fn(&LabelScores) -> f64| {
-        rows.iter().map(|r| value(r) * r.support as f64).sum::<f64>() / total as f64
-    };
-    Scores {
-        precision: weighted(|r| r.precision),
-        recall: weighted(|r| r.recall),
-        f1: weighted(|r| r.f1),
-    }
+    let weighted =
+        |value: fn(&LabelScores) -> f64| rows.iter().map(|r| value(r) * r.support as f64).sum::<f64>() / total as f64;
+    Scores { precision: weighted(|r| r.precision), recall: weighted(|r| r.recall), f1: weighted(|r| r.f1) }
 }

@@ -18,7 +18,12 @@ pub struct SelfAttention {
 }
 
 impl SelfAttention {
-    pub fn load(weights: &mut WeightMap, prefix: &str, config: &BertConfig, device: &Device) -> Result<Self, ModelError> {
+    pub fn load(
+        weights: &mut WeightMap,
+        prefix: &str,
+        config: &BertConfig,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
         let h = config.hidden_size;
         Ok(Self {
             query: weights.linear(&format!("{prefix}.self.query"), h, h, device)?,

@@ -25,7 +25,12 @@ pub struct Bert {
 }
 
 impl Bert {
-    pub fn load(weights: &mut WeightMap, config: &BertConfig, with_pooler: bool, device: &Device) -> Result<Self, ModelError> {
+    pub fn load(
+        weights: &mut WeightMap,
+        config: &BertConfig,
+        with_pooler: bool,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
         let embeddings = Embeddings::load(weights, config, device)?;
         let layers = (0..config.num_hidden_layers)
             .map(|i| EncoderLayer::load(weights, i, config, device))

@@ -70,11 +70,9 @@ impl Classifier {
             weights.note_missing("classifier.bias");
             None
         };
-        let classifier = head.unwrap_or_else(|| super::init::linear(h, num_labels, config.initializer_range, seed, device));
-        let report = LoadReport {
-            missing: weights.missing(),
-            unexpected: weights.unexpected(),
-        };
+        let classifier =
+            head.unwrap_or_else(|| super::init::linear(h, num_labels, config.initializer_range, seed, device));
+        let report = LoadReport { missing: weights.missing(), unexpected: weights.unexpected() };
         let model = Self { bert, dropout: DropoutConfig::new(config.head_dropout()).init(), classifier, task };
         Ok((model, report))
     }

@@ -62,10 +62,9 @@ impl BertConfig {
         let f64_field = |field: &'static str, default: f64| -> Result<f64, ModelError> {
             match raw.get(field) {
                 None | Some(Value::Null) => Ok(default),
-                Some(v) => v.as_f64().ok_or_else(|| ModelError::ConfigField {
-                    field,
-                    problem: format!("expected a number, found {v}"),
-                }),
+                Some(v) => v
+                    .as_f64()
+                    .ok_or_else(|| ModelError::ConfigField { field, problem: format!("expected a number, found {v}") }),
             }
         };
         let hidden_act = match raw.get("hidden_act").and_then(Value::as_str).unwrap_or("gelu") {
@@ -73,7 +72,10 @@ impl BertConfig {
             "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" => Activation::GeluTanh,
             "relu" => Activation::Relu,
             other => {
-                return Err(ModelError::ConfigField { field: "hidden_act", problem: format!("unsupported activation `{other}`") })
+                return Err(ModelError::ConfigField {
+                    field: "hidden_act",
+                    problem: format!("unsupported activation `{other}`"),
+                })
             }
         };
         if let Some(kind) = raw.get("position_embedding_type").and_then(Value::as_str) {
@@ -107,7 +109,10 @@ impl BertConfig {
         if config.hidden_size % config.num_attention_heads != 0 {
             return Err(ModelError::ConfigField {
                 field: "num_attention_heads",
-                problem: format!("hidden_size {} is not a multiple of {}", config.hidden_size, config.num_attention_heads),
+                problem: format!(
+                    "hidden_size {} is not a multiple of {}",
+                    config.hidden_size, config.num_attention_heads
+                ),
             });
         }
         Ok(config)
@@ -138,8 +143,10 @@ impl BertConfig {
     pub fn to_export_json(&self, architecture: &str, labels: &[String]) -> String {
         let mut raw = self.raw.clone();
         raw.insert("architectures".into(), Value::from(vec![architecture]));
-        let id2label: Map<String, Value> = labels.iter().enumerate().map(|(i, l)| (i.to_string(), Value::from(l.as_str()))).collect();
-        let label2id: Map<String, Value> = labels.iter().enumerate().map(|(i, l)| (l.clone(), Value::from(i))).collect();
+        let id2label: Map<String, Value> =
+            labels.iter().enumerate().map(|(i, l)| (i.to_string(), Value::from(l.as_str()))).collect();
+        let label2id: Map<String, Value> =
+            labels.iter().enumerate().map(|(i, l)| (l.clone(), Value::from(i))).collect();
         raw.insert("id2label".into(), Value::Object(id2label));
         raw.insert("label2id".into(), Value::Object(label2id));
         raw.insert("num_labels".into(), Value::from(labels.len()));
@@ -171,7 +178,10 @@ fn read_labels(raw: &Map<String, Value>) -> Result<Vec<String>, ModelError> {
     }
     // HF writes LABEL_0, LABEL_1 for an encoder that has no head: that is no label set.
     let generic = pairs.iter().all(|(i, l)| *l == format!("LABEL_{i}"));
-    let bare = raw.get("architectures").and_then(Value::as_array).is_some_and(|a| a.iter().all(|v| v.as_str() == Some("BertModel")));
+    let bare = raw
+        .get("architectures")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().all(|v| v.as_str() == Some("BertModel")));
     if generic && bare {
         return Ok(Vec::new());
     }

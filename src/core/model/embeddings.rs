@@ -19,8 +19,18 @@ impl Embeddings {
         let h = config.hidden_size;
         Ok(Self {
             word: weights.embedding("embeddings.word_embeddings.weight", config.vocab_size, h, device)?,
-            position: weights.embedding("embeddings.position_embeddings.weight", config.max_position_embeddings, h, device)?,
-            token_type: weights.embedding("embeddings.token_type_embeddings.weight", config.type_vocab_size, h, device)?,
+            position: weights.embedding(
+                "embeddings.position_embeddings.weight",
+                config.max_position_embeddings,
+                h,
+                device,
+            )?,
+            token_type: weights.embedding(
+                "embeddings.token_type_embeddings.weight",
+                config.type_vocab_size,
+                h,
+                device,
+            )?,
             layer_norm: weights.layer_norm("embeddings.LayerNorm", h, config.layer_norm_eps, device)?,
             dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
         })
@@ -38,7 +48,8 @@ impl Embeddings {
         let [batch, seq] = input_ids.dims();
         let device = input_ids.device();
         let positions = Tensor::<1, Int>::arange(0..seq as i64, &device).reshape([1, seq]).repeat_dim(0, batch);
-        let x = self.word.forward(input_ids) + self.position.forward(positions) + self.token_type.forward(token_type_ids);
+        let x =
+            self.word.forward(input_ids) + self.position.forward(positions) + self.token_type.forward(token_type_ids);
         self.dropout.forward(self.layer_norm.forward(x))
     }
 }

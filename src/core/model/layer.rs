@@ -21,7 +21,12 @@ pub struct EncoderLayer {
 }
 
 impl EncoderLayer {
-    pub fn load(weights: &mut WeightMap, index: usize, config: &BertConfig, device: &Device) -> Result<Self, ModelError> {
+    pub fn load(
+        weights: &mut WeightMap,
+        index: usize,
+        config: &BertConfig,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
         let (h, i, eps) = (config.hidden_size, config.intermediate_size, config.layer_norm_eps);
         let p = format!("encoder.layer.{index}");
         Ok(Self {

@@ -81,7 +81,9 @@ impl WeightMap {
                 Dtype::F16 => data.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
                 Dtype::BF16 => data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
                 other => {
-                    return Err(ModelError::Safetensors(format!("tensor `{name}` has dtype {other:?}; only float weights are supported")))
+                    return Err(ModelError::Safetensors(format!(
+                        "tensor `{name}` has dtype {other:?}; only float weights are supported"
+                    )))
                 }
             };
             let key = name.strip_prefix("bert.").unwrap_or(&name).to_string();
@@ -109,21 +111,35 @@ impl WeightMap {
             return Ok(None);
         };
         if tensor.shape != shape {
-            return Err(ModelError::WeightShape { name: name.to_string(), expected: shape.to_vec(), found: tensor.shape.clone() });
+            return Err(ModelError::WeightShape {
+                name: name.to_string(),
+                expected: shape.to_vec(),
+                found: tensor.shape.clone(),
+            });
         }
         let tensor = tensor.clone();
         self.taken.insert(name.to_string());
-        self.taken.insert(name.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"));
+        self.taken
+            .insert(name.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"));
         Ok(Some(tensor))
     }
 
     pub fn linear(&mut self, prefix: &str, d_in: usize, d_out: usize, device: &Device) -> Result<Linear, ModelError> {
         let weight = self.take(&format!("{prefix}.weight"), &[d_out, d_in])?.transposed();
         let bias = self.take(&format!("{prefix}.bias"), &[d_out])?;
-        Ok(Linear { weight: Param::from_tensor(weight.to_device(device)), bias: Some(Param::from_tensor(bias.to_device(device))) })
+        Ok(Linear {
+            weight: Param::from_tensor(weight.to_device(device)),
+            bias: Some(Param::from_tensor(bias.to_device(device))),
+        })
     }
 
-    pub fn layer_norm(&mut self, prefix: &str, d: usize, epsilon: f64, device: &Device) -> Result<LayerNorm, ModelError> {
+    pub fn layer_norm(
+        &mut self,
+        prefix: &str,
+        d: usize,
+        epsilon: f64,
+        device: &Device,
+    ) -> Result<LayerNorm, ModelError> {
         let gamma = self.take(&format!("{prefix}.weight"), &[d])?;
         let beta = self.take(&format!("{prefix}.bias"), &[d])?;
         let mut norm = LayerNormConfig::new(d).with_epsilon(epsilon).init(device);
@@ -173,7 +189,11 @@ pub struct WeightWriter {
 }
 
 impl WeightWriter {
-    pub async fn tensor<const D: usize>(&mut self, name: impl Into<String>, tensor: Tensor<D>) -> Result<(), ModelError> {
+    pub async fn tensor<const D: usize>(
+        &mut self,
+        name: impl Into<String>,
+        tensor: Tensor<D>,
+    ) -> Result<(), ModelError> {
         let shape = tensor.dims().to_vec();
         let data = tensor.into_data_async().await.map_err(|e| ModelError::Device(format!("{e:?}")))?;
         let values = data.try_to_vec::<f32>().map_err(|e| ModelError::Device(format!("{e:?}")))?;

@@ -73,7 +73,9 @@ pub fn collate(samples: &[&Sample], pad_id: u32, device: &Device) -> Batch {
         mask.extend(std::iter::repeat_n(1, len).chain(std::iter::repeat_n(0, pad)));
         match &sample.target {
             Target::Class(c) => labels.push(*c as i32),
-            Target::Tokens(t) => labels.extend(t.iter().map(|&l| l as i32).chain(std::iter::repeat_n(IGNORE as i32, pad))),
+            Target::Tokens(t) => {
+                labels.extend(t.iter().map(|&l| l as i32).chain(std::iter::repeat_n(IGNORE as i32, pad)))
+            }
         }
     }
     let tensor2 = |v: Vec<i32>| Tensor::<2, Int>::from_data(TensorData::new(v, [n, seq]), device);

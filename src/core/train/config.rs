@@ -75,20 +75,39 @@ pub struct TrainPlan {
 impl TrainConfig {
     pub fn plan(&self, n_train: usize) -> Result<TrainPlan, ConfigError> {
         let check = |ok: bool, field: &'static str, value: String, expected: &'static str| {
-            if ok { Ok(()) } else { Err(ConfigError { field, value, expected }) }
+            if ok {
+                Ok(())
+            } else {
+                Err(ConfigError { field, value, expected })
+            }
         };
         check((1..=1000).contains(&self.epochs), "epochs", self.epochs.to_string(), "between 1 and 1000")?;
-        check(self.learning_rate > 0.0 && self.learning_rate <= 1.0, "learning rate", self.learning_rate.to_string(), "in (0, 1]")?;
+        check(
+            self.learning_rate > 0.0 && self.learning_rate <= 1.0,
+            "learning rate",
+            self.learning_rate.to_string(),
+            "in (0, 1]",
+        )?;
         check((1..=1024).contains(&self.batch_size), "batch size", self.batch_size.to_string(), "between 1 and 1024")?;
         check((8..=512).contains(&self.max_len), "max length", self.max_len.to_string(), "between 8 and 512")?;
         check((0.0..1.0).contains(&self.weight_decay), "weight decay", self.weight_decay.to_string(), "in [0, 1)")?;
         check((0.0..=1.0).contains(&self.warmup_ratio), "warmup ratio", self.warmup_ratio.to_string(), "in [0, 1]")?;
         check((0.0..1.0).contains(&self.dropout), "dropout", self.dropout.to_string(), "in [0, 1)")?;
-        check(self.max_grad_norm >= 0.0 && self.max_grad_norm.is_finite(), "max grad norm", self.max_grad_norm.to_string(), "0 (off) or positive")?;
+        check(
+            self.max_grad_norm >= 0.0 && self.max_grad_norm.is_finite(),
+            "max grad norm",
+            self.max_grad_norm.to_string(),
+            "0 (off) or positive",
+        )?;
         check((0.0..1.0).contains(&self.beta1), "beta1", self.beta1.to_string(), "in [0, 1)")?;
         check((0.0..1.0).contains(&self.beta2), "beta2", self.beta2.to_string(), "in [0, 1)")?;
         check(self.epsilon > 0.0, "epsilon", self.epsilon.to_string(), "positive")?;
-        check((1..=1024).contains(&self.grad_accumulation), "gradient accumulation", self.grad_accumulation.to_string(), "between 1 and 1024")?;
+        check(
+            (1..=1024).contains(&self.grad_accumulation),
+            "gradient accumulation",
+            self.grad_accumulation.to_string(),
+            "between 1 and 1024",
+        )?;
         check(self.early_stopping_patience != Some(0), "early stopping patience", "0".into(), "at least 1 epoch")?;
         check(n_train > 0, "training examples", n_train.to_string(), "at least 1")?;
         let batches_per_epoch = n_train.div_ceil(self.batch_size);

@@ -33,14 +33,27 @@ pub struct EpochSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TrainEvent {
-    Started { plan: TrainPlan, truncated_examples: usize },
+    Started {
+        plan: TrainPlan,
+        truncated_examples: usize,
+    },
     Step(StepProgress),
     Epoch(EpochSummary),
     /// Training stopped early: the dev metric has not improved for `patience` epochs.
-    EarlyStopped { epoch: usize, best_epoch: usize, patience: usize },
+    EarlyStopped {
+        epoch: usize,
+        best_epoch: usize,
+        patience: usize,
+    },
     /// Training stopped because the controller asked it to.
-    Cancelled { step: usize },
-    Finished { steps: usize, train_seconds: f64, train_tokens_per_s: f64 },
+    Cancelled {
+        step: usize,
+    },
+    Finished {
+        steps: usize,
+        train_seconds: f64,
+        train_tokens_per_s: f64,
+    },
 }
 
 /// What the loop's controller decides between two steps.

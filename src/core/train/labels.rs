@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::core::evaluate::Examples;
+use crate::core::data::Examples;
 
 /// Classification: the distinct labels, in numeric order when all are integers (so `2` comes
 /// before `10`), otherwise alphabetical. NER: `O`, then `B-`/`I-` of each entity type in

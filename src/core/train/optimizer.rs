@@ -22,7 +22,13 @@ pub struct AdamWSettings {
 
 impl From<&TrainConfig> for AdamWSettings {
     fn from(c: &TrainConfig) -> Self {
-        Self { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weight_decay: c.weight_decay, max_grad_norm: c.max_grad_norm }
+        Self {
+            beta1: c.beta1,
+            beta2: c.beta2,
+            epsilon: c.epsilon,
+            weight_decay: c.weight_decay,
+            max_grad_norm: c.max_grad_norm,
+        }
     }
 }
 
@@ -53,7 +59,8 @@ impl AdamW {
     pub fn step<M: Module>(&mut self, model: M, mut grads: GradientsParams, lr: f64) -> M {
         let clip = if self.settings.max_grad_norm > 0.0 {
             // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1.
-            global_grad_norm(&model, &grads).map(|norm| norm.add_scalar(1e-6).recip().mul_scalar(self.settings.max_grad_norm).clamp_max(1.0))
+            global_grad_norm(&model, &grads)
+                .map(|norm| norm.add_scalar(1e-6).recip().mul_scalar(self.settings.max_grad_norm).clamp_max(1.0))
         } else {
             None
         };
@@ -62,7 +69,14 @@ impl AdamW {
         model.map(&mut update)
     }
 
-    fn update_param<const D: usize>(&mut self, id: ParamId, param: Tensor<D>, grad: Tensor<D>, lr: f64, clip: Option<&Tensor<1>>) -> Tensor<D> {
+    fn update_param<const D: usize>(
+        &mut self,
+        id: ParamId,
+        param: Tensor<D>,
+        grad: Tensor<D>,
+        lr: f64,
+        clip: Option<&Tensor<1>>,
+    ) -> Tensor<D> {
         let s = self.settings;
         let shape = param.dims();
         let n = shape.iter().product::<usize>();
@@ -79,7 +93,10 @@ impl AdamW {
                 first: m.first.mul_scalar(s.beta1) + grad.clone().mul_scalar(1.0 - s.beta1),
                 second: m.second.mul_scalar(s.beta2) + grad.square().mul_scalar(1.0 - s.beta2),
             },
-            None => Moments { first: grad.clone().mul_scalar(1.0 - s.beta1), second: grad.square().mul_scalar(1.0 - s.beta2) },
+            None => Moments {
+                first: grad.clone().mul_scalar(1.0 - s.beta1),
+                second: grad.square().mul_scalar(1.0 - s.beta2),
+            },
         };
         let bias_correction1 = 1.0 - s.beta1.powi(self.steps);
         let bias_correction2_sqrt = (1.0 - s.beta2.powi(self.steps)).sqrt();

@@ -11,7 +11,8 @@ use super::events::{Control, EpochSummary, Flow, StepProgress, TrainEvent};
 use super::loss::cross_entropy;
 use super::optimizer::{bias_and_norm_params, AdamW};
 use super::{ConfigError, TrainConfig};
-use crate::core::evaluate::{EvalError, EvalReport, Examples};
+use crate::core::data::Examples;
+use crate::core::evaluate::{EvalError, EvalReport};
 use crate::core::rng::Rng;
 use crate::core::task_model::TaskModel;
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
@@ -48,9 +49,15 @@ pub struct TrainOutcome {
 }
 
 /// Tokenises labelled examples into training samples against `labels`.
-pub fn encode_examples(tokenizer: &TextTokenizer, examples: &Examples, labels: &[String]) -> Result<(Vec<Sample>, usize), TrainError> {
+pub fn encode_examples(
+    tokenizer: &TextTokenizer,
+    examples: &Examples,
+    labels: &[String],
+) -> Result<(Vec<Sample>, usize), TrainError> {
     let index: HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
-    let find = |label: &str, line: usize| index.get(label).copied().ok_or_else(|| TrainError::UnknownLabel { label: label.to_string(), line });
+    let find = |label: &str, line: usize| {
+        index.get(label).copied().ok_or_else(|| TrainError::UnknownLabel { label: label.to_string(), line })
+    };
     let mut truncated = 0;
     let samples = match examples {
         Examples::Cls(examples) => examples
@@ -93,7 +100,8 @@ pub async fn train<C: Control>(
     let device = model.device.clone();
     device.seed(config.seed);
     let mut rng = Rng::new(config.seed);
-    let no_decay = if config.exempt_bias_and_norm_from_decay { bias_and_norm_params(&model.model) } else { HashSet::new() };
+    let no_decay =
+        if config.exempt_bias_and_norm_from_decay { bias_and_norm_params(&model.model) } else { HashSet::new() };
     let mut optimizer = AdamW::new(config.into(), no_decay);
     let pad_id = model.tokenizer.pad_id();
 
@@ -151,7 +159,14 @@ pub async fn train<C: Control>(
             if control.between_steps().await == Flow::Stop {
                 on_event(TrainEvent::Cancelled { step });
                 let secs = train_seconds(eval_seconds);
-                return Ok(TrainOutcome { steps: step, cancelled: true, train_seconds: secs, train_tokens_per_s: tokens_seen as f64 / secs.max(1e-9), epochs, truncated_examples });
+                return Ok(TrainOutcome {
+                    steps: step,
+                    cancelled: true,
+                    train_seconds: secs,
+                    train_tokens_per_s: tokens_seen as f64 / secs.max(1e-9),
+                    epochs,
+                    truncated_examples,
+                });
             }
         }
         let eval_started = Instant::now();
@@ -160,7 +175,12 @@ pub async fn train<C: Control>(
             None => None,
         };
         eval_seconds += eval_started.elapsed().as_secs_f64();
-        let summary = EpochSummary { epoch, train_loss: (epoch_loss / epoch_batches.max(1) as f64) as f32, dev: report.clone(), elapsed_s: started.elapsed().as_secs_f64() };
+        let summary = EpochSummary {
+            epoch,
+            train_loss: (epoch_loss / epoch_batches.max(1) as f64) as f32,
+            dev: report.clone(),
+            elapsed_s: started.elapsed().as_secs_f64(),
+        };
         on_event(TrainEvent::Epoch(summary.clone()));
         epochs.push(summary);
         if let (Some(patience), Some(report)) = (config.early_stopping_patience, report) {
@@ -182,5 +202,12 @@ pub async fn train<C: Control>(
     let secs = train_seconds(eval_seconds);
     let train_tokens_per_s = tokens_seen as f64 / secs.max(1e-9);
     on_event(TrainEvent::Finished { steps: step, train_seconds: secs, train_tokens_per_s });
-    Ok(TrainOutcome { steps: step, cancelled: false, train_seconds: secs, train_tokens_per_s, epochs, truncated_examples })
+    Ok(TrainOutcome {
+        steps: step,
+        cancelled: false,
+        train_seconds: secs,
+        train_tokens_per_s,
+        epochs,
+        truncated_examples,
+    })
 }
