@@ -74,7 +74,11 @@ impl Fixture {
 /// so a run without a GPU says which tests did not run.
 pub fn wgpu_device(test: &str) -> Option<Device> {
     match std::panic::catch_unwind(|| Device::wgpu_options().init()) {
-        Ok(Ok(device)) => Some(device),
+        Ok(Ok(device)) => {
+            let adapter = device.identity().map_or_else(|| "unknown adapter".to_string(), |i| i.name);
+            eprintln!("{test} runs on wgpu: {adapter}");
+            Some(device)
+        }
         Ok(Err(e)) => {
             eprintln!("SKIPPED {test} on wgpu: no wgpu device ({e})");
             None
