@@ -70,21 +70,28 @@ impl Fixture {
     }
 }
 
+/// A line on the real stderr: the test harness captures `eprintln!` of passing tests, and a
+/// GPU test must say where it ran, or that it did not.
+fn announce(line: String) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// burn's wgpu device when this machine has one; `None` with the reason printed otherwise,
 /// so a run without a GPU says which tests did not run.
 pub fn wgpu_device(test: &str) -> Option<Device> {
     match std::panic::catch_unwind(|| Device::wgpu_options().init()) {
         Ok(Ok(device)) => {
             let adapter = device.identity().map_or_else(|| "unknown adapter".to_string(), |i| i.name);
-            eprintln!("{test} runs on wgpu: {adapter}");
+            announce(format!("{test}: runs on wgpu adapter {adapter}"));
             Some(device)
         }
         Ok(Err(e)) => {
-            eprintln!("SKIPPED {test} on wgpu: no wgpu device ({e})");
+            announce(format!("SKIPPED {test} on wgpu: no wgpu device ({e})"));
             None
         }
         Err(_) => {
-            eprintln!("SKIPPED {test} on wgpu: wgpu initialisation panicked");
+            announce(format!("SKIPPED {test} on wgpu: wgpu initialisation panicked"));
             None
         }
     }
