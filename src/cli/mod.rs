@@ -2,6 +2,7 @@
 //! preparing a dataset on a real GPU.
 
 mod args;
+mod commands;
 mod device;
 mod files;
 mod progress;
@@ -28,5 +29,3 @@ pub fn main() -> ExitCode {
         }
     }
 }
-
-mod commands;
