@@ -124,9 +124,13 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
         "truncated_examples": outcome.truncated_examples,
         "train_seconds": outcome.train_seconds,
         "train_tokens_per_s": outcome.train_tokens_per_s,
+        "peak_rss_mb": peak_rss_mb(),
         "epochs": outcome.epochs.iter().map(|e| json!({
             "epoch": e.epoch,
             "train_loss": e.train_loss,
+            "train_seconds": e.train_seconds,
+            "train_tokens": e.train_tokens,
+            "train_sequences": e.train_sequences,
             "dev": e.dev.as_ref().map(summary::metrics_json),
         })).collect::<Vec<_>>(),
         "metrics": dev_report.as_ref().map(summary::metrics_json),
@@ -165,4 +169,12 @@ fn task_of(config_json: &[u8]) -> Option<Task> {
         "BertForTokenClassification" => Some(Task::Ner),
         _ => None,
     })
+}
+
+/// The process's resident-memory high-water mark (Linux `VmHWM`), in MiB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }

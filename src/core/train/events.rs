@@ -25,6 +25,11 @@ pub struct StepProgress {
 pub struct EpochSummary {
     pub epoch: usize,
     pub train_loss: f32,
+    /// Time spent training in this epoch, evaluation excluded.
+    pub train_seconds: f64,
+    /// Real (non-padding) tokens trained on in this epoch.
+    pub train_tokens: usize,
+    pub train_sequences: usize,
     pub dev: Option<EvalReport>,
     pub elapsed_s: f64,
 }

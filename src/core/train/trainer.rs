@@ -119,6 +119,8 @@ pub async fn train<C: Control>(
             rng.shuffle(&mut order);
         }
         let batches: Vec<&[usize]> = order.chunks(config.batch_size).collect();
+        let epoch_started = Instant::now();
+        let epoch_tokens_before = tokens_seen;
         let mut epoch_loss = 0.0f64;
         let mut epoch_batches = 0usize;
         for group in batches.chunks(config.grad_accumulation) {
@@ -169,6 +171,7 @@ pub async fn train<C: Control>(
                 });
             }
         }
+        let epoch_seconds = epoch_started.elapsed().as_secs_f64();
         let eval_started = Instant::now();
         let report: Option<EvalReport> = match dev {
             Some(dev) => Some(model.evaluate(dev, config.batch_size * 2).await?),
@@ -178,6 +181,9 @@ pub async fn train<C: Control>(
         let summary = EpochSummary {
             epoch,
             train_loss: (epoch_loss / epoch_batches.max(1) as f64) as f32,
+            train_seconds: epoch_seconds,
+            train_tokens: tokens_seen - epoch_tokens_before,
+            train_sequences: samples.len(),
             dev: report.clone(),
             elapsed_s: started.elapsed().as_secs_f64(),
         };
