@@ -16,7 +16,7 @@ impl Progress {
         if self.bar.is_hidden() {
             eprintln!("{text}");
         } else {
-            self.line(text);
+            self.bar.println(text);
         }
     }
 
