@@ -1,7 +1,11 @@
 //! The one native integration-test binary (see README: one binary, a module per area).
 
 mod cli;
+mod common {
+    pub mod golden_parity;
+}
 mod data;
 mod engine;
 mod metrics;
+mod session;
 mod support;

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use burn::prelude::*;
-use safetensors::{Dtype, SafeTensors};
 use tunelab::core::task_model::ModelFiles;
 
 pub fn shared(path: &str) -> PathBuf {
@@ -34,45 +33,9 @@ pub fn model_files() -> ModelFiles {
     }
 }
 
-/// A golden fixture's tensors, read as f32 or i64.
-pub struct Fixture {
-    bytes: Vec<u8>,
-}
-
-impl Fixture {
-    pub fn open(name: &str) -> Self {
-        let path = shared(&format!("golden/{name}"));
-        Self { bytes: std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())) }
-    }
-
-    fn view(&self, name: &str) -> (Vec<usize>, Dtype, Vec<u8>) {
-        let file = SafeTensors::deserialize(&self.bytes).expect("fixture is safetensors");
-        let view = file.tensor(name).unwrap_or_else(|_| panic!("fixture has no tensor {name}"));
-        (view.shape().to_vec(), view.dtype(), view.data().to_vec())
-    }
-
-    pub fn f32(&self, name: &str) -> (Vec<usize>, Vec<f32>) {
-        let (shape, dtype, data) = self.view(name);
-        assert_eq!(dtype, Dtype::F32, "{name}");
-        (shape, data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
-    }
-
-    pub fn i64(&self, name: &str) -> (Vec<usize>, Vec<i64>) {
-        let (shape, dtype, data) = self.view(name);
-        assert_eq!(dtype, Dtype::I64, "{name}");
-        (shape, data.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes"))).collect())
-    }
-
-    pub fn int_tensor<const D: usize>(&self, name: &str, device: &Device) -> Tensor<D, Int> {
-        let (shape, values) = self.i64(name);
-        let values: Vec<i32> = values.into_iter().map(|v| v as i32).collect();
-        Tensor::from_data(TensorData::new(values, shape), device)
-    }
-}
-
 /// A line on the real stderr: the test harness captures `eprintln!` of passing tests, and a
 /// GPU test must say where it ran, or that it did not.
-fn announce(line: String) {
+pub fn announce(line: String) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{line}");
 }
@@ -95,11 +58,6 @@ pub fn wgpu_device(test: &str) -> Option<Device> {
             None
         }
     }
-}
-
-pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len(), "length");
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 pub fn read_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {

@@ -142,7 +142,7 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
 
 pub async fn eval_command(args: EvalArgs) -> Result<(), String> {
     let files = files::read_model(&args.model)?;
-    let task = task_of(&files.config_json).ok_or_else(|| {
+    let task = Task::from_config_json(&files.config_json).ok_or_else(|| {
         format!(
             "{}: config.json names no BertForSequenceClassification or BertForTokenClassification architecture",
             args.model.display()
@@ -162,15 +162,6 @@ pub async fn eval_command(args: EvalArgs) -> Result<(), String> {
 }
 
 /// The task an exported model was fine-tuned for, from `architectures`.
-fn task_of(config_json: &[u8]) -> Option<Task> {
-    let value: serde_json::Value = serde_json::from_slice(config_json).ok()?;
-    value["architectures"].as_array()?.iter().find_map(|a| match a.as_str()? {
-        "BertForSequenceClassification" => Some(Task::Cls),
-        "BertForTokenClassification" => Some(Task::Ner),
-        _ => None,
-    })
-}
-
 /// The process's resident-memory high-water mark (Linux `VmHWM`), in MiB.
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -1,3 +1,4 @@
+mod activation;
 mod export;
 mod golden;
 mod loading;

@@ -146,7 +146,7 @@ fn row(
     Ok(Row { tokens_per_s: rate(tokens)?, sequences_per_s: rate(sequences)?, name, peak_rss_mb })
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     match n {
@@ -156,7 +156,7 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     }
 }
 
-fn run_json(cmd: &mut Command) -> Result<Value, String> {
+pub fn run_json(cmd: &mut Command) -> Result<Value, String> {
     let output = cmd.stderr(Stdio::inherit()).output().map_err(|e| format!("{cmd:?}: {e}"))?;
     if !output.status.success() {
         return Err(format!("{cmd:?} failed ({})", output.status));
@@ -192,7 +192,7 @@ fn slices(out: &Path) -> Result<(PathBuf, PathBuf), String> {
 }
 
 /// A virtual environment with torch and transformers under target/bench, made once.
-fn venv() -> Result<PathBuf, String> {
+pub fn venv() -> Result<PathBuf, String> {
     let dir = root().join("target/bench/venv");
     let python = dir.join("bin/python");
     let ready = |p: &Path| {

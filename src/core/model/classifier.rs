@@ -23,6 +23,17 @@ impl Task {
             Task::Ner => "BertForTokenClassification",
         }
     }
+
+    /// The task of an already fine-tuned checkpoint, read from its config's `architectures`;
+    /// `None` for a base model (or a config that is not JSON).
+    pub fn from_config_json(config_json: &[u8]) -> Option<Task> {
+        let value: serde_json::Value = serde_json::from_slice(config_json).ok()?;
+        value["architectures"].as_array()?.iter().find_map(|a| match a.as_str()? {
+            "BertForSequenceClassification" => Some(Task::Cls),
+            "BertForTokenClassification" => Some(Task::Ner),
+            _ => None,
+        })
+    }
 }
 
 /// A BERT encoder with a classification head.

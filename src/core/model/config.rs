@@ -118,6 +118,24 @@ impl BertConfig {
         Ok(config)
     }
 
+    /// Parameters of the encoder with its pooler, from the shapes alone (before any weights
+    /// are read), counted as `num_parameters()` counts them in transformers.
+    pub fn encoder_params(&self) -> usize {
+        let (h, i) = (self.hidden_size, self.intermediate_size);
+        let norm = 2 * h;
+        let embeddings = (self.vocab_size + self.max_position_embeddings + self.type_vocab_size) * h + norm;
+        let attention = 4 * (h * h + h) + norm;
+        let feed_forward = (h * i + i) + (i * h + h) + norm;
+        let pooler = h * h + h;
+        embeddings + self.num_hidden_layers * (attention + feed_forward) + pooler
+    }
+
+    /// Bytes of the largest weight (the word embeddings), which must fit one GPU buffer.
+    pub fn largest_tensor_bytes(&self) -> u64 {
+        let (h, i) = (self.hidden_size as u64, self.intermediate_size as u64);
+        (self.vocab_size as u64 * h).max(h * i) * 4
+    }
+
     pub fn head_dim(&self) -> usize {
         self.hidden_size / self.num_attention_heads
     }

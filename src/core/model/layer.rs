@@ -1,7 +1,8 @@
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, Linear};
 use burn::prelude::*;
-use burn::tensor::activation::{gelu, gelu_approximate, relu};
+use burn::tensor::activation::relu;
 
+use super::activation::{gelu_exact, gelu_tanh};
 use super::attention::SelfAttention;
 use super::config::Activation;
 use super::weights::{WeightMap, WeightWriter};
@@ -54,8 +55,8 @@ impl EncoderLayer {
         let inner = self.intermediate.forward(attended.clone());
         // HF "gelu" is the exact erf form; "gelu_new" the tanh approximation.
         let inner = match self.activation {
-            Activation::Gelu => gelu(inner),
-            Activation::GeluTanh => gelu_approximate(inner),
+            Activation::Gelu => gelu_exact(inner),
+            Activation::GeluTanh => gelu_tanh(inner),
             Activation::Relu => relu(inner),
         };
         let out = self.output_dropout.forward(self.output.forward(inner));

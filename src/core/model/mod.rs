@@ -1,5 +1,6 @@
 //! BERT (HF `BertModel`) in burn, its task heads, and HF weight mapping.
 
+mod activation;
 mod attention;
 mod bert;
 mod classifier;
@@ -9,6 +10,7 @@ mod init;
 mod layer;
 mod weights;
 
+pub use activation::{gelu_exact, gelu_tanh, tanh};
 pub use bert::{BatchInput, Bert};
 pub use classifier::{Classifier, LoadReport, Task};
 pub use config::{Activation, BertConfig};

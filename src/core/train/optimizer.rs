@@ -78,32 +78,30 @@ impl AdamW {
         clip: Option<&Tensor<1>>,
     ) -> Tensor<D> {
         let s = self.settings;
-        let shape = param.dims();
-        let n = shape.iter().product::<usize>();
-        let mut grad: Tensor<1> = grad.reshape([n]);
+        // The update runs in the parameter's shape; moments are kept flat, whatever the rank.
+        let mut grad = grad;
         if let Some(coef) = clip {
-            grad = grad * coef.clone();
+            grad = grad * coef.clone().reshape([1; D]);
         }
-        let mut p: Tensor<1> = param.reshape([n]);
+        let mut p = param;
         if !self.no_decay.contains(&id) && s.weight_decay > 0.0 {
             p = p.mul_scalar(1.0 - lr * s.weight_decay);
         }
-        let moments = match self.moments.remove(&id) {
-            Some(m) => Moments {
-                first: m.first.mul_scalar(s.beta1) + grad.clone().mul_scalar(1.0 - s.beta1),
-                second: m.second.mul_scalar(s.beta2) + grad.square().mul_scalar(1.0 - s.beta2),
-            },
-            None => Moments {
-                first: grad.clone().mul_scalar(1.0 - s.beta1),
-                second: grad.square().mul_scalar(1.0 - s.beta2),
-            },
+        let shape = p.dims();
+        let (first, second) = match self.moments.remove(&id) {
+            Some(m) => (
+                m.first.reshape(shape).mul_scalar(s.beta1) + grad.clone().mul_scalar(1.0 - s.beta1),
+                m.second.reshape(shape).mul_scalar(s.beta2) + grad.square().mul_scalar(1.0 - s.beta2),
+            ),
+            None => (grad.clone().mul_scalar(1.0 - s.beta1), grad.square().mul_scalar(1.0 - s.beta2)),
         };
         let bias_correction1 = 1.0 - s.beta1.powi(self.steps);
         let bias_correction2_sqrt = (1.0 - s.beta2.powi(self.steps)).sqrt();
-        let denom = moments.second.clone().sqrt().div_scalar(bias_correction2_sqrt).add_scalar(s.epsilon);
-        let p = p - (moments.first.clone() / denom).mul_scalar(lr / bias_correction1);
-        self.moments.insert(id, moments);
-        p.reshape(shape)
+        let denom = second.clone().sqrt().div_scalar(bias_correction2_sqrt).add_scalar(s.epsilon);
+        let p = p - (first.clone() / denom).mul_scalar(lr / bias_correction1);
+        let n = shape.iter().product::<usize>();
+        self.moments.insert(id, Moments { first: first.reshape([n]), second: second.reshape([n]) });
+        p
     }
 }
 

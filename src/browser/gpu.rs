@@ -1,0 +1,140 @@
+//! The one place that chooses a device: WebGPU through burn's wgpu backend when the browser
+//! offers a usable adapter, burn's CPU backend (flex) otherwise, with the reason.
+//!
+//! burn's WebGPU init panics (killing the wasm instance) instead of failing when there is no
+//! WebGPU, so `navigator.gpu` and `requestAdapter()` are checked first. A WebGPU device can be
+//! initialised once per wasm instance, so the outcome is kept and reused.
+
+use std::cell::RefCell;
+
+use burn::prelude::*;
+use burn::tensor::wgpu::WgpuBackend;
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::protocol::{AdapterInfo, DeviceInfo, DeviceLimits, DevicePreference};
+
+/// A device to train on, what it is, and the largest buffer it binds (`None` on the CPU).
+#[derive(Debug, Clone)]
+pub struct ChosenDevice {
+    pub device: Device,
+    pub info: DeviceInfo,
+    pub max_binding: Option<u64>,
+}
+
+thread_local! {
+    static WEBGPU: RefCell<Option<Result<ChosenDevice, String>>> = const { RefCell::new(None) };
+}
+
+/// The device for `preference`. `Auto` falls back to the CPU with the reason; an explicit
+/// `Webgpu` that cannot be had is an error.
+pub async fn choose(preference: DevicePreference) -> Result<ChosenDevice, String> {
+    match preference {
+        DevicePreference::Cpu => Ok(cpu(None)),
+        DevicePreference::Webgpu => webgpu().await,
+        DevicePreference::Auto => Ok(webgpu().await.unwrap_or_else(|reason| cpu(Some(reason)))),
+    }
+}
+
+/// burn's CPU backend; `fallback_reason` says why WebGPU was not used, when it was wanted.
+pub fn cpu(fallback_reason: Option<String>) -> ChosenDevice {
+    ChosenDevice {
+        device: Device::flex(),
+        info: DeviceInfo { backend: "cpu".into(), adapter: None, limits: None, features: Vec::new(), fallback_reason },
+        max_binding: None,
+    }
+}
+
+async fn webgpu() -> Result<ChosenDevice, String> {
+    if let Some(done) = WEBGPU.with(|w| w.borrow().clone()) {
+        return done;
+    }
+    let outcome = init_webgpu().await;
+    WEBGPU.with(|w| *w.borrow_mut() = Some(outcome.clone()));
+    outcome
+}
+
+async fn init_webgpu() -> Result<ChosenDevice, String> {
+    let (adapter, features) = probe_adapter().await?;
+    let (device, setup) = Device::wgpu_options()
+        .graphics_api(WgpuBackend::WebGpu)
+        .init_with_setup_async()
+        .await
+        .map_err(|e| format!("WebGPU device creation failed: {e}"))?;
+    // burn asks for every limit the adapter has; these are the ones the device got.
+    let got = setup.device.limits();
+    let limits = DeviceLimits {
+        max_storage_buffer_binding_size: got.max_storage_buffer_binding_size as u64,
+        max_buffer_size: got.max_buffer_size,
+        max_compute_workgroup_storage_size: got.max_compute_workgroup_storage_size as u64,
+        max_compute_invocations_per_workgroup: got.max_compute_invocations_per_workgroup as u64,
+    };
+    let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+    Ok(ChosenDevice {
+        device,
+        info: DeviceInfo {
+            backend: "webgpu".into(),
+            adapter: Some(adapter),
+            limits: Some(limits),
+            features,
+            fallback_reason: None,
+        },
+        max_binding: Some(max_binding),
+    })
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn text(target: &JsValue, key: &str) -> String {
+    get(target, key).as_string().unwrap_or_default()
+}
+
+/// Asks the browser for an adapter the way burn will, and reads how it describes itself.
+async fn probe_adapter() -> Result<(AdapterInfo, Vec<String>), String> {
+    let navigator = get(&js_sys::global(), "navigator");
+    let gpu = get(&navigator, "gpu");
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser has no WebGPU (navigator.gpu is missing); Chrome or Edge 113+, or Safari 26+, \
+                    have it"
+            .into());
+    }
+    let request = get(&gpu, "requestAdapter")
+        .dyn_into::<js_sys::Function>()
+        .map_err(|_| "navigator.gpu.requestAdapter is not a function".to_string())?;
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"powerPreference".into(), &"high-performance".into());
+    let promise = request
+        .call1(&gpu, &options)
+        .map_err(|e| format!("requestAdapter() threw: {}", describe_js_error(&e)))?
+        .dyn_into::<Promise>()
+        .map_err(|_| "requestAdapter() did not return a promise".to_string())?;
+    let adapter = JsFuture::from(promise).await.map_err(|e| format!("requestAdapter() failed: {}", describe_js_error(&e)))?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("WebGPU is present but gave no adapter (the GPU may be blocklisted or WebGPU disabled)".into());
+    }
+    let info = get(&adapter, "info");
+    // Newer browsers put isFallbackAdapter on the info, older ones on the adapter.
+    let fallback = get(&info, "isFallbackAdapter").as_bool().or_else(|| get(&adapter, "isFallbackAdapter").as_bool());
+    let adapter_info = AdapterInfo {
+        vendor: text(&info, "vendor"),
+        architecture: text(&info, "architecture"),
+        device: text(&info, "device"),
+        description: text(&info, "description"),
+        is_fallback_adapter: fallback.unwrap_or(false),
+    };
+    let mut features: Vec<String> =
+        Array::from(&get(&adapter, "features")).iter().filter_map(|f| f.as_string()).collect();
+    features.sort();
+    Ok((adapter_info, features))
+}
+
+/// A thrown JS value as text: an Error's message, else its string form.
+pub fn describe_js_error(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}

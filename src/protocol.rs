@@ -1,0 +1,328 @@
+//! The messages between the page and the training worker, and the events the JS API passes to
+//! its callback. Plain serde data: JSON-shaped, `type`-tagged, snake_case, so a JS caller can
+//! `switch (event.type)`. Byte buffers are `serde_bytes`, which crosses as a `Uint8Array`
+//! whose buffer the sender transfers instead of copying.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::data::Diagnostic;
+use crate::core::evaluate::EvalReport;
+use crate::core::model::Task;
+use crate::core::task_model::ModelFiles;
+use crate::core::train::{EpochSummary, StepProgress, TrainConfig, TrainPlan};
+
+/// Which device to train on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DevicePreference {
+    /// WebGPU when the browser has a usable adapter, else the CPU.
+    #[default]
+    Auto,
+    Webgpu,
+    Cpu,
+}
+
+/// Where a model's three files come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModelSource {
+    /// A folder URL holding `config.json`, `tokenizer.json` and `model.safetensors` (the site's
+    /// own `models/<name>/`, or any server that allows cross-origin reads).
+    Folder { url: String },
+    /// A Hugging Face Hub repository id such as `sentence-transformers/all-MiniLM-L6-v2`.
+    Hub {
+        id: String,
+        #[serde(default)]
+        revision: Option<String>,
+    },
+}
+
+impl ModelSource {
+    /// The URL of one of the model's files.
+    pub fn file_url(&self, file: &str) -> String {
+        match self {
+            ModelSource::Folder { url } => format!("{}/{file}", url.trim_end_matches('/')),
+            ModelSource::Hub { id, revision } => {
+                format!("https://huggingface.co/{id}/resolve/{}/{file}", revision.as_deref().unwrap_or("main"))
+            }
+        }
+    }
+
+    /// A short name for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            ModelSource::Folder { url } => url.clone(),
+            ModelSource::Hub { id, .. } => format!("the Hugging Face model `{id}`"),
+        }
+    }
+}
+
+/// A model folder's three files as bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelBytes {
+    #[serde(with = "serde_bytes")]
+    pub config_json: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub tokenizer_json: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub model_safetensors: Vec<u8>,
+}
+
+impl From<ModelFiles> for ModelBytes {
+    fn from(f: ModelFiles) -> Self {
+        Self { config_json: f.config_json, tokenizer_json: f.tokenizer_json, model_safetensors: f.model_safetensors }
+    }
+}
+
+impl From<ModelBytes> for ModelFiles {
+    fn from(b: ModelBytes) -> Self {
+        Self { config_json: b.config_json, tokenizer_json: b.tokenizer_json, model_safetensors: b.model_safetensors }
+    }
+}
+
+/// A user's file: its name picks the format (CSV, TSV, JSONL, CoNLL); empty for pasted text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataFile {
+    pub name: String,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// A dataset to train on: the training file, and a dev file or else a seeded 80/10/10 split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetRequest {
+    pub task: Task,
+    pub train: DataFile,
+    #[serde(default)]
+    pub dev: Option<DataFile>,
+    /// Classification tables: the text and label columns, when not found automatically.
+    #[serde(default)]
+    pub text_column: Option<String>,
+    #[serde(default)]
+    pub label_column: Option<String>,
+    /// Keep only the first N training examples.
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Seed of the train/dev/test split.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_seed() -> u64 {
+    TrainConfig::default().seed
+}
+
+/// Which labelled part of the dataset to score.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    #[default]
+    Dev,
+    Test,
+}
+
+/// What the page asks the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// Choose the device; answered by [`Event::Device`]. Training asks for it implicitly.
+    Init {
+        #[serde(default)]
+        device: DevicePreference,
+    },
+    /// Download a model (or read it from the browser's cache) and load it.
+    FetchModel { source: ModelSource },
+    /// Load a model from bytes the page already has (files the user picked).
+    LoadModel { files: ModelBytes },
+    LoadDataset(DatasetRequest),
+    Train {
+        #[serde(default)]
+        config: TrainConfig,
+    },
+    /// Honoured between two training steps.
+    Pause,
+    Resume,
+    Stop,
+    Predict { text: String },
+    Evaluate {
+        #[serde(default)]
+        split: Split,
+    },
+    /// The trained model as a Hugging Face folder; answered by [`Event::Exported`].
+    Export,
+}
+
+impl Request {
+    /// The name a reply's error refers to.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::Init { .. } => "init",
+            Request::FetchModel { .. } => "fetch_model",
+            Request::LoadModel { .. } => "load_model",
+            Request::LoadDataset(_) => "load_dataset",
+            Request::Train { .. } => "train",
+            Request::Pause => "pause",
+            Request::Resume => "resume",
+            Request::Stop => "stop",
+            Request::Predict { .. } => "predict",
+            Request::Evaluate { .. } => "evaluate",
+            Request::Export => "export",
+        }
+    }
+}
+
+/// The adapter WebGPU gave us, as the browser describes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdapterInfo {
+    pub vendor: String,
+    pub architecture: String,
+    pub device: String,
+    pub description: String,
+    /// A software adapter (SwiftShader, WARP): real WebGPU, but on the CPU.
+    pub is_fallback_adapter: bool,
+}
+
+/// The limits that decide whether the model fits: its largest tensor (the word embeddings)
+/// must fit one storage binding and one buffer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceLimits {
+    pub max_storage_buffer_binding_size: u64,
+    pub max_buffer_size: u64,
+    pub max_compute_workgroup_storage_size: u64,
+    pub max_compute_invocations_per_workgroup: u64,
+}
+
+/// The device training runs on, and why, when it is not the one asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// `webgpu` or `cpu`.
+    pub backend: String,
+    pub adapter: Option<AdapterInfo>,
+    pub limits: Option<DeviceLimits>,
+    pub features: Vec<String>,
+    /// Set when the CPU is used although WebGPU was wanted: what failed.
+    pub fallback_reason: Option<String>,
+}
+
+/// One file of a model download.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DownloadProgress {
+    pub file: String,
+    pub url: String,
+    pub loaded: u64,
+    /// From `Content-Length`; `None` when the server does not say.
+    pub total: Option<u64>,
+    /// Read from the browser's Cache Storage rather than the network.
+    pub cached: bool,
+    pub done: bool,
+}
+
+/// A loaded model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    pub model_type: String,
+    pub parameters: usize,
+    pub hidden_size: usize,
+    pub layers: usize,
+    pub vocab_size: usize,
+    /// The task and labels of an already fine-tuned checkpoint (ready to predict); `None`
+    /// for a base model, whose head is made when training starts.
+    pub task: Option<Task>,
+    pub labels: Vec<String>,
+}
+
+/// How many examples carry a label (or, for NER, an entity type).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelCount {
+    pub label: String,
+    pub count: usize,
+}
+
+/// A parsed dataset: sizes, labels and every problem found, by line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetSummary {
+    pub task: Task,
+    pub n_train: usize,
+    pub n_dev: usize,
+    pub n_test: usize,
+    /// Whether dev/test were split off the training file (no dev file given).
+    pub split: bool,
+    /// The labels the model will learn (IOB2 tags for NER).
+    pub labels: Vec<String>,
+    pub label_counts: Vec<LabelCount>,
+    pub train_diagnostics: Vec<Diagnostic>,
+    pub dev_diagnostics: Vec<Diagnostic>,
+}
+
+/// One word of a sentence with its predicted tag; offsets count code points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaggedWord {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    pub tag: String,
+    pub probability: f32,
+}
+
+/// An entity read from the tags (IOB2), with code-point offsets into the text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntitySpan {
+    pub label: String,
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// A prediction for one text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "lowercase")]
+pub enum Prediction {
+    Cls {
+        label: String,
+        /// In the order of `labels`.
+        labels: Vec<String>,
+        probabilities: Vec<f32>,
+    },
+    Ner { words: Vec<TaggedWord>, entities: Vec<EntitySpan> },
+}
+
+/// What the worker tells the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The worker's wasm has started and takes requests.
+    Ready { version: String },
+    Device(DeviceInfo),
+    Download(DownloadProgress),
+    ModelLoaded(ModelSummary),
+    DatasetLoaded(DatasetSummary),
+    TrainingStarted {
+        plan: TrainPlan,
+        parameters: usize,
+        truncated_examples: usize,
+    },
+    Progress(StepProgress),
+    Epoch(EpochSummary),
+    Paused { step: usize },
+    Resumed { step: usize },
+    EarlyStopped { epoch: usize, best_epoch: usize, patience: usize },
+    /// Stopped by the user; the model keeps the weights of the last step.
+    Stopped { step: usize },
+    TrainingFinished { steps: usize, train_seconds: f64, train_tokens_per_s: f64 },
+    Prediction { text: String, prediction: Prediction },
+    Evaluation { split: Split, report: EvalReport },
+    Exported { files: ModelBytes },
+    /// A request failed; `message` says what and what to do about it.
+    Error { request: String, message: String },
+}
+
+impl Event {
+    pub fn error(request: &str, message: impl Into<String>) -> Self {
+        Event::Error { request: request.to_string(), message: message.into() }
+    }
+
+    /// Whether the event carries byte buffers worth transferring rather than copying.
+    pub fn carries_bytes(&self) -> bool {
+        matches!(self, Event::Exported { .. })
+    }
+}

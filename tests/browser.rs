@@ -1,0 +1,334 @@
+//! Browser tests: real headless Chromium, real WebGPU (SwiftShader on a machine without a GPU),
+//! run by `cargo xtask test`, which serves the model, ../shared and the built worker on
+//! 127.0.0.1 and passes the address in `TUNELAB_TEST_SERVER`. No network, no mocks.
+#![cfg(target_arch = "wasm32")]
+
+mod common {
+    pub mod golden_parity;
+}
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::prelude::*;
+use common::golden_parity::{check_forward, check_steps, Fixture};
+use js_sys::{Array, Uint8Array};
+use tunelab::browser::fetch::{clear_cache, fetch_model, FetchError};
+use tunelab::browser::gpu::{choose, describe_js_error};
+use tunelab::browser::message::{from_js, to_js, transferables};
+use tunelab::browser::timer::sleep;
+use tunelab::core::model::{gelu_exact, gelu_tanh, tanh, Task};
+use tunelab::core::task_model::ModelFiles;
+use tunelab::core::train::TrainConfig;
+use tunelab::protocol::{DataFile, DatasetRequest, DevicePreference, Event, ModelSource, Prediction, Request};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const MODEL: &str = "models/all-MiniLM-L6-v2";
+
+fn server() -> &'static str {
+    option_env!("TUNELAB_TEST_SERVER").expect("TUNELAB_TEST_SERVER is unset: run the browser tests with `cargo xtask test`")
+}
+
+async fn fetch_bytes(path: &str) -> Vec<u8> {
+    let url = format!("{}/{path}", server());
+    let window = web_sys::window().expect("a window");
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url))
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {}", describe_js_error(&e)))
+        .dyn_into()
+        .expect("a Response");
+    assert!(response.ok(), "{url}: HTTP {}", response.status());
+    let buffer = JsFuture::from(response.array_buffer().expect("body")).await.expect("body read");
+    Uint8Array::new(&buffer).to_vec()
+}
+
+async fn model_files() -> ModelFiles {
+    ModelFiles {
+        config_json: fetch_bytes(&format!("{MODEL}/config.json")).await,
+        tokenizer_json: fetch_bytes(&format!("{MODEL}/tokenizer.json")).await,
+        model_safetensors: fetch_bytes(&format!("{MODEL}/model.safetensors")).await,
+    }
+}
+
+/// Forward pass within 1e-3 and both heads' four losses within 2e-3 of transformers.
+async fn golden_parity(device: &Device, label: &str) {
+    let files = model_files().await;
+    let forward = Fixture::new(fetch_bytes("shared/golden/forward.safetensors").await);
+    let (hidden, pooled) = check_forward(&files, &forward, device, 1e-3).await;
+    console_log!("{label}: forward max |Δ| last_hidden_state {hidden:.2e}, pooler_output {pooled:.2e}");
+    for (name, task) in [("seqcls", Task::Cls), ("tokcls", Task::Ner)] {
+        let fixture = Fixture::new(fetch_bytes(&format!("shared/golden/{name}.safetensors")).await);
+        let expected = fetch_bytes(&format!("shared/golden/{name}.json")).await;
+        let losses = check_steps(name, &files, &fixture, &expected, task, device, 2e-3).await;
+        console_log!("{label}: {name} losses {losses:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_device_initialises_and_describes_its_adapter() {
+    let chosen = choose(DevicePreference::Webgpu).await.expect("WebGPU initialises in this Chromium");
+    let info = &chosen.info;
+    console_log!("WebGPU device: {info:?}");
+    assert_eq!(info.backend, "webgpu");
+    assert_eq!(info.fallback_reason, None);
+    let adapter = info.adapter.as_ref().expect("adapter described");
+    assert!(
+        !(adapter.vendor.is_empty() && adapter.architecture.is_empty() && adapter.description.is_empty()),
+        "the adapter says nothing about itself: {adapter:?}"
+    );
+    if let Some(expected) = option_env!("TUNELAB_EXPECT_ADAPTER") {
+        let said = format!("{} {} {}", adapter.vendor, adapter.architecture, adapter.description).to_lowercase();
+        assert!(said.contains(&expected.to_lowercase()), "expected a {expected} adapter, got {adapter:?}");
+    }
+    let limits = info.limits.as_ref().expect("limits");
+    // WebGPU guarantees 128 MiB per storage binding; the model's largest tensor is 45 MB.
+    assert!(limits.max_storage_buffer_binding_size >= 128 << 20, "{limits:?}");
+    assert_eq!(chosen.max_binding, Some(limits.max_storage_buffer_binding_size.min(limits.max_buffer_size)));
+    // A second request reuses the device (a second WebGPU init would fail).
+    let again = choose(DevicePreference::Auto).await.expect("the same device again");
+    assert_eq!(again.info, chosen.info);
+}
+
+/// SwiftShader's tanh gives NaN beyond about ±90; burn's GELU gradient goes through tanh, and
+/// one large pre-activation once turned a whole training step into NaN.
+#[wasm_bindgen_test]
+async fn activation_gradients_stay_finite_on_webgpu() {
+    let device = choose(DevicePreference::Webgpu).await.expect("WebGPU").device.autodiff();
+    let x: Tensor<1> = Tensor::from_floats([-300.0f32, -1.0, 0.0, 1.0, 300.0], &device).require_grad();
+    let y = gelu_exact(x.clone()).sum() + gelu_tanh(x.clone()).sum() + tanh(x.clone()).sum();
+    let grads = y.backward();
+    let g = x.grad(&grads).expect("a gradient").into_data_async().await.expect("read").try_to_vec::<f32>().expect("f32");
+    assert!(g.iter().all(|v| v.is_finite()), "{g:?}");
+    assert!(g[0].abs() < 1e-6 && (g[4] - 2.0).abs() < 1e-6, "{g:?}");
+}
+
+#[wasm_bindgen_test]
+async fn golden_parity_on_webgpu() {
+    let chosen = choose(DevicePreference::Webgpu).await.expect("WebGPU");
+    golden_parity(&chosen.device, "webgpu").await;
+}
+
+#[wasm_bindgen_test]
+async fn golden_parity_on_the_cpu_fallback() {
+    let chosen = choose(DevicePreference::Cpu).await.expect("the CPU is always there");
+    assert_eq!(chosen.info.backend, "cpu");
+    assert_eq!(chosen.max_binding, None);
+    golden_parity(&chosen.device, "cpu (wasm)").await;
+}
+
+#[wasm_bindgen_test]
+async fn models_download_with_progress_then_come_from_the_cache() {
+    clear_cache().await;
+    let source = ModelSource::Folder { url: format!("{}/{MODEL}/", server()) };
+    let mut first = Vec::new();
+    let files = fetch_model(&source, &mut |p| first.push(p)).await.expect("download");
+    assert_eq!(files.model_safetensors.len(), model_files().await.model_safetensors.len());
+    let weights: Vec<_> = first.iter().filter(|p| p.file == "model.safetensors").collect();
+    assert!(weights.iter().all(|p| !p.cached));
+    assert!(weights.len() > 10, "progress is reported while the weights download ({} events)", weights.len());
+    assert!(weights.windows(2).all(|w| w[0].loaded <= w[1].loaded));
+    let last = weights.last().expect("a last event");
+    assert!(last.done && Some(last.loaded) == last.total, "{last:?}");
+
+    let mut second = Vec::new();
+    let again = fetch_model(&source, &mut |p| second.push(p)).await.expect("from the cache");
+    assert_eq!(again, files);
+    assert_eq!(second.len(), 3, "one event per file: {second:?}");
+    assert!(second.iter().all(|p| p.cached && p.done));
+}
+
+#[wasm_bindgen_test]
+async fn model_fetch_failures_say_what_and_where() {
+    let folder = |path: &str| ModelSource::Folder { url: format!("{}/{path}", server()) };
+    let missing = fetch_model(&folder("models/no-such-model"), &mut |_| {}).await.expect_err("404");
+    assert!(
+        matches!(&missing, FetchError::NotFound { url, .. } if url.ends_with("models/no-such-model/config.json")),
+        "{missing}"
+    );
+    console_log!("404: {missing}");
+
+    let cors = fetch_model(&folder("nocors/fixtures/gpt2"), &mut |_| {}).await.expect_err("CORS");
+    assert!(matches!(cors, FetchError::Network { .. }), "{cors}");
+    assert!(cors.to_string().contains("CORS"), "{cors}");
+    console_log!("CORS: {cors}");
+
+    let refused = fetch_model(&folder("fixtures/gpt2"), &mut |_| {}).await.expect_err("not a BERT");
+    assert!(matches!(&refused, FetchError::Refusal { .. }) && refused.to_string().contains("gpt2"), "{refused}");
+    console_log!("refused: {refused}");
+
+    let mut files_seen = Vec::new();
+    let no_weights =
+        fetch_model(&folder("fixtures/no-weights"), &mut |p| files_seen.push(p.file)).await.expect_err("no weights");
+    assert!(
+        matches!(&no_weights, FetchError::NotFound { url, .. } if url.ends_with("no-weights/model.safetensors")),
+        "{no_weights}"
+    );
+    assert!(files_seen.contains(&"tokenizer.json".to_string()));
+    console_log!("missing file: {no_weights}");
+
+    let hub = ModelSource::Hub { id: "sentence-transformers/all-MiniLM-L6-v2".into(), revision: None };
+    assert_eq!(
+        hub.file_url("config.json"),
+        "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main/config.json"
+    );
+}
+
+/// The worker bundle `cargo xtask test` built, started from a blob so that the test page's
+/// origin may run it.
+struct WorkerProbe {
+    worker: web_sys::Worker,
+    events: Rc<RefCell<Vec<Event>>>,
+    seen: usize,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+impl WorkerProbe {
+    fn spawn() -> Self {
+        let base = format!("{}/worker", server());
+        let script = format!(
+            "importScripts('{base}/worker.js'); wasm_bindgen({{ module_or_path: '{base}/worker_bg.wasm' }});"
+        );
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("text/javascript");
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options)
+            .expect("blob");
+        let url = web_sys::Url::create_object_url_with_blob(&blob).expect("blob url");
+        let worker = web_sys::Worker::new(&url).expect("worker starts");
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let sink = Rc::clone(&events);
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |m: web_sys::MessageEvent| {
+            let event = from_js::<Event>(m.data()).unwrap_or_else(|e| Event::error("test", format!("unreadable: {e}")));
+            sink.borrow_mut().push(event);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let sink = Rc::clone(&events);
+        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+            sink.borrow_mut().push(Event::error("worker script", e.message()));
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Self { worker, events, seen: 0, _on_message: on_message, _on_error: on_error }
+    }
+
+    fn send(&self, request: &Request) {
+        let value = to_js(request).expect("request to JS");
+        self.worker.post_message_with_transfer(&value, &transferables(&value)).expect("postMessage");
+    }
+
+    /// The next event (after those already looked at) that `wanted` accepts; an error event
+    /// or `timeout_s` without one fails the test.
+    async fn wait_for(&mut self, what: &str, timeout_s: u32, wanted: impl Fn(&Event) -> bool) -> Event {
+        for _ in 0..timeout_s * 10 {
+            while self.seen < self.events.borrow().len() {
+                let event = self.events.borrow()[self.seen].clone();
+                self.seen += 1;
+                if let Event::Error { request, message } = &event {
+                    panic!("waiting for {what}: the worker reported an error on {request}: {message}");
+                }
+                if wanted(&event) {
+                    return event;
+                }
+            }
+            sleep(100).await;
+        }
+        panic!("no {what} within {timeout_s} s; events so far: {:?}", self.events.borrow());
+    }
+
+    fn steps_after(&self, index: usize) -> Vec<usize> {
+        self.events.borrow()[index..]
+            .iter()
+            .filter_map(|e| if let Event::Progress(p) = e { Some(p.step) } else { None })
+            .collect()
+    }
+}
+
+impl Drop for WorkerProbe {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn worker_round_trip_trains_pauses_resumes_stops_and_predicts() {
+    let mut worker = WorkerProbe::spawn();
+    worker.wait_for("ready", 120, |e| matches!(e, Event::Ready { .. })).await;
+    worker.send(&Request::Init { device: DevicePreference::Auto });
+    let device = worker.wait_for("device", 120, |e| matches!(e, Event::Device(_))).await;
+    console_log!("worker device: {device:?}");
+
+    let url = format!("{}/{MODEL}", server());
+    worker.send(&Request::FetchModel { source: ModelSource::Folder { url } });
+    let Event::ModelLoaded(model) = worker.wait_for("model", 300, |e| matches!(e, Event::ModelLoaded(_))).await else {
+        unreachable!()
+    };
+    assert_eq!(model.parameters, 22_713_216);
+
+    let conll = fetch_bytes("shared/data/wnut17/train.conll").await;
+    worker.send(&Request::LoadDataset(DatasetRequest {
+        task: Task::Ner,
+        train: DataFile { name: "train.conll".into(), bytes: conll },
+        dev: None,
+        text_column: None,
+        label_column: None,
+        limit: Some(32),
+        seed: 42,
+    }));
+    let Event::DatasetLoaded(data) = worker.wait_for("dataset", 60, |e| matches!(e, Event::DatasetLoaded(_))).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(data.n_train + data.n_dev + data.n_test, 32);
+
+    let config = TrainConfig { epochs: 2, batch_size: 8, learning_rate: 5e-4, warmup_ratio: 0.0, ..TrainConfig::default() };
+    worker.send(&Request::Train { config });
+    worker.wait_for("training start", 120, |e| matches!(e, Event::TrainingStarted { .. })).await;
+    worker.wait_for("step 1", 600, |e| matches!(e, Event::Progress(p) if p.step == 1)).await;
+    worker.send(&Request::Pause);
+    let Event::Paused { step: paused_at } = worker.wait_for("pause", 600, |e| matches!(e, Event::Paused { .. })).await
+    else {
+        unreachable!()
+    };
+    assert!(paused_at <= 2, "paused after step {paused_at}: the pause was sent after step 1");
+    let mark = worker.events.borrow().len();
+    sleep(3000).await;
+    assert!(worker.steps_after(mark).is_empty(), "steps ran while paused: {:?}", worker.steps_after(mark));
+    worker.send(&Request::Resume);
+    worker.wait_for("resume", 60, |e| matches!(e, Event::Resumed { .. })).await;
+    let Event::Progress(resumed) = worker.wait_for("a step after resuming", 600, |e| matches!(e, Event::Progress(_))).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(resumed.step, paused_at + 1);
+    worker.send(&Request::Stop);
+    let Event::Stopped { step } = worker.wait_for("stop", 600, |e| matches!(e, Event::Stopped { .. })).await else {
+        unreachable!()
+    };
+    assert!(step <= resumed.step + 1, "stopped after step {step}, the stop was sent after step {}", resumed.step);
+
+    let losses: Vec<f32> = worker
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| if let Event::Progress(p) = e { Some(p.loss) } else { None })
+        .collect();
+    console_log!("worker losses: {losses:?}");
+    assert!(losses.len() >= 3 && losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    let later = losses[1..].iter().sum::<f32>() / (losses.len() - 1) as f32;
+    assert!(later < losses[0], "the loss did not fall on average: {losses:?}");
+
+    worker.send(&Request::Predict { text: "I love New York".into() });
+    let Event::Prediction { prediction, .. } =
+        worker.wait_for("prediction", 300, |e| matches!(e, Event::Prediction { .. })).await
+    else {
+        unreachable!()
+    };
+    let Prediction::Ner { words, .. } = prediction else { panic!("an NER prediction") };
+    assert_eq!(words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), ["I", "love", "New", "York"]);
+    assert!(words.iter().all(|w| data.labels.contains(&w.tag)));
+}
+

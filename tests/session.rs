@@ -1,0 +1,153 @@
+//! The worker's session (what each protocol request does), driven natively on the CPU.
+
+use burn::prelude::*;
+use pollster::block_on;
+use tunelab::browser::session::{Session, SessionError};
+use tunelab::core::model::Task;
+use tunelab::core::task_model::{LoadOptions, TaskModel};
+use tunelab::core::train::{Control, Flow, RunToEnd, TrainConfig};
+use tunelab::protocol::{DataFile, DatasetRequest, Event, Prediction, Split};
+
+use crate::support::{model_files, shared};
+
+fn session() -> Session {
+    let mut session = Session::new(Device::flex(), None);
+    session.load_model(model_files()).expect("default model loads");
+    session
+}
+
+fn wnut(limit: usize) -> DatasetRequest {
+    let bytes = std::fs::read(shared("data/wnut17/train.conll")).expect("wnut17");
+    DatasetRequest {
+        task: Task::Ner,
+        train: DataFile { name: "train.conll".into(), bytes },
+        dev: None,
+        text_column: None,
+        label_column: None,
+        limit: Some(limit),
+        seed: 42,
+    }
+}
+
+fn small_run() -> TrainConfig {
+    TrainConfig { epochs: 1, batch_size: 8, learning_rate: 5e-4, warmup_ratio: 0.0, ..TrainConfig::default() }
+}
+
+#[test]
+fn a_base_model_reports_the_encoders_parameters_and_waits_for_a_task() {
+    let mut session = Session::new(Device::flex(), None);
+    let summary = session.load_model(model_files()).expect("load");
+    assert_eq!(summary.task, None);
+    assert!(summary.labels.is_empty());
+    assert_eq!((summary.hidden_size, summary.layers, summary.vocab_size), (384, 6, 30522));
+    // The count from the config alone equals the loaded model's, less its 2-label head.
+    let options = LoadOptions { task: Task::Cls, labels: Some(vec!["a".into(), "b".into()]), max_len: 128, dropout: None, seed: 0 };
+    let model = TaskModel::load(&model_files(), &options, &Device::flex()).expect("task model");
+    assert_eq!(summary.parameters, model.num_params() - (384 * 2 + 2));
+    assert!(matches!(block_on(session.predict("hello")), Err(SessionError::NotTrained)));
+}
+
+#[test]
+fn a_refused_config_and_a_device_too_small_are_named() {
+    let mut files = model_files();
+    files.config_json = br#"{"model_type": "gpt2", "vocab_size": 50257}"#.to_vec();
+    let err = Session::new(Device::flex(), None).load_model(files).expect_err("gpt2 refused").to_string();
+    assert!(err.contains("gpt2"), "{err}");
+    let err = Session::new(Device::flex(), Some(16 << 20)).load_model(model_files()).expect_err("too big").to_string();
+    assert!(err.contains("45 MB") && err.contains("16 MB"), "{err}");
+    let mut files = model_files();
+    files.model_safetensors.truncate(100);
+    let err = Session::new(Device::flex(), None).load_model(files).expect_err("cut weights").to_string();
+    assert!(err.contains("model.safetensors"), "{err}");
+}
+
+#[test]
+fn a_dataset_is_split_and_its_problems_named_by_file() {
+    let mut session = session();
+    let summary = session.load_dataset(wnut(40)).expect("dataset");
+    assert!(summary.split);
+    assert_eq!(summary.n_train + summary.n_dev + summary.n_test, 40);
+    assert!(summary.n_dev > 0 && summary.n_test > 0);
+    assert_eq!(summary.labels[0], "O");
+    assert!(summary.labels.iter().skip(1).all(|l| l.starts_with("B-") || l.starts_with("I-")));
+
+    let empty = DatasetRequest { train: DataFile { name: "empty.conll".into(), bytes: Vec::new() }, ..wnut(10) };
+    let err = session.load_dataset(empty).expect_err("empty file").to_string();
+    assert!(err.starts_with("empty.conll:"), "{err}");
+    let csv = DatasetRequest { train: DataFile { name: "x.csv".into(), bytes: b"text,label\na,1\n".to_vec() }, ..wnut(10) };
+    let err = session.load_dataset(csv).expect_err("csv for ner").to_string();
+    assert!(err.contains("x.csv"), "{err}");
+}
+
+#[test]
+fn training_reports_each_step_then_predicts_evaluates_and_exports() {
+    let mut session = session();
+    session.load_dataset(wnut(20)).expect("dataset");
+    let mut events = Vec::new();
+    block_on(session.train(small_run(), &mut RunToEnd, &mut |e| events.push(e))).expect("train");
+    let steps: Vec<f32> =
+        events.iter().filter_map(|e| if let Event::Progress(p) = e { Some(p.loss) } else { None }).collect();
+    assert_eq!(steps.len(), 2, "16 training sentences at batch 8: {events:?}");
+    assert!(steps.iter().all(|l| l.is_finite()));
+    assert!(matches!(events.first(), Some(Event::TrainingStarted { parameters, .. }) if *parameters > 22_000_000));
+    assert!(matches!(events.last(), Some(Event::TrainingFinished { steps: 2, .. })));
+    assert!(events.iter().any(|e| matches!(e, Event::Epoch(s) if s.dev.is_some())));
+
+    let text = "Tomorrow I fly from New York to 東京 with Anna 🙂";
+    let Prediction::Ner { words, entities } = block_on(session.predict(text)).expect("predict") else {
+        panic!("an NER model predicts tags")
+    };
+    let chars: Vec<char> = text.chars().collect();
+    assert_eq!(words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(""), text.replace(' ', ""));
+    for w in &words {
+        assert_eq!(chars[w.start..w.end].iter().collect::<String>(), w.text, "offsets are code points");
+        assert!((0.0..=1.0).contains(&w.probability));
+    }
+    for e in &entities {
+        assert_eq!(chars[e.start..e.end].iter().collect::<String>(), e.text);
+    }
+    let report = block_on(session.evaluate(Split::Test)).expect("test split scored");
+    assert!((0.0..=1.0).contains(&report.headline()));
+
+    let exported = block_on(session.export()).expect("export");
+    let mut reloaded = Session::new(Device::flex(), None);
+    let summary = reloaded.load_model(exported).expect("the export loads back");
+    assert_eq!(summary.task, Some(Task::Ner));
+    let Prediction::Ner { words: again, .. } = block_on(reloaded.predict(text)).expect("predict") else { panic!() };
+    assert_eq!(again.iter().map(|w| &w.tag).collect::<Vec<_>>(), words.iter().map(|w| &w.tag).collect::<Vec<_>>());
+}
+
+/// Stops after the first step, as a page's Stop message does.
+struct StopAfterOne;
+
+impl Control for StopAfterOne {
+    async fn between_steps(&mut self) -> Flow {
+        Flow::Stop
+    }
+}
+
+#[test]
+fn a_stopped_run_keeps_its_model_and_says_where_it_stopped() {
+    let mut session = session();
+    let cls = b"sentence\tlabel\ngreat film\t1\nawful plot\t0\nloved it\t1\nboring\t0\nfine acting\t1\nbad\t0\n";
+    let request = DatasetRequest {
+        task: Task::Cls,
+        train: DataFile { name: "reviews.tsv".into(), bytes: cls.to_vec() },
+        dev: Some(DataFile { name: "dev.tsv".into(), bytes: cls.to_vec() }),
+        ..wnut(0)
+    };
+    let request = DatasetRequest { limit: None, ..request };
+    let summary = session.load_dataset(request).expect("dataset");
+    assert_eq!((summary.n_train, summary.n_dev, summary.split), (6, 6, false));
+    let mut events = Vec::new();
+    let config = TrainConfig { batch_size: 2, ..small_run() };
+    block_on(session.train(config, &mut StopAfterOne, &mut |e| events.push(e))).expect("train");
+    assert!(matches!(events.last(), Some(Event::Stopped { step: 1 })), "{events:?}");
+    let Prediction::Cls { labels, probabilities, label } = block_on(session.predict("what a film")).expect("predict")
+    else {
+        panic!("a classifier predicts classes")
+    };
+    assert_eq!(labels, vec!["0".to_string(), "1".to_string()]);
+    assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    assert!(labels.contains(&label));
+}
