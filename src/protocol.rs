@@ -131,9 +131,13 @@ pub enum Request {
         device: DevicePreference,
     },
     /// Download a model (or read it from the browser's cache) and load it.
-    FetchModel { source: ModelSource },
+    FetchModel {
+        source: ModelSource,
+    },
     /// Load a model from bytes the page already has (files the user picked).
-    LoadModel { files: ModelBytes },
+    LoadModel {
+        files: ModelBytes,
+    },
     LoadDataset(DatasetRequest),
     Train {
         #[serde(default)]
@@ -143,7 +147,9 @@ pub enum Request {
     Pause,
     Resume,
     Stop,
-    Predict { text: String },
+    Predict {
+        text: String,
+    },
     Evaluate {
         #[serde(default)]
         split: Split,
@@ -283,7 +289,10 @@ pub enum Prediction {
         labels: Vec<String>,
         probabilities: Vec<f32>,
     },
-    Ner { words: Vec<TaggedWord>, entities: Vec<EntitySpan> },
+    Ner {
+        words: Vec<TaggedWord>,
+        entities: Vec<EntitySpan>,
+    },
 }
 
 /// What the worker tells the page.
@@ -291,7 +300,9 @@ pub enum Prediction {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// The worker's wasm has started and takes requests.
-    Ready { version: String },
+    Ready {
+        version: String,
+    },
     Device(DeviceInfo),
     Download(DownloadProgress),
     ModelLoaded(ModelSummary),
@@ -303,17 +314,42 @@ pub enum Event {
     },
     Progress(StepProgress),
     Epoch(EpochSummary),
-    Paused { step: usize },
-    Resumed { step: usize },
-    EarlyStopped { epoch: usize, best_epoch: usize, patience: usize },
+    Paused {
+        step: usize,
+    },
+    Resumed {
+        step: usize,
+    },
+    EarlyStopped {
+        epoch: usize,
+        best_epoch: usize,
+        patience: usize,
+    },
     /// Stopped by the user; the model keeps the weights of the last step.
-    Stopped { step: usize },
-    TrainingFinished { steps: usize, train_seconds: f64, train_tokens_per_s: f64 },
-    Prediction { text: String, prediction: Prediction },
-    Evaluation { split: Split, report: EvalReport },
-    Exported { files: ModelBytes },
+    Stopped {
+        step: usize,
+    },
+    TrainingFinished {
+        steps: usize,
+        train_seconds: f64,
+        train_tokens_per_s: f64,
+    },
+    Prediction {
+        text: String,
+        prediction: Prediction,
+    },
+    Evaluation {
+        split: Split,
+        report: EvalReport,
+    },
+    Exported {
+        files: ModelBytes,
+    },
     /// A request failed; `message` says what and what to do about it.
-    Error { request: String, message: String },
+    Error {
+        request: String,
+        message: String,
+    },
 }
 
 impl Event {

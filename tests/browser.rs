@@ -31,7 +31,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 const MODEL: &str = "models/all-MiniLM-L6-v2";
 
 fn server() -> &'static str {
-    option_env!("TUNELAB_TEST_SERVER").expect("TUNELAB_TEST_SERVER is unset: run the browser tests with `cargo xtask test`")
+    option_env!("TUNELAB_TEST_SERVER")
+        .expect("TUNELAB_TEST_SERVER is unset: run the browser tests with `cargo xtask test`")
 }
 
 async fn fetch_bytes(path: &str) -> Vec<u8> {
@@ -102,7 +103,8 @@ async fn activation_gradients_stay_finite_on_webgpu() {
     let x: Tensor<1> = Tensor::from_floats([-300.0f32, -1.0, 0.0, 1.0, 300.0], &device).require_grad();
     let y = gelu_exact(x.clone()).sum() + gelu_tanh(x.clone()).sum() + tanh(x.clone()).sum();
     let grads = y.backward();
-    let g = x.grad(&grads).expect("a gradient").into_data_async().await.expect("read").try_to_vec::<f32>().expect("f32");
+    let g =
+        x.grad(&grads).expect("a gradient").into_data_async().await.expect("read").try_to_vec::<f32>().expect("f32");
     assert!(g.iter().all(|v| v.is_finite()), "{g:?}");
     assert!(g[0].abs() < 1e-6 && (g[4] - 2.0).abs() < 1e-6, "{g:?}");
 }
@@ -191,13 +193,12 @@ struct WorkerProbe {
 impl WorkerProbe {
     fn spawn() -> Self {
         let base = format!("{}/worker", server());
-        let script = format!(
-            "importScripts('{base}/worker.js'); wasm_bindgen({{ module_or_path: '{base}/worker_bg.wasm' }});"
-        );
+        let script =
+            format!("importScripts('{base}/worker.js'); wasm_bindgen({{ module_or_path: '{base}/worker_bg.wasm' }});");
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("text/javascript");
-        let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options)
-            .expect("blob");
+        let blob =
+            web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options).expect("blob");
         let url = web_sys::Url::create_object_url_with_blob(&blob).expect("blob url");
         let worker = web_sys::Worker::new(&url).expect("worker starts");
         let events = Rc::new(RefCell::new(Vec::new()));
@@ -284,7 +285,8 @@ async fn worker_round_trip_trains_pauses_resumes_stops_and_predicts() {
     };
     assert_eq!(data.n_train + data.n_dev + data.n_test, 32);
 
-    let config = TrainConfig { epochs: 2, batch_size: 8, learning_rate: 5e-4, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let config =
+        TrainConfig { epochs: 2, batch_size: 8, learning_rate: 5e-4, warmup_ratio: 0.0, ..TrainConfig::default() };
     worker.send(&Request::Train { config });
     worker.wait_for("training start", 120, |e| matches!(e, Event::TrainingStarted { .. })).await;
     worker.wait_for("step 1", 600, |e| matches!(e, Event::Progress(p) if p.step == 1)).await;
@@ -299,7 +301,8 @@ async fn worker_round_trip_trains_pauses_resumes_stops_and_predicts() {
     assert!(worker.steps_after(mark).is_empty(), "steps ran while paused: {:?}", worker.steps_after(mark));
     worker.send(&Request::Resume);
     worker.wait_for("resume", 60, |e| matches!(e, Event::Resumed { .. })).await;
-    let Event::Progress(resumed) = worker.wait_for("a step after resuming", 600, |e| matches!(e, Event::Progress(_))).await
+    let Event::Progress(resumed) =
+        worker.wait_for("a step after resuming", 600, |e| matches!(e, Event::Progress(_))).await
     else {
         unreachable!()
     };
@@ -331,4 +334,3 @@ async fn worker_round_trip_trains_pauses_resumes_stops_and_predicts() {
     assert_eq!(words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), ["I", "love", "New", "York"]);
     assert!(words.iter().all(|w| data.labels.contains(&w.tag)));
 }
-

@@ -111,7 +111,8 @@ async fn probe_adapter() -> Result<(AdapterInfo, Vec<String>), String> {
         .map_err(|e| format!("requestAdapter() threw: {}", describe_js_error(&e)))?
         .dyn_into::<Promise>()
         .map_err(|_| "requestAdapter() did not return a promise".to_string())?;
-    let adapter = JsFuture::from(promise).await.map_err(|e| format!("requestAdapter() failed: {}", describe_js_error(&e)))?;
+    let adapter =
+        JsFuture::from(promise).await.map_err(|e| format!("requestAdapter() failed: {}", describe_js_error(&e)))?;
     if adapter.is_null() || adapter.is_undefined() {
         return Err("WebGPU is present but gave no adapter (the GPU may be blocklisted or WebGPU disabled)".into());
     }

@@ -38,9 +38,9 @@ pub enum SessionError {
     #[error("the model files are not usable: {0}")]
     Model(String),
     #[error(
-        "the model's largest tensor is {need} MB but this GPU binds at most {limit} MB per buffer: choose the CPU"
+        "the model's largest tensor is {need:.1} MB but this GPU binds at most {limit:.1} MB per buffer: choose the CPU"
     )]
-    TooLargeForDevice { need: u64, limit: u64 },
+    TooLargeForDevice { need: f64, limit: f64 },
     #[error("{0}")]
     Train(String),
     #[error("prediction failed: {0}")]
@@ -88,8 +88,8 @@ impl Session {
     pub fn load_model(&mut self, files: ModelFiles) -> Result<ModelSummary, SessionError> {
         let model_error = |e: &dyn std::fmt::Display| SessionError::Model(e.to_string());
         let config = BertConfig::from_json_bytes(&files.config_json).map_err(|e| model_error(&e))?;
-        let tokenizer =
-            TextTokenizer::from_bytes(&files.tokenizer_json, TrainConfig::default().max_len).map_err(|e| model_error(&e))?;
+        let tokenizer = TextTokenizer::from_bytes(&files.tokenizer_json, TrainConfig::default().max_len)
+            .map_err(|e| model_error(&e))?;
         if tokenizer.vocab_size() > config.vocab_size {
             return Err(SessionError::Model(format!(
                 "tokenizer.json has {} tokens but config.json says vocab_size {}: the files come from different models",
@@ -101,8 +101,8 @@ impl Session {
             .map_err(|e| SessionError::Model(format!("model.safetensors is not a safetensors file: {e}")))?;
         if let Some(limit) = self.max_binding.filter(|&l| config.largest_tensor_bytes() > l) {
             return Err(SessionError::TooLargeForDevice {
-                need: config.largest_tensor_bytes() >> 20,
-                limit: limit >> 20,
+                need: config.largest_tensor_bytes() as f64 / 1e6,
+                limit: limit as f64 / 1e6,
             });
         }
         self.model = None;
@@ -210,8 +210,7 @@ impl Session {
             .map_err(|e| SessionError::Model(e.to_string()))?;
         let parameters = model.num_params();
         let mut on_event = |event: TrainEvent| emit(train_event(event, parameters));
-        let outcome =
-            train(&mut model, &dataset.train, dataset.dev.as_ref(), &config, control, &mut on_event).await;
+        let outcome = train(&mut model, &dataset.train, dataset.dev.as_ref(), &config, control, &mut on_event).await;
         self.model = Some(model);
         outcome.map(|_| ()).map_err(|e| SessionError::Train(e.to_string()))
     }
@@ -232,11 +231,7 @@ impl Session {
                     .map_err(|e| failed(&e))?
                     .pop()
                     .unwrap_or_default();
-                let best = probabilities
-                    .iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .map_or(0, |(i, _)| i);
+                let best = probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
                 Ok(Prediction::Cls {
                     label: model.labels.get(best).cloned().unwrap_or_default(),
                     labels: model.labels.clone(),
@@ -265,7 +260,12 @@ impl Session {
                     .filter(|e| e.start < e.end && e.end <= tagged.len())
                     .map(|e| {
                         let (start, end) = (tagged[e.start].start, tagged[e.end - 1].end);
-                        EntitySpan { label: e.kind, start, end, text: text.chars().skip(start).take(end - start).collect() }
+                        EntitySpan {
+                            label: e.kind,
+                            start,
+                            end,
+                            text: text.chars().skip(start).take(end - start).collect(),
+                        }
                     })
                     .collect();
                 Ok(Prediction::Ner { words: tagged, entities })
@@ -296,11 +296,21 @@ fn split_off(task: Task, train: Examples, seed: u64) -> Dataset {
     match train {
         Examples::Cls(e) => {
             let s = split_stratified(e, |x| x.label.clone(), Fractions::DEFAULT, seed);
-            Dataset { task, train: Examples::Cls(s.train), dev: some(Examples::Cls(s.dev)), test: some(Examples::Cls(s.test)) }
+            Dataset {
+                task,
+                train: Examples::Cls(s.train),
+                dev: some(Examples::Cls(s.dev)),
+                test: some(Examples::Cls(s.test)),
+            }
         }
         Examples::Ner(e) => {
             let s = split_stratified(e, ner_stratum, Fractions::DEFAULT, seed);
-            Dataset { task, train: Examples::Ner(s.train), dev: some(Examples::Ner(s.dev)), test: some(Examples::Ner(s.test)) }
+            Dataset {
+                task,
+                train: Examples::Ner(s.train),
+                dev: some(Examples::Ner(s.dev)),
+                test: some(Examples::Ner(s.test)),
+            }
         }
     }
 }

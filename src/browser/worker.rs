@@ -142,7 +142,8 @@ impl Worker {
                 }
             }
             Request::FetchModel { source } => {
-                let files = fetch_model(&source, &mut |p| post(&Event::Download(p))).await.map_err(|e| e.to_string())?;
+                let files =
+                    fetch_model(&source, &mut |p| post(&Event::Download(p))).await.map_err(|e| e.to_string())?;
                 let summary = self.session().await.load_model(files).map_err(|e| e.to_string())?;
                 post(&Event::ModelLoaded(summary));
             }

@@ -17,16 +17,20 @@ const SENTENCES: usize = 64;
 const STEPS: usize = 5;
 const TIMEOUT: Duration = Duration::from_secs(1500);
 
-pub fn run() -> Result<(), String> {
+/// `--dev` measures dev-profile builds (dependencies optimised, the crate not) instead of
+/// release ones: minutes of compiling less when the browser tests have just built them.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let release = !args.iter().any(|a| a == "--dev");
     crate::models::run()?;
-    let built = pkg::run()?;
+    let built = pkg::run(release)?;
     let worker_dir = root().join("target/bench-web/worker");
-    let worker_wasm = build_worker(true, &worker_dir)?;
+    let worker_wasm = build_worker(release, &worker_dir)?;
     pkg::optimise(&worker_wasm)?;
 
-    let mut sizes = vec![size_row("pkg/tunelab_bg.wasm (wasm-opt -O)", &built.wasm)?];
+    let profile = if release { "release" } else { "dev" };
+    let mut sizes = vec![size_row(&format!("pkg/tunelab_bg.wasm ({profile}, wasm-opt -O)"), &built.wasm)?];
     sizes.push(json!({ "file": "pkg/tunelab_bg.wasm before wasm-opt", "raw_bytes": built.bindgen_wasm_bytes }));
-    sizes.push(size_row("worker_bg.wasm (release, wasm-opt -O)", &worker_wasm)?);
+    sizes.push(size_row(&format!("worker_bg.wasm ({profile}, wasm-opt -O)"), &worker_wasm)?);
 
     let (server, reports) = static_server::start_on(
         "127.0.0.1:0",
@@ -56,7 +60,7 @@ pub fn run() -> Result<(), String> {
     }
     let out = root().join("target/bench/bench-web.json");
     std::fs::create_dir_all(out.parent().expect("a parent")).map_err(|e| e.to_string())?;
-    let report = json!({ "sentences": SENTENCES, "steps": STEPS, "rows": rows, "wasm": sizes });
+    let report = json!({ "profile": profile, "sentences": SENTENCES, "steps": STEPS, "rows": rows, "wasm": sizes });
     std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap_or_default()).map_err(|e| e.to_string())?;
     eprintln!("xtask: wrote {}", out.display());
     Ok(())
@@ -64,13 +68,8 @@ pub fn run() -> Result<(), String> {
 
 fn size_row(name: &str, path: &Path) -> Result<Value, String> {
     let raw = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
-    let gzip = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(path)
-        .output()
-        .map_err(|e| format!("gzip: {e}"))?
-        .stdout
-        .len();
+    let gzip =
+        Command::new("gzip").args(["-9", "-c"]).arg(path).output().map_err(|e| format!("gzip: {e}"))?.stdout.len();
     Ok(json!({ "file": name, "raw_bytes": raw, "gzip_bytes": gzip }))
 }
 

@@ -72,7 +72,7 @@ pub fn run_tests() -> Result<(), String> {
     eprintln!("xtask: serving the model, ../shared and the worker at {server}");
     run_checked(
         cargo()
-            .args(["test", "--target", WASM_TARGET, "--test", "browser"])
+            .args(["test", "--target", WASM_TARGET, "--test", "browser", "--", "--nocapture"])
             .env("PATH", tool_path())
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("CHROMEDRIVER", chromedriver())
@@ -92,10 +92,8 @@ fn chromedriver() -> String {
 /// The browser tests' file server on its own, for running a browser test by hand.
 pub fn serve_until_killed() -> Result<(), String> {
     write_fixtures()?;
-    let (server, _reports) = static_server::start_on(
-        "127.0.0.1:8787",
-        mounts(vec![("/worker", out_dir().join("worker"))]),
-    )?;
+    let (server, _reports) =
+        static_server::start_on("127.0.0.1:8787", mounts(vec![("/worker", out_dir().join("worker"))]))?;
     eprintln!("xtask: serving at {server} (TUNELAB_TEST_SERVER={server}); Ctrl-C stops");
     loop {
         std::thread::park();

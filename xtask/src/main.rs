@@ -23,7 +23,8 @@ cargo xtask <command>
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch
   bench     train tokens/s, sequences/s and peak memory against PyTorch in the same run [--wgpu]
   bench-web train tokens/s in headless Chromium (WebGPU and CPU fallback) against PyTorch, and .wasm sizes
-  pkg       build the JS package into pkg/ (wasm-bindgen + wasm-opt)
+            [--dev] measures dev-profile builds
+  pkg       build the JS package into pkg/ (wasm-bindgen + wasm-opt) [--dev]
   test-server  serve what the browser tests fetch (model, ../shared, worker) until killed
 ";
 
@@ -35,8 +36,8 @@ fn main() -> ExitCode {
         Some("test") => test(args.get(1).map(String::as_str)),
         Some("quality") => quality::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
-        Some("bench-web") => bench_web::run(),
-        Some("pkg") => pkg::run().map(|_| ()),
+        Some("bench-web") => bench_web::run(&args[1..]),
+        Some("pkg") => pkg::run(!args.iter().any(|a| a == "--dev")).map(|_| ()),
         Some("test-server") => browser::serve_until_killed(),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");

@@ -24,12 +24,17 @@ pub const WASM_OPT_FEATURES: [&str; 6] = [
     "--enable-multivalue",
 ];
 
-pub fn run() -> Result<Built, String> {
-    run_checked(
-        cargo().args(["rustc", "--lib", "--release", "--target", WASM_TARGET, "--crate-type", "cdylib"]),
-        "build the library for wasm32 (release, cdylib)",
-    )?;
-    let wasm = root().join("target").join(WASM_TARGET).join("release").join("tunelab.wasm");
+/// `release: false` builds with the dev profile (dependencies are optimised there too), which
+/// reuses the browser tests' compile; wasm-opt runs either way.
+pub fn run(release: bool) -> Result<Built, String> {
+    let mut build = cargo();
+    build.args(["rustc", "--lib", "--target", WASM_TARGET, "--crate-type", "cdylib"]);
+    if release {
+        build.arg("--release");
+    }
+    run_checked(&mut build, "build the library for wasm32 (cdylib)")?;
+    let profile = if release { "release" } else { "debug" };
+    let wasm = root().join("target").join(WASM_TARGET).join(profile).join("tunelab.wasm");
     let pkg = root().join("pkg");
     run_checked(
         Command::new("wasm-bindgen")

@@ -122,8 +122,5 @@ fn trunk() -> Result<(), String> {
     if version_of("trunk", "--version").is_some_and(|v| v.starts_with("trunk 0.21")) {
         return Ok(());
     }
-    run_checked(
-        Command::new("cargo").args(["install", "trunk", "--locked", "--version", TRUNK]),
-        "cargo install trunk",
-    )
+    run_checked(Command::new("cargo").args(["install", "trunk", "--locked", "--version", TRUNK]), "cargo install trunk")
 }

@@ -3,9 +3,9 @@
 //! `/nocors/` serves the same files without it, to test a refusal). GET and HEAD, and a
 //! `POST /report` whose body is handed to the caller (the benchmark pages report through it).
 
+use std::io::Read;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread;
@@ -91,11 +91,8 @@ fn serve(stream: TcpStream, mounts: &Mounts, reports: &Sender<String>) -> std::i
     let mut out = stream;
     // CORP as well: a page with `Cross-Origin-Embedder-Policy: require-corp` (the test
     // runner's) loads no-cors resources, such as a worker's importScripts, only with it.
-    let cors_header = if cors {
-        "Access-Control-Allow-Origin: *\r\nCross-Origin-Resource-Policy: cross-origin\r\n"
-    } else {
-        ""
-    };
+    let cors_header =
+        if cors { "Access-Control-Allow-Origin: *\r\nCross-Origin-Resource-Policy: cross-origin\r\n" } else { "" };
     if method == "POST" && target == "/report" {
         let mut body = vec![0; content_length];
         reader.read_exact(&mut body)?;
