@@ -41,7 +41,11 @@ worker.onmessage = ({ data }) => {
   const pending = waiting.get(data.op);
   if (pending) { waiting.delete(data.op); pending.resolve(data); }
 };
-worker.onerror = (e) => log(`the worker failed to start: ${e.message}`, true);
+worker.onerror = (e) => {
+  log(`the worker failed: ${e.message}`, true);
+  for (const { reject } of waiting.values()) reject(new Error(`the worker failed: ${e.message}`));
+  waiting.clear();
+};
 
 function onTrainEvent(e) {
   events.push({ ...e, at: performance.now() });
