@@ -12,7 +12,8 @@ use crate::bench::{median, run_json, venv};
 use crate::browser::{build_worker, mounts};
 use crate::{pkg, root, static_server};
 
-const SENTENCES: usize = 64;
+/// Eight steps an epoch at batch 16: the runs stop before the epoch's dev evaluation.
+const SENTENCES: usize = 128;
 /// Steps trained per device; the first (shader compilation, allocation) is not measured.
 /// SwiftShader (WebGPU on the CPU) takes minutes per step, so it gets fewer.
 const STEPS: [(&str, usize); 2] = [("webgpu", 3), ("cpu", 5)];
@@ -23,14 +24,23 @@ const TIMEOUT: Duration = Duration::from_secs(2400);
 pub fn run(args: &[String]) -> Result<(), String> {
     let release = !args.iter().any(|a| a == "--dev");
     crate::models::run()?;
-    let built = pkg::run(release)?;
     let worker_dir = root().join("target/bench-web/worker");
-    let worker_wasm = build_worker(release, &worker_dir)?;
-    pkg::optimise(&worker_wasm)?;
+    let worker_wasm = worker_dir.join("worker_bg.wasm");
+    // `--no-build` measures the pkg/ and worker already built (wasm-opt takes minutes).
+    let built = if args.iter().any(|a| a == "--no-build") {
+        pkg::Built { bindgen_wasm_bytes: 0, wasm: root().join("pkg/tunelab_bg.wasm") }
+    } else {
+        let built = pkg::run(release)?;
+        build_worker(release, &worker_dir)?;
+        pkg::optimise(&worker_wasm)?;
+        built
+    };
 
     let profile = if release { "release" } else { "dev" };
     let mut sizes = vec![size_row(&format!("pkg/tunelab_bg.wasm ({profile}, wasm-opt -O)"), &built.wasm)?];
-    sizes.push(json!({ "file": "pkg/tunelab_bg.wasm before wasm-opt", "raw_bytes": built.bindgen_wasm_bytes }));
+    if built.bindgen_wasm_bytes > 0 {
+        sizes.push(json!({ "file": "pkg/tunelab_bg.wasm before wasm-opt", "raw_bytes": built.bindgen_wasm_bytes }));
+    }
     sizes.push(size_row(&format!("worker_bg.wasm ({profile}, wasm-opt -O)"), &worker_wasm)?);
 
     let (server, reports) = static_server::start_on(
@@ -38,7 +48,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         mounts(vec![("/example", root().join("web/example")), ("/pkg", root().join("pkg"))]),
     )?;
     let mut rows = Vec::new();
-    for (device, steps) in STEPS {
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1));
+    for (device, steps) in STEPS.into_iter().filter(|(d, _)| only.is_none_or(|o| o == d)) {
         let url = format!("{server}/example/?bench={device}&sentences={SENTENCES}&steps={steps}");
         eprintln!("xtask: {device}: {url}");
         // One device failing (no WebGPU, a timeout) still leaves the other's figures.
@@ -53,7 +64,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     rows.push(pytorch_row()?);
 
     let baseline = rows.last().and_then(|r| r["tokens_per_s"].as_f64()).unwrap_or(f64::NAN);
-    println!("\n{SENTENCES} WNUT-17 sentences, batch 16, max length 128; browser: median over the steps after the first");
+    println!(
+        "\n{SENTENCES} WNUT-17 sentences, batch 16, max length 128; browser: median over the steps after the first"
+    );
     println!("{:<58} {:>12} {:>10}", "", "tokens/s", "× PyTorch");
     for row in &mut rows {
         let tps = row["tokens_per_s"].as_f64().unwrap_or(f64::NAN);

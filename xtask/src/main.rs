@@ -23,7 +23,8 @@ cargo xtask <command>
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch
   bench     train tokens/s, sequences/s and peak memory against PyTorch in the same run [--wgpu]
   bench-web train tokens/s in headless Chromium (WebGPU and CPU fallback) against PyTorch, and .wasm sizes
-            [--dev] measures dev-profile builds
+            [--dev] measures dev-profile builds, [--no-build] the ones already built,
+            [--only webgpu|cpu] one device
   pkg       build the JS package into pkg/ (wasm-bindgen + wasm-opt) [--dev]
   test-server  serve what the browser tests fetch (model, ../shared, worker) until killed
 ";
