@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::setup::tool_path;
-use crate::{cargo, root, run_checked, static_server};
+use crate::{cargo, root, run_checked, static_server, target_dir};
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -25,7 +25,7 @@ pub fn build_worker(release: bool, out: &PathBuf) -> Result<PathBuf, String> {
     }
     run_checked(&mut build, "build the worker for wasm32")?;
     let profile = if release { "release" } else { "debug" };
-    let wasm = root().join("target").join(WASM_TARGET).join(profile).join("worker.wasm");
+    let wasm = target_dir().join(WASM_TARGET).join(profile).join("worker.wasm");
     run_checked(
         Command::new("wasm-bindgen")
             .env("PATH", tool_path())

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use crate::browser::WASM_TARGET;
 use crate::setup::tool_path;
-use crate::{cargo, root, run_checked};
+use crate::{cargo, root, run_checked, target_dir};
 
 /// The built package's wasm: before and after wasm-opt.
 pub struct Built {
@@ -34,7 +34,7 @@ pub fn run(release: bool) -> Result<Built, String> {
     }
     run_checked(&mut build, "build the library for wasm32 (cdylib)")?;
     let profile = if release { "release" } else { "debug" };
-    let wasm = root().join("target").join(WASM_TARGET).join(profile).join("tunelab.wasm");
+    let wasm = target_dir().join(WASM_TARGET).join(profile).join("tunelab.wasm");
     let pkg = root().join("pkg");
     run_checked(
         Command::new("wasm-bindgen")
