@@ -7,8 +7,8 @@
 use burn::prelude::*;
 
 use crate::core::data::{
-    entity_counts, label_counts, ner_stratum, parse_classification, parse_ner, split_stratified, split_words,
-    Diagnostic, Examples, Fractions, Parsed, Severity, TableOptions,
+    entity_counts, label_counts, parse_classification, parse_ner, split_words, Diagnostic, Examples, Fractions, Parsed,
+    Severity, TableOptions,
 };
 use crate::core::evaluate::EvalReport;
 use crate::core::metrics::{extract_entities, EntityMode};
@@ -293,26 +293,8 @@ impl Session {
 /// The recipe's seeded, stratified 80/10/10 split.
 fn split_off(task: Task, train: Examples, seed: u64) -> Dataset {
     let some = |e: Examples| Some(e).filter(|e| !e.is_empty());
-    match train {
-        Examples::Cls(e) => {
-            let s = split_stratified(e, |x| x.label.clone(), Fractions::DEFAULT, seed);
-            Dataset {
-                task,
-                train: Examples::Cls(s.train),
-                dev: some(Examples::Cls(s.dev)),
-                test: some(Examples::Cls(s.test)),
-            }
-        }
-        Examples::Ner(e) => {
-            let s = split_stratified(e, ner_stratum, Fractions::DEFAULT, seed);
-            Dataset {
-                task,
-                train: Examples::Ner(s.train),
-                dev: some(Examples::Ner(s.dev)),
-                test: some(Examples::Ner(s.test)),
-            }
-        }
-    }
+    let (train, dev, test) = train.split(Fractions::DEFAULT, seed);
+    Dataset { task, train, dev: some(dev), test: some(test) }
 }
 
 /// The training loop's events in the protocol's words.

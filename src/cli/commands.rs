@@ -5,7 +5,7 @@ use serde_json::json;
 use super::args::{EvalArgs, TrainArgs};
 use super::{device, files, progress::Progress, summary};
 use crate::core::data::Examples;
-use crate::core::data::{ner_stratum, split_stratified, Fractions, TableOptions};
+use crate::core::data::{Fractions, TableOptions};
 use crate::core::model::Task;
 use crate::core::task_model::{LoadOptions, TaskModel};
 use crate::core::train::{label_list, train, RunToEnd, TrainConfig};
@@ -28,16 +28,7 @@ fn datasets(args: &TrainArgs, task: Task) -> Result<(Examples, Option<Examples>,
         return Ok((train, Some(dev), test));
     }
     let fractions = Fractions::DEFAULT;
-    let (train, dev, split_test) = match train.limit(args.limit) {
-        Examples::Cls(e) => {
-            let s = split_stratified(e, |x| x.label.clone(), fractions, args.seed);
-            (Examples::Cls(s.train), Examples::Cls(s.dev), Examples::Cls(s.test))
-        }
-        Examples::Ner(e) => {
-            let s = split_stratified(e, ner_stratum, fractions, args.seed);
-            (Examples::Ner(s.train), Examples::Ner(s.dev), Examples::Ner(s.test))
-        }
-    };
+    let (train, dev, split_test) = train.limit(args.limit).split(fractions, args.seed);
     eprintln!(
         "no --dev given: split {} into {} train / {} dev / {} test (stratified, seed {})",
         args.train.display(),

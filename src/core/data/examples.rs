@@ -1,4 +1,6 @@
-use super::{unseen_entity_types, unseen_labels, ClsExample, Diagnostic, NerExample};
+use super::{
+    ner_stratum, split_stratified, unseen_entity_types, unseen_labels, ClsExample, Diagnostic, Fractions, NerExample,
+};
 use crate::core::model::Task;
 
 /// Labelled examples of one task.
@@ -32,6 +34,21 @@ impl Examples {
         match self {
             Examples::Cls(e) => Examples::Cls(super::limit(e, n)),
             Examples::Ner(e) => Examples::Ner(super::limit(e, n)),
+        }
+    }
+
+    /// Train, dev and test parts: stratified by label (NER: by the sentence's entity types) and
+    /// seeded, as the recipe splits a training file that comes without a dev file.
+    pub fn split(self, fractions: Fractions, seed: u64) -> (Examples, Examples, Examples) {
+        match self {
+            Examples::Cls(e) => {
+                let s = split_stratified(e, |x| x.label.clone(), fractions, seed);
+                (Examples::Cls(s.train), Examples::Cls(s.dev), Examples::Cls(s.test))
+            }
+            Examples::Ner(e) => {
+                let s = split_stratified(e, ner_stratum, fractions, seed);
+                (Examples::Ner(s.train), Examples::Ner(s.dev), Examples::Ner(s.test))
+            }
         }
     }
 
