@@ -13,7 +13,7 @@ use crate::core::data::{
 use crate::core::evaluate::EvalReport;
 use crate::core::metrics::{extract_entities, EntityMode};
 use crate::core::model::{BertConfig, Task};
-use crate::core::task_model::{LoadOptions, ModelFiles, TaskModel};
+use crate::core::task_model::{check_vocab, LoadOptions, ModelFiles, TaskModel};
 use crate::core::tokenize::TextTokenizer;
 use crate::core::train::{label_list, train, Control, TrainConfig, TrainEvent};
 use crate::protocol::{
@@ -90,13 +90,7 @@ impl Session {
         let config = BertConfig::from_json_bytes(&files.config_json).map_err(|e| model_error(&e))?;
         let tokenizer = TextTokenizer::from_bytes(&files.tokenizer_json, TrainConfig::default().max_len)
             .map_err(|e| model_error(&e))?;
-        if tokenizer.vocab_size() > config.vocab_size {
-            return Err(SessionError::Model(format!(
-                "tokenizer.json has {} tokens but config.json says vocab_size {}: the files come from different models",
-                tokenizer.vocab_size(),
-                config.vocab_size
-            )));
-        }
+        check_vocab(&tokenizer, &config).map_err(|e| model_error(&e))?;
         safetensors::SafeTensors::read_metadata(&files.model_safetensors)
             .map_err(|e| SessionError::Model(format!("model.safetensors is not a safetensors file: {e}")))?;
         if let Some(limit) = self.max_binding.filter(|&l| config.largest_tensor_bytes() > l) {

@@ -35,6 +35,15 @@ pub enum LoadError {
     NoLabels,
 }
 
+/// Refuses a tokenizer whose ids would index past the config's embedding table: the two files
+/// come from different models.
+pub fn check_vocab(tokenizer: &TextTokenizer, config: &BertConfig) -> Result<(), LoadError> {
+    if tokenizer.vocab_size() > config.vocab_size {
+        return Err(LoadError::VocabMismatch { tokenizer: tokenizer.vocab_size(), config: config.vocab_size });
+    }
+    Ok(())
+}
+
 /// Settings of a load that the files themselves do not decide.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
@@ -65,9 +74,7 @@ impl TaskModel {
     pub fn load(files: &ModelFiles, options: &LoadOptions, device: &Device) -> Result<Self, LoadError> {
         let mut config = BertConfig::from_json_bytes(&files.config_json)?;
         let tokenizer = TextTokenizer::from_bytes(&files.tokenizer_json, options.max_len)?;
-        if tokenizer.vocab_size() > config.vocab_size {
-            return Err(LoadError::VocabMismatch { tokenizer: tokenizer.vocab_size(), config: config.vocab_size });
-        }
+        check_vocab(&tokenizer, &config)?;
         if let Some(p) = options.dropout {
             config.set_dropout(p);
         }
