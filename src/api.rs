@@ -37,7 +37,11 @@ export interface Diagnostic { line: number; severity: "warning" | "error"; messa
 /** A training file: its name picks the format (.csv, .tsv, .jsonl, .conll/.txt). */
 export interface DataFile { name: string; bytes: Uint8Array }
 export interface DatasetRequest { task: "cls" | "ner"; train: DataFile; dev?: DataFile; text_column?: string; label_column?: string; limit?: number; seed?: number }
-export interface DatasetSummary { task: "cls" | "ner"; n_train: number; n_dev: number; n_test: number; split: boolean; labels: string[]; label_counts: { label: string; count: number }[]; train_diagnostics: Diagnostic[]; dev_diagnostics: Diagnostic[] }
+export interface DatasetSummary { task: "cls" | "ner"; n_train: number; n_dev: number; n_test: number; split: boolean; labels: string[]; label_counts: { label: string; count: number }[]; train_diagnostics: Diagnostic[]; dev_diagnostics: Diagnostic[]; preview: Examples; dev_sample: Examples | null }
+/** Parsed examples: the first 50 of the training set, or the first 200 of the dev set. */
+export type Examples =
+  | { task: "cls"; examples: { text: string; label: string; line: number }[] }
+  | { task: "ner"; examples: { tokens: string[]; tags: string[]; line: number }[] };
 /** Defaults are the recipe: lr 5e-5, batch 16, 3 epochs, max length 128, warmup 10 %, seed 42. */
 export interface TrainConfig { epochs?: number; learning_rate?: number; batch_size?: number; max_len?: number; seed?: number; weight_decay?: number; warmup_ratio?: number; dropout?: number; max_grad_norm?: number; grad_accumulation?: number; early_stopping_patience?: number | null; shuffle?: boolean }
 export interface DownloadProgress { file: string; url: string; loaded: number; total: number | null; cached: boolean; done: boolean }
@@ -48,7 +52,7 @@ export type Prediction =
 export type TrainerEvent =
   | { type: "training_started"; plan: { n_train: number; steps_per_epoch: number; total_steps: number; warmup_steps: number }; parameters: number; truncated_examples: number }
   | { type: "progress"; epoch: number; step: number; total_steps: number; loss: number; learning_rate: number; tokens_per_s: number; elapsed_s: number; eta_s: number }
-  | { type: "epoch"; epoch: number; train_loss: number; train_seconds: number; train_tokens: number; train_sequences: number; dev: any; elapsed_s: number }
+  | { type: "epoch"; epoch: number; train_loss: number; train_seconds: number; train_tokens: number; train_sequences: number; dev: any; dev_predictions?: { task: "cls"; predictions: [string, number][] } | { task: "ner"; predictions: string[][] }; elapsed_s: number }
   | { type: "paused"; step: number }
   | { type: "resumed"; step: number }
   | { type: "early_stopped"; epoch: number; best_epoch: number; patience: number }

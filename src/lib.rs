@@ -4,6 +4,8 @@
 pub mod browser;
 pub mod core;
 pub mod protocol;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;

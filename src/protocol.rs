@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::data::Diagnostic;
+use crate::core::data::{Diagnostic, Examples};
 use crate::core::evaluate::EvalReport;
 use crate::core::model::Task;
 use crate::core::task_model::ModelFiles;
@@ -258,7 +258,17 @@ pub struct DatasetSummary {
     pub label_counts: Vec<LabelCount>,
     pub train_diagnostics: Vec<Diagnostic>,
     pub dev_diagnostics: Vec<Diagnostic>,
+    /// The first training examples, for a preview table.
+    pub preview: Examples,
+    /// The first [`REVIEW_LIMIT`] dev examples: each epoch's [`Event::Epoch`] carries the
+    /// model's predictions for these, in this order.
+    pub dev_sample: Option<Examples>,
 }
+
+/// How many training examples a [`DatasetSummary`] previews.
+pub const PREVIEW_LIMIT: usize = 50;
+/// How many dev examples the page can review (predictions travel with every epoch).
+pub const REVIEW_LIMIT: usize = 200;
 
 /// One word of a sentence with its predicted tag; offsets count code points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,10 +3,12 @@
 use burn::prelude::*;
 use pollster::block_on;
 use tunelab::browser::session::{Session, SessionError};
+use tunelab::core::data::Examples;
+use tunelab::core::evaluate::Predictions;
 use tunelab::core::model::Task;
 use tunelab::core::task_model::{LoadOptions, TaskModel};
 use tunelab::core::train::{Control, Flow, RunToEnd, TrainConfig};
-use tunelab::protocol::{DataFile, DatasetRequest, Event, Prediction, Split};
+use tunelab::protocol::{DataFile, DatasetRequest, Event, Prediction, Split, PREVIEW_LIMIT, REVIEW_LIMIT};
 
 use crate::support::{model_files, shared};
 
@@ -76,6 +78,10 @@ fn a_dataset_is_split_and_its_problems_named_by_file() {
     assert!(summary.n_dev > 0 && summary.n_test > 0);
     assert_eq!(summary.labels[0], "O");
     assert!(summary.labels.iter().skip(1).all(|l| l.starts_with("B-") || l.starts_with("I-")));
+    let Examples::Ner(preview) = &summary.preview else { panic!("an NER preview") };
+    assert_eq!(preview.len(), summary.n_train.min(PREVIEW_LIMIT));
+    assert!(preview.iter().all(|e| e.tokens.len() == e.tags.len() && e.line > 0));
+    assert_eq!(summary.dev_sample.as_ref().map(Examples::len), Some(summary.n_dev.min(REVIEW_LIMIT)));
 
     let empty = DatasetRequest { train: DataFile { name: "empty.conll".into(), bytes: Vec::new() }, ..wnut(10) };
     let err = session.load_dataset(empty).expect_err("empty file").to_string();
@@ -100,6 +106,15 @@ fn training_reports_each_step_then_predicts_evaluates_and_exports() {
     assert!(matches!(events.first(), Some(Event::TrainingStarted { parameters, .. }) if *parameters > 22_000_000));
     assert!(matches!(events.last(), Some(Event::TrainingFinished { steps, .. }) if *steps == expected_steps));
     assert!(events.iter().any(|e| matches!(e, Event::Epoch(s) if s.dev.is_some())));
+    // Each epoch carries a prediction per reviewed dev sentence, a tag per word.
+    let Some(Examples::Ner(dev)) = &data.dev_sample else { panic!("a dev sample") };
+    for event in &events {
+        if let Event::Epoch(epoch) = event {
+            let Some(Predictions::Ner(predicted)) = &epoch.dev_predictions else { panic!("NER dev predictions") };
+            assert_eq!(predicted.len(), dev.len());
+            assert!(predicted.iter().zip(dev).all(|(p, g)| p.len() == g.tokens.len()));
+        }
+    }
 
     let text = "Tomorrow I fly from New York to 東京 with Anna 🙂";
     let Prediction::Ner { words, entities } = block_on(session.predict(text)).expect("predict") else {

@@ -18,6 +18,7 @@ use crate::core::tokenize::TextTokenizer;
 use crate::core::train::{label_list, train, Control, TrainConfig, TrainEvent};
 use crate::protocol::{
     DatasetRequest, DatasetSummary, EntitySpan, Event, LabelCount, ModelSummary, Prediction, Split, TaggedWord,
+    PREVIEW_LIMIT, REVIEW_LIMIT,
 };
 
 /// Why a request could not be carried out, in words a user can act on.
@@ -175,6 +176,8 @@ impl Session {
             label_counts: counts.into_iter().map(|(label, count)| LabelCount { label, count }).collect(),
             train_diagnostics,
             dev_diagnostics,
+            preview: dataset.train.head(PREVIEW_LIMIT),
+            dev_sample: dataset.dev.as_ref().map(|dev| dev.head(REVIEW_LIMIT)),
         };
         self.dataset = Some(dataset);
         Ok(summary)
@@ -298,7 +301,10 @@ fn train_event(event: TrainEvent, parameters: usize) -> Event {
             Event::TrainingStarted { plan, parameters, truncated_examples }
         }
         TrainEvent::Step(progress) => Event::Progress(progress),
-        TrainEvent::Epoch(summary) => Event::Epoch(summary),
+        TrainEvent::Epoch(mut summary) => {
+            summary.dev_predictions = summary.dev_predictions.map(|p| p.head(REVIEW_LIMIT));
+            Event::Epoch(summary)
+        }
         TrainEvent::EarlyStopped { epoch, best_epoch, patience } => Event::EarlyStopped { epoch, best_epoch, patience },
         TrainEvent::Cancelled { step } => Event::Stopped { step },
         TrainEvent::Finished { steps, train_seconds, train_tokens_per_s } => {

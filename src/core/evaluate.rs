@@ -36,6 +36,27 @@ pub struct WordPrediction {
     pub probability: f32,
 }
 
+/// What the model predicted for each scored example, in the examples' order: what a page shows
+/// beside the gold labels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "task", content = "predictions", rename_all = "lowercase")]
+pub enum Predictions {
+    /// The predicted label and its probability.
+    Cls(Vec<(String, f32)>),
+    /// One predicted tag per word.
+    Ner(Vec<Vec<String>>),
+}
+
+impl Predictions {
+    /// The predictions of the first `n` examples.
+    pub fn head(&self, n: usize) -> Self {
+        match self {
+            Predictions::Cls(p) => Predictions::Cls(p.iter().take(n).cloned().collect()),
+            Predictions::Ner(p) => Predictions::Ner(p.iter().take(n).cloned().collect()),
+        }
+    }
+}
+
 /// Dev-set scores: scikit-learn's for classification, seqeval's (both modes) for NER.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "task", rename_all = "lowercase")]
@@ -157,24 +178,41 @@ impl TaskModel {
 
     /// Scores the model on labelled examples.
     pub async fn evaluate(&self, examples: &Examples, batch_size: usize) -> Result<EvalReport, EvalError> {
+        Ok(self.evaluate_with_predictions(examples, batch_size).await?.0)
+    }
+
+    /// Scores the model on labelled examples and returns what it predicted for each.
+    pub async fn evaluate_with_predictions(
+        &self,
+        examples: &Examples,
+        batch_size: usize,
+    ) -> Result<(EvalReport, Predictions), EvalError> {
+        let label = |i: usize| self.labels.get(i).cloned().unwrap_or_default();
         match examples {
             Examples::Cls(examples) => {
                 let texts: Vec<String> = examples.iter().map(|e| e.text.clone()).collect();
                 let probs = self.predict_texts(&texts, batch_size).await?;
-                let pred: Vec<&str> = probs.iter().map(|p| self.labels[argmax(p).0].as_str()).collect();
+                let pred: Vec<(String, f32)> = probs
+                    .iter()
+                    .map(|p| {
+                        let (best, probability) = argmax(p);
+                        (label(best), probability)
+                    })
+                    .collect();
+                let pred_names: Vec<&str> = pred.iter().map(|(l, _)| l.as_str()).collect();
                 let gold: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
-                Ok(EvalReport::Cls(classification_report(&gold, &pred)?))
+                Ok((EvalReport::Cls(classification_report(&gold, &pred_names)?), Predictions::Cls(pred)))
             }
             Examples::Ner(examples) => {
                 let sentences: Vec<Vec<String>> = examples.iter().map(|e| e.tokens.clone()).collect();
                 let words = self.predict_words(&sentences, batch_size).await?;
-                let pred: Vec<Vec<String>> =
-                    words.iter().map(|s| s.iter().map(|w| self.labels[w.label].clone()).collect()).collect();
+                let pred: Vec<Vec<String>> = words.iter().map(|s| s.iter().map(|w| label(w.label)).collect()).collect();
                 let gold: Vec<Vec<String>> = examples.iter().map(|e| e.tags.clone()).collect();
-                Ok(EvalReport::Ner {
+                let report = EvalReport::Ner {
                     default: entity_report(&gold, &pred, EntityMode::Default)?,
                     strict: entity_report(&gold, &pred, EntityMode::StrictIob2)?,
-                })
+                };
+                Ok((report, Predictions::Ner(pred)))
             }
         }
     }

@@ -4,7 +4,9 @@
 pub mod data;
 pub mod evaluate;
 pub mod metrics;
+pub mod metrics_files;
 pub mod model;
+pub mod model_zip;
 pub mod rng;
 pub mod task_model;
 pub mod tokenize;

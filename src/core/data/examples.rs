@@ -4,7 +4,8 @@ use super::{
 use crate::core::model::Task;
 
 /// Labelled examples of one task.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "task", content = "examples", rename_all = "lowercase")]
 pub enum Examples {
     Cls(Vec<ClsExample>),
     Ner(Vec<NerExample>),
@@ -27,6 +28,14 @@ impl Examples {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// A copy of the first `n` examples, for previews.
+    pub fn head(&self, n: usize) -> Self {
+        match self {
+            Examples::Cls(e) => Examples::Cls(e.iter().take(n).cloned().collect()),
+            Examples::Ner(e) => Examples::Ner(e.iter().take(n).cloned().collect()),
+        }
     }
 
     /// The first `n` examples (all when `None`).

@@ -34,7 +34,7 @@ pub use table::{parse_table, TableOptions, LABEL_COLUMNS, TEXT_COLUMNS};
 pub use tag_scheme::TagScheme;
 
 /// One sentence (or document) with its class label, as read from a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClsExample {
     pub text: String,
     pub label: String,
@@ -43,7 +43,7 @@ pub struct ClsExample {
 }
 
 /// One sentence as words with one IOB2 tag per word.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NerExample {
     pub tokens: Vec<String>,
     /// IOB2 tags (`O`, `B-TYPE`, `I-TYPE`), one per token, whatever scheme the file used.

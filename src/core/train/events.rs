@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::TrainPlan;
-use crate::core::evaluate::EvalReport;
+use crate::core::evaluate::{EvalReport, Predictions};
 
 /// Progress after one optimizer step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +31,9 @@ pub struct EpochSummary {
     pub train_tokens: usize,
     pub train_sequences: usize,
     pub dev: Option<EvalReport>,
+    /// What the model predicted for each dev example, in the dev set's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev_predictions: Option<Predictions>,
     pub elapsed_s: f64,
 }
 

@@ -173,9 +173,12 @@ pub async fn train<C: Control>(
         }
         let epoch_seconds = epoch_started.elapsed().as_secs_f64();
         let eval_started = Instant::now();
-        let report: Option<EvalReport> = match dev {
-            Some(dev) => Some(model.evaluate(dev, config.batch_size * 2).await?),
-            None => None,
+        let (report, dev_predictions): (Option<EvalReport>, _) = match dev {
+            Some(dev) => {
+                let (report, predictions) = model.evaluate_with_predictions(dev, config.batch_size * 2).await?;
+                (Some(report), Some(predictions))
+            }
+            None => (None, None),
         };
         eval_seconds += eval_started.elapsed().as_secs_f64();
         let summary = EpochSummary {
@@ -185,6 +188,7 @@ pub async fn train<C: Control>(
             train_tokens: tokens_seen - epoch_tokens_before,
             train_sequences: samples.len(),
             dev: report.clone(),
+            dev_predictions,
             elapsed_s: started.elapsed().as_secs_f64(),
         };
         on_event(TrainEvent::Epoch(summary.clone()));

@@ -1,0 +1,63 @@
+//! A model folder as one zip, the form a browser download takes: unzipped, it is the folder
+//! `from_pretrained` loads.
+
+use std::io::{Cursor, Read, Write};
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+use super::task_model::ModelFiles;
+
+/// Why a zip could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelZipError {
+    #[error("writing the zip failed: {0}")]
+    Write(String),
+    #[error("{0} is not a readable zip: {1}")]
+    Read(String, String),
+    #[error("{zip} has no {file}: a model zip holds config.json, tokenizer.json and model.safetensors")]
+    Missing { zip: String, file: &'static str },
+}
+
+/// The three files under `folder/` in a zip. Stored, not deflated: float weights barely
+/// compress, and storing keeps an export of 90 MB instant.
+pub fn model_zip(files: &ModelFiles, folder: &str) -> Result<Vec<u8>, ModelZipError> {
+    let write = |e: &dyn std::fmt::Display| ModelZipError::Write(e.to_string());
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    // Zip64 only where the weights need it (over 4 GiB); readers handle either.
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .large_file(files.model_safetensors.len() as u64 >= u32::MAX as u64);
+    let folder = folder.trim_matches('/');
+    for (name, bytes) in [
+        (ModelFiles::CONFIG, &files.config_json),
+        (ModelFiles::TOKENIZER, &files.tokenizer_json),
+        (ModelFiles::WEIGHTS, &files.model_safetensors),
+    ] {
+        let path = if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") };
+        zip.start_file(path, options).map_err(|e| write(&e))?;
+        zip.write_all(bytes).map_err(|e| write(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| write(&e))?.into_inner())
+}
+
+/// The three files back out of a zip written by [`model_zip`] (or any zip holding one folder
+/// of them); `name` is for messages.
+pub fn read_model_zip(bytes: &[u8], name: &str) -> Result<ModelFiles, ModelZipError> {
+    let read = |e: &dyn std::fmt::Display| ModelZipError::Read(name.to_string(), e.to_string());
+    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| read(&e))?;
+    let mut take = |file: &'static str| -> Result<Vec<u8>, ModelZipError> {
+        let index = (0..archive.len())
+            .find(|&i| archive.name_for_index(i).is_some_and(|n| n == file || n.ends_with(&format!("/{file}"))))
+            .ok_or(ModelZipError::Missing { zip: name.to_string(), file })?;
+        let mut entry = archive.by_index(index).map_err(|e| read(&e))?;
+        let mut out = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut out).map_err(|e| read(&e))?;
+        Ok(out)
+    };
+    Ok(ModelFiles {
+        config_json: take(ModelFiles::CONFIG)?,
+        tokenizer_json: take(ModelFiles::TOKENIZER)?,
+        model_safetensors: take(ModelFiles::WEIGHTS)?,
+    })
+}

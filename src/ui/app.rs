@@ -1,0 +1,61 @@
+//! The page: six panels along the user's path, the worker link and the page-wide messages.
+
+use leptos::prelude::*;
+
+use super::data_panel::DataPanel;
+use super::export_panel::ExportPanel;
+use super::model_panel::ModelPanel;
+use super::results_panel::ResultsPanel;
+use super::state::{State, WorkerStatus};
+use super::train_panel::TrainPanel;
+use super::try_panel::TryPanel;
+use super::worker_link::WorkerLink;
+use crate::protocol::{DevicePreference, Request};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = State::new();
+    provide_context(state);
+    let link = WorkerLink::start(state);
+    provide_context(link);
+    link.send(Request::Init { device: DevicePreference::Auto });
+
+    view! {
+        <header>
+            <h1>"Tunelab"</h1>
+            <p>"Fine-tune a BERT model on your own data, on your own GPU, in this tab. Nothing is uploaded anywhere."</p>
+        </header>
+        <Notices />
+        <main>
+            <ModelPanel />
+            <DataPanel />
+            <TrainPanel />
+            <ResultsPanel />
+            <TryPanel />
+            <ExportPanel />
+        </main>
+    }
+}
+
+/// Page-wide messages: the worker's state and errors that belong to no panel.
+#[component]
+fn Notices() -> impl IntoView {
+    let state = expect_context::<State>();
+    view! {
+        <div class="notices" aria-live="assertive">
+            {move || match state.worker.get() {
+                WorkerStatus::Starting => view! { <p class="note" id="worker-status">"Starting the training worker…"</p> }.into_any(),
+                WorkerStatus::Ready => ().into_any(),
+                WorkerStatus::Restarted(message) => view! {
+                    <p class="error" role="alert" id="worker-status">{message}
+                        " "<button on:click=move |_| state.worker.set(WorkerStatus::Ready)>"Dismiss"</button></p>
+                }.into_any(),
+            }}
+            {move || state.notices.get().into_iter().enumerate().map(|(i, message)| view! {
+                <p class="error" role="alert">{message}" "
+                    <button on:click=move |_| state.notices.update(|n| { if i < n.len() { n.remove(i); } })>"Dismiss"</button>
+                </p>
+            }).collect_view()}
+        </div>
+    }
+}

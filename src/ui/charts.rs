@@ -1,0 +1,197 @@
+//! The page's charts, drawn by plotters into SVG strings that the components place inline.
+
+use plotters::prelude::*;
+
+use super::palette;
+use crate::core::train::StepProgress;
+
+const WIDTH: u32 = 560;
+const FONT: &str = "sans-serif";
+
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+/// Draws with `draw` onto a `width`×`height` SVG; a failure becomes a note in place of the chart.
+fn svg(width: u32, height: u32, draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Drawn) -> String {
+    let mut out = String::new();
+    let result = {
+        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        draw(root)
+    };
+    match result {
+        Ok(()) => out,
+        Err(e) => format!("<p class=\"note\">The chart could not be drawn: {e}</p>"),
+    }
+}
+
+fn rgb(hex: &str) -> RGBColor {
+    let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    RGBColor(byte(1), byte(3), byte(5))
+}
+
+/// Exponential moving average, debiased like TensorBoard's smoothing.
+pub fn smooth(values: &[f64], weight: f64) -> Vec<f64> {
+    let mut last = 0.0;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            last = last * weight + (1.0 - weight) * v;
+            last / (1.0 - weight.powi(i as i32 + 1)).max(f64::EPSILON)
+        })
+        .collect()
+}
+
+/// Training loss per step: the raw values faint, the smoothed curve strong.
+pub fn loss_curve(steps: &[StepProgress], smoothing: f64, total_steps: usize) -> String {
+    let points: Vec<(f64, f64)> = steps.iter().map(|s| (s.step as f64, s.loss as f64)).collect();
+    let smoothed = smooth(&points.iter().map(|p| p.1).collect::<Vec<_>>(), smoothing);
+    let top = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-3) * 1.05;
+    let right = (total_steps.max(steps.last().map_or(1, |s| s.step)) as f64).max(1.0);
+    svg(WIDTH, 260, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Training loss", (FONT, 16))
+            .margin(8)
+            .x_label_area_size(32)
+            .y_label_area_size(48)
+            .build_cartesian_2d(0f64..right, 0f64..top)?;
+        chart.configure_mesh().x_desc("step").y_desc("loss").label_style((FONT, 12)).draw()?;
+        let faint = rgb(palette::BLUE).mix(0.35);
+        chart.draw_series(LineSeries::new(points.iter().copied(), faint.stroke_width(1)))?.label("loss").legend(
+            move |(x, y)| PathElement::new([(x, y), (x + 16, y)], faint.stroke_width(2)),
+        );
+        let strong = rgb(palette::BLUE);
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|p| p.0).zip(smoothed.iter().copied()),
+                strong.stroke_width(2),
+            ))?
+            .label("smoothed")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], strong.stroke_width(2)));
+        chart.configure_series_labels().label_font((FONT, 12)).border_style(BLACK.mix(0.3)).background_style(WHITE.mix(0.8)).draw()?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// The learning rate each step used (warmup, then linear decay).
+pub fn learning_rate_curve(steps: &[StepProgress], total_steps: usize) -> String {
+    let points: Vec<(f64, f64)> = steps.iter().map(|s| (s.step as f64, s.learning_rate)).collect();
+    let top = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-12) * 1.1;
+    let right = (total_steps.max(steps.last().map_or(1, |s| s.step)) as f64).max(1.0);
+    svg(WIDTH, 200, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Learning rate", (FONT, 16))
+            .margin(8)
+            .x_label_area_size(32)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..right, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .x_desc("step")
+            .y_label_formatter(&|v| format!("{v:.1e}"))
+            .label_style((FONT, 12))
+            .draw()?;
+        chart.draw_series(LineSeries::new(points, rgb(palette::ORANGE).stroke_width(2)))?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// Horizontal bars, one per label, with the value written at the bar's end.
+pub fn bars(title: &str, rows: &[(String, f64)], as_percent: bool) -> String {
+    let n = rows.len().max(1);
+    let height = (40 + 26 * n as u32).min(900);
+    let top = rows.iter().map(|r| r.1).fold(0.0f64, f64::max).max(if as_percent { 1.0 } else { 1.0 });
+    let label_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(4).clamp(4, 24) as u32 * 8 + 8;
+    svg(WIDTH, height, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 15))
+            .margin(6)
+            .y_label_area_size(label_width)
+            .x_label_area_size(0)
+            .build_cartesian_2d(0f64..top * 1.2, 0f64..n as f64)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .disable_y_mesh()
+            .disable_x_axis()
+            .y_labels(n)
+            .y_label_formatter(&|v| {
+                let i = (n as f64 - v - 0.5).round();
+                if (v.fract() - 0.5).abs() < 1e-6 && i >= 0.0 {
+                    rows.get(i as usize).map(|r| r.0.clone()).unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .label_style((FONT, 12))
+            .draw()?;
+        for (i, (_, value)) in rows.iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            let colour = rgb(palette::color(i));
+            chart.draw_series(std::iter::once(Rectangle::new([(0.0, y + 0.15), (*value, y + 0.85)], colour.filled())))?;
+            let text = if as_percent { format!("{:.1} %", value * 100.0) } else { format!("{value}") };
+            chart.draw_series(std::iter::once(Text::new(text, (*value + top * 0.01, y + 0.7), (FONT, 12))))?;
+        }
+        root.present()?;
+        Ok(())
+    })
+}
+
+/// Confusion matrix: rows are gold labels, columns predictions, shaded by the row's share.
+pub fn confusion_heatmap(labels: &[String], matrix: &[Vec<usize>]) -> String {
+    let n = labels.len().max(1);
+    let cell = (360 / n as u32).clamp(24, 72);
+    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(4).clamp(4, 20) as u32 * 8 + 12;
+    let side = cell * n as u32;
+    svg(side + label_width + 40, side + label_width + 50, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Confusion matrix (rows: gold, columns: predicted)", (FONT, 14))
+            .margin(8)
+            .x_label_area_size(label_width)
+            .y_label_area_size(label_width)
+            .build_cartesian_2d(0f64..n as f64, 0f64..n as f64)?;
+        let name = |v: f64, flip: bool| {
+            let i = if flip { n as f64 - v - 0.5 } else { v - 0.5 };
+            if (v.fract() - 0.5).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i.round() as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(2 * n + 1)
+            .y_labels(2 * n + 1)
+            .x_label_formatter(&|v| name(*v, false))
+            .y_label_formatter(&|v| name(*v, true))
+            .label_style((FONT, 12))
+            .draw()?;
+        let base = rgb(palette::BLUE);
+        for (g, row) in matrix.iter().enumerate() {
+            let total: usize = row.iter().sum();
+            for (p, &count) in row.iter().enumerate() {
+                let share = if total == 0 { 0.0 } else { count as f64 / total as f64 };
+                let y = (n - 1 - g) as f64;
+                let x = p as f64;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x, y), (x + 1.0, y + 1.0)],
+                    base.mix(0.08 + 0.92 * share).filled(),
+                )))?;
+                let ink = if share > 0.5 { WHITE } else { BLACK };
+                chart.draw_series(std::iter::once(Text::new(
+                    count.to_string(),
+                    (x + 0.4, y + 0.6),
+                    (FONT, 13).into_font().color(&ink),
+                )))?;
+            }
+        }
+        root.present()?;
+        Ok(())
+    })
+}

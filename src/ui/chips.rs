@@ -1,0 +1,96 @@
+//! Entities drawn displaCy-style: the words of an entity in a coloured chip that names its
+//! type in text (colour is never the only cue), colours from the colour-blind-safe palette.
+
+use leptos::prelude::*;
+
+use super::palette;
+use crate::core::metrics::{extract_entities, EntityMode};
+
+/// How a chip is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagStyle {
+    /// A gold (annotated) entity.
+    Gold,
+    /// A prediction that matches a gold entity.
+    Right,
+    /// A prediction with no identical gold entity.
+    Wrong,
+    /// A gold entity the model did not predict exactly.
+    Missed,
+}
+
+/// The entity types among IOB2 labels, in label order (`B-PER`, `I-PER` → `PER`).
+pub fn entity_types(labels: &[String]) -> Vec<String> {
+    let mut types: Vec<String> = Vec::new();
+    for label in labels {
+        if let Some((_, kind)) = label.split_once('-') {
+            if !types.iter().any(|t| t == kind) {
+                types.push(kind.to_string());
+            }
+        }
+    }
+    types
+}
+
+/// Token spans `(start, end, type)` of the entities in one sentence's tags (seqeval's reading).
+pub fn spans(tags: &[String]) -> Vec<(usize, usize, String)> {
+    let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+    extract_entities(&[tags], EntityMode::Default)
+        .map(|entities| entities.into_iter().map(|e| (e.start, e.end, e.kind)).collect())
+        .unwrap_or_default()
+}
+
+/// One sentence with its entities as chips; `style_of` decides each entity's style.
+pub fn sentence(
+    tokens: &[String],
+    entities: &[(usize, usize, String)],
+    types: &[String],
+    style_of: impl Fn(&(usize, usize, String)) -> TagStyle,
+) -> AnyView {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        match entities.iter().find(|e| e.0 == i && e.1 > i) {
+            Some(entity) => {
+                let end = entity.1.min(tokens.len());
+                let text = tokens[i..end].join(" ");
+                parts.push(chip(text, &entity.2, types, style_of(entity), None));
+                i = end;
+            }
+            None => {
+                parts.push(view! { <span class="word">{tokens[i].clone()}</span> }.into_any());
+                i += 1;
+            }
+        }
+        parts.push(view! { " " }.into_any());
+    }
+    view! { <span class="sentence">{parts}</span> }.into_any()
+}
+
+/// A tagged sentence where every entity is gold (the data preview).
+pub fn tag_chips(tokens: &[String], tags: &[String], types: &[String], style: TagStyle) -> AnyView {
+    sentence(tokens, &spans(tags), types, |_| style)
+}
+
+/// One chip: the words, then the type label; `title` is the hover text.
+pub fn chip(text: String, kind: &str, types: &[String], style: TagStyle, title: Option<String>) -> AnyView {
+    let color = palette::entity_color(kind, types);
+    let (class, mark) = match style {
+        TagStyle::Gold => ("chip", ""),
+        TagStyle::Right => ("chip right", ""),
+        TagStyle::Wrong => ("chip wrong", " ✗"),
+        TagStyle::Missed => ("chip missed", " missed"),
+    };
+    let title = title.unwrap_or_else(|| match style {
+        TagStyle::Gold => kind.to_string(),
+        TagStyle::Right => format!("{kind}: correct"),
+        TagStyle::Wrong => format!("{kind}: not in the gold annotation"),
+        TagStyle::Missed => format!("{kind}: the model did not find this entity"),
+    });
+    view! {
+        <mark class=class style=format!("--chip: {color}") title=title>
+            {text}<span class="chip-label">{format!("{kind}{mark}")}</span>
+        </mark>
+    }
+    .into_any()
+}

@@ -1,0 +1,262 @@
+//! Step 2: the labelled data. Files are parsed by the worker (core's parsers); the page shows
+//! what came of it: a preview, label counts, split sizes and every problem by line.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::HtmlInputElement;
+
+use super::charts;
+use super::chips::{tag_chips, TagStyle};
+use super::files;
+use super::samples::SAMPLES;
+use super::saved;
+use super::state::{State, Status};
+use super::worker_link::WorkerLink;
+use crate::core::data::{Diagnostic, Examples, Severity};
+use crate::core::model::Task;
+use crate::protocol::{DataFile, DatasetRequest, DatasetSummary, Request};
+
+/// The data the user chose, kept by the page so that nothing is lost when the worker restarts
+/// or the page reloads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chosen {
+    pub task: Task,
+    pub train: DataFile,
+    pub dev: Option<DataFile>,
+    pub text_column: String,
+    pub label_column: String,
+}
+
+#[component]
+pub fn DataPanel() -> impl IntoView {
+    let state = expect_context::<State>();
+    let link = expect_context::<WorkerLink>();
+    let task = RwSignal::new(Task::Cls);
+    let chosen = RwSignal::new(None::<Chosen>);
+    let pasted = RwSignal::new(String::new());
+    let dev_file = RwSignal::new(None::<DataFile>);
+    let text_column = RwSignal::new(String::new());
+    let label_column = RwSignal::new(String::new());
+    let dragging = RwSignal::new(false);
+
+    let load = move |train: DataFile| {
+        let data = Chosen {
+            task: task.get_untracked(),
+            train,
+            dev: dev_file.get_untracked(),
+            text_column: text_column.get_untracked(),
+            label_column: label_column.get_untracked(),
+        };
+        let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let request = DatasetRequest {
+            task: data.task,
+            train: data.train.clone(),
+            dev: data.dev.clone(),
+            text_column: optional(&data.text_column),
+            label_column: optional(&data.label_column),
+            limit: None,
+            seed: crate::core::train::TrainConfig::default().seed,
+        };
+        saved::save_data(&data);
+        chosen.set(Some(data));
+        state.clear_run();
+        state.dataset.set(Status::Working);
+        link.send(Request::LoadDataset(request));
+    };
+    let reload = move || {
+        if let Some(c) = chosen.get_untracked() {
+            load(c.train);
+        }
+    };
+
+    // A reload of the page finds the last data where it was left.
+    if let Some(data) = saved::load_data() {
+        task.set(data.task);
+        text_column.set(data.text_column.clone());
+        label_column.set(data.label_column.clone());
+        dev_file.set(data.dev.clone());
+        load(data.train);
+    }
+
+    let read_and_load = move |picked: Vec<web_sys::File>, as_dev: bool| {
+        spawn_local(async move {
+            let Some(file) = picked.into_iter().next() else { return };
+            match files::read(&file).await {
+                Ok(bytes) => {
+                    let file = DataFile { name: file.name(), bytes };
+                    if as_dev {
+                        dev_file.set(Some(file));
+                        reload();
+                    } else {
+                        load(file);
+                    }
+                }
+                Err(message) => state.dataset.set(Status::Failed(message)),
+            }
+        });
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="data-title"
+            class:dragging=move || dragging.get()
+            on:dragover=move |ev| { ev.prevent_default(); dragging.set(true); }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=move |ev| {
+                ev.prevent_default();
+                dragging.set(false);
+                let picked = files::list(ev.data_transfer().and_then(|d| d.files()));
+                read_and_load(picked, false);
+            }>
+            <h2 id="data-title">"2 · Data"</h2>
+            <fieldset>
+                <legend>"What should the model learn?"</legend>
+                <label>
+                    <input type="radio" name="task" id="task-cls" checked=move || task.get() == Task::Cls
+                        on:change=move |_| { task.set(Task::Cls); dev_file.set(None); reload(); } />
+                    " Classification: one label per text (sentiment, topic…)"
+                </label>
+                <label>
+                    <input type="radio" name="task" id="task-ner" checked=move || task.get() == Task::Ner
+                        on:change=move |_| { task.set(Task::Ner); dev_file.set(None); reload(); } />
+                    " Named entities (NER): a tag per word (people, places…)"
+                </label>
+            </fieldset>
+            <div class="samples">
+                <span>"No data at hand? Try a small built-in sample: "</span>
+                {SAMPLES.iter().map(|s| view! {
+                    <button title=s.about on:click=move |_| {
+                        task.set(s.task);
+                        dev_file.set(None);
+                        load(DataFile { name: s.file_name.into(), bytes: s.text.as_bytes().to_vec() });
+                    }>{s.title}</button>
+                }).collect_view()}
+                <p class="note">"The samples are small (300 examples each) and made from templates: fine for seeing how fine-tuning works, not for a real model."</p>
+            </div>
+            <div class="drop">
+                <label>
+                    "Training file (CSV/TSV with a header, JSONL, or CoNLL), or drop it on this panel: "
+                    <input type="file" id="train-file" accept=".csv,.tsv,.txt,.jsonl,.json,.conll,.iob,.bio"
+                        on:change=move |ev| {
+                            let input: HtmlInputElement = event_target(&ev);
+                            read_and_load(files::list(input.files()), false);
+                        } />
+                </label>
+                <label>
+                    "Dev file (optional; without one, 10 % of the training file is held out for dev and 10 % for test): "
+                    <input type="file" id="dev-file" accept=".csv,.tsv,.txt,.jsonl,.json,.conll,.iob,.bio"
+                        on:change=move |ev| {
+                            let input: HtmlInputElement = event_target(&ev);
+                            read_and_load(files::list(input.files()), true);
+                        } />
+                </label>
+                {move || dev_file.get().map(|f| view! {
+                    <p class="note">{format!("Dev file: {} ", f.name)}
+                        <button on:click=move |_| { dev_file.set(None); reload(); }>"Remove"</button></p>
+                })}
+            </div>
+            <details>
+                <summary>"Paste data instead"</summary>
+                <label class="stack">
+                    "Text in any of the formats above:"
+                    <textarea rows="6" prop:value=move || pasted.get()
+                        on:input=move |ev| pasted.set(event_target_value(&ev))
+                        placeholder="text,label\nI loved it,positive\nToo long and dull,negative"></textarea>
+                </label>
+                <button on:click=move |_| load(DataFile { name: String::new(), bytes: pasted.get_untracked().into_bytes() })
+                    disabled=move || pasted.get().trim().is_empty()>"Use the pasted text"</button>
+            </details>
+            <details>
+                <summary>"Table columns (found automatically when named text/sentence and label)"</summary>
+                <label class="inline">"Text column " <input type="text" prop:value=move || text_column.get()
+                    on:change=move |ev| { text_column.set(event_target_value(&ev)); reload(); } /></label>
+                <label class="inline">"Label column " <input type="text" prop:value=move || label_column.get()
+                    on:change=move |ev| { label_column.set(event_target_value(&ev)); reload(); } /></label>
+            </details>
+            {move || match state.dataset.get() {
+                Status::Empty => view! { <p class="note">"Nothing loaded yet."</p> }.into_any(),
+                Status::Working => view! { <p class="note" role="status">"Reading the data…"</p> }.into_any(),
+                Status::Failed(message) => view! { <p class="error" role="alert" id="data-error">{message}</p> }.into_any(),
+                Status::Done(summary) => {
+                    let name = chosen.get().map(|c| c.train.name).filter(|n| !n.is_empty()).unwrap_or_else(|| "pasted text".into());
+                    let dev_name = chosen.get().and_then(|c| c.dev.map(|d| d.name)).unwrap_or_else(|| "dev file".into());
+                    view! { <Summary summary name dev_name /> }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Summary(summary: DatasetSummary, name: String, dev_name: String) -> impl IntoView {
+    let sizes = if summary.split {
+        format!(
+            "{} to train on, {} for dev, {} for test (an 80/10/10 split of {name}, seeded, stratified by label)",
+            summary.n_train, summary.n_dev, summary.n_test
+        )
+    } else {
+        format!("{} to train on (from {name}), {} for dev (from {dev_name})", summary.n_train, summary.n_dev)
+    };
+    let what = if summary.task == Task::Ner { "Entities per type" } else { "Examples per label" };
+    let counts: Vec<(String, f64)> = summary.label_counts.iter().map(|c| (c.label.clone(), c.count as f64)).collect();
+    let chart = charts::bars(what, &counts, false);
+    let labels = summary.labels.clone();
+    view! {
+        <p id="split-sizes"><strong>"Examples: "</strong>{sizes}</p>
+        <div class="chart" inner_html=chart></div>
+        <Diagnostics file=name diagnostics=summary.train_diagnostics.clone() />
+        <Diagnostics file=dev_name diagnostics=summary.dev_diagnostics.clone() />
+        <h3>"Preview"</h3>
+        <Preview examples=summary.preview.clone() labels />
+    }
+}
+
+#[component]
+fn Diagnostics(file: String, diagnostics: Vec<Diagnostic>) -> impl IntoView {
+    if diagnostics.is_empty() {
+        return ().into_any();
+    }
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    view! {
+        <details class="diagnostics" open=true>
+            <summary>{format!("{file}: {} problem(s), {errors} line(s) skipped", diagnostics.len())}</summary>
+            <ul>
+                {diagnostics.into_iter().map(|d| {
+                    let class = if d.severity == Severity::Error { "error" } else { "warning" };
+                    view! { <li class=class>{format!("{file}, {d}")}</li> }
+                }).collect_view()}
+            </ul>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+fn Preview(examples: Examples, labels: Vec<String>) -> impl IntoView {
+    match examples {
+        Examples::Cls(rows) => view! {
+            <table class="preview" id="preview">
+                <thead><tr><th scope="col">"Line"</th><th scope="col">"Text"</th><th scope="col">"Label"</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|e| view! {
+                        <tr><td>{e.line}</td><td>{e.text}</td><td><span class="label">{e.label}</span></td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any(),
+        Examples::Ner(rows) => {
+            let types = super::chips::entity_types(&labels);
+            view! {
+                <table class="preview" id="preview">
+                    <thead><tr><th scope="col">"Line"</th><th scope="col">"Words and tags"</th></tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|e| view! {
+                            <tr><td>{e.line}</td><td>{tag_chips(&e.tokens, &e.tags, &types, TagStyle::Gold)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        }
+    }
+}

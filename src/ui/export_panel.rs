@@ -1,0 +1,76 @@
+//! Step 6: keep the result: the fine-tuned model as a Hugging Face folder in a zip, and the
+//! dev metrics as JSON and CSV.
+
+use leptos::prelude::*;
+
+use super::files;
+use super::format::bytes;
+use super::state::{State, Status};
+use super::worker_link::WorkerLink;
+use crate::core::metrics_files::{metrics_csv, metrics_json};
+use crate::core::model_zip::model_zip;
+use crate::core::task_model::ModelFiles;
+use crate::protocol::Request;
+
+const FOLDER: &str = "tunelab-model";
+
+#[component]
+pub fn ExportPanel() -> impl IntoView {
+    let state = expect_context::<State>();
+    let link = expect_context::<WorkerLink>();
+    let note = RwSignal::new(None::<String>);
+
+    // The worker's files arrive as an event; zip them and hand them to the browser.
+    Effect::new(move |_| {
+        let Status::Done(files) = state.export.get() else { return };
+        let files = ModelFiles::from(files);
+        let name = format!("{FOLDER}.zip");
+        let saved = model_zip(&files, FOLDER).map_err(|e| e.to_string()).and_then(|zip| {
+            files::save(&zip, &name, "application/zip")?;
+            Ok(format!(
+                "Saved {name} ({}). Unzip it and load the folder with transformers' from_pretrained(\"{FOLDER}\").",
+                bytes(zip.len())
+            ))
+        });
+        match saved {
+            Ok(message) => {
+                note.set(Some(message));
+                state.export.set(Status::Empty);
+            }
+            Err(message) => state.export.set(Status::Failed(message)),
+        }
+    });
+    let save_text = move |text: String, name: &str, mime: &str| {
+        if let Err(message) = files::save(text.as_bytes(), name, mime) {
+            state.export.set(Status::Failed(message));
+        }
+    };
+    let no_epochs = move || state.epochs.with(Vec::is_empty);
+
+    view! {
+        <section class="panel" aria-labelledby="export-title">
+            <h2 id="export-title">"6 · Keep it"</h2>
+            <p class="note">"The model zip is a Hugging Face folder: config.json (with the label names), tokenizer.json and model.safetensors."</p>
+            <div class="controls">
+                <button id="export-model" on:click=move |_| { note.set(None); state.export.set(Status::Working); link.send(Request::Export); }
+                    disabled=move || !state.trained() || state.run.get().active() || state.export.get().is_working()>
+                    "Download the model (.zip)"
+                </button>
+                <button id="export-json" disabled=no_epochs
+                    on:click=move |_| save_text(metrics_json(&state.epochs.get_untracked()), "tunelab-metrics.json", "application/json")>
+                    "Metrics (JSON)"
+                </button>
+                <button id="export-csv" disabled=no_epochs
+                    on:click=move |_| save_text(metrics_csv(&state.epochs.get_untracked()), "tunelab-metrics.csv", "text/csv")>
+                    "Metrics (CSV)"
+                </button>
+            </div>
+            {move || match state.export.get() {
+                Status::Working => view! { <p class="note" role="status">"Preparing the model…"</p> }.into_any(),
+                Status::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                _ => ().into_any(),
+            }}
+            {move || note.get().map(|n| view! { <p class="note" id="export-note">{n}</p> })}
+        </section>
+    }
+}

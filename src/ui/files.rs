@@ -1,0 +1,40 @@
+//! Browser files to bytes, and bytes to a download.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, File, FileList, HtmlAnchorElement, Url};
+
+use super::worker_link::describe;
+
+/// The files of a `<input type=file>` or a drop.
+pub fn list(files: Option<FileList>) -> Vec<File> {
+    let Some(files) = files else { return Vec::new() };
+    (0..files.length()).filter_map(|i| files.get(i)).collect()
+}
+
+/// A file's whole content.
+pub async fn read(file: &File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("{}: could not be read: {}", file.name(), describe(&e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Offers `bytes` to the user as a download named `name`.
+pub fn save(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
+    let failed = |e: wasm_bindgen::JsValue| format!("could not save {name}: {}", describe(&e));
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(failed)?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(failed)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document to download from")?;
+    let anchor: HtmlAnchorElement = document.create_element("a").map_err(failed)?.unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    // The browser has started the download from the URL; it may go after a grace period.
+    leptos::prelude::set_timeout(move || drop(Url::revoke_object_url(&url)), std::time::Duration::from_secs(60));
+    Ok(())
+}

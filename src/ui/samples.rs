@@ -1,0 +1,29 @@
+//! The built-in sample datasets (web/samples, written for Tunelab by generate.py there).
+
+use crate::core::model::Task;
+
+/// A dataset a first-time visitor can train on without bringing one.
+pub struct Sample {
+    pub title: &'static str,
+    pub about: &'static str,
+    pub task: Task,
+    pub file_name: &'static str,
+    pub text: &'static str,
+}
+
+pub static SAMPLES: [Sample; 2] = [
+    Sample {
+        title: "Product reviews",
+        about: "300 short English reviews labelled positive or negative",
+        task: Task::Cls,
+        file_name: "reviews.csv",
+        text: include_str!("../../web/samples/reviews.csv"),
+    },
+    Sample {
+        title: "People, places, organisations",
+        about: "300 short English sentences with PER, LOC and ORG entities (CoNLL)",
+        task: Task::Ner,
+        file_name: "entities.conll",
+        text: include_str!("../../web/samples/entities.conll"),
+    },
+];

@@ -1,0 +1,83 @@
+//! The user's data and settings in the browser's localStorage, so that a reload loses nothing.
+
+use serde::{Deserialize, Serialize};
+
+use super::data_panel::Chosen;
+use crate::core::model::Task;
+use crate::core::train::TrainConfig;
+use crate::protocol::DataFile;
+
+const DATA_KEY: &str = "tunelab.data.v1";
+const SETTINGS_KEY: &str = "tunelab.settings.v1";
+/// localStorage holds about 5 MB per site; larger files are not kept.
+const MAX_SAVED: usize = 2_000_000;
+
+#[derive(Serialize, Deserialize)]
+struct SavedFile {
+    name: String,
+    text: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedData {
+    task: Task,
+    train: SavedFile,
+    dev: Option<SavedFile>,
+    text_column: String,
+    label_column: String,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn to_saved(file: &DataFile) -> Option<SavedFile> {
+    let text = std::str::from_utf8(&file.bytes).ok()?;
+    (text.len() <= MAX_SAVED).then(|| SavedFile { name: file.name.clone(), text: text.to_string() })
+}
+
+fn from_saved(file: SavedFile) -> DataFile {
+    DataFile { name: file.name, bytes: file.text.into_bytes() }
+}
+
+/// Keeps the chosen data; files too large for storage are left out (the page still has them).
+pub fn save_data(data: &Chosen) {
+    let Some(storage) = storage() else { return };
+    let saved = to_saved(&data.train).map(|train| SavedData {
+        task: data.task,
+        train,
+        dev: data.dev.as_ref().and_then(to_saved),
+        text_column: data.text_column.clone(),
+        label_column: data.label_column.clone(),
+    });
+    match saved.and_then(|s| serde_json::to_string(&s).ok()) {
+        Some(json) => {
+            let _ = storage.set_item(DATA_KEY, &json);
+        }
+        None => {
+            let _ = storage.remove_item(DATA_KEY);
+        }
+    }
+}
+
+pub fn load_data() -> Option<Chosen> {
+    let json = storage()?.get_item(DATA_KEY).ok()??;
+    let saved: SavedData = serde_json::from_str(&json).ok()?;
+    Some(Chosen {
+        task: saved.task,
+        train: from_saved(saved.train),
+        dev: saved.dev.map(from_saved),
+        text_column: saved.text_column,
+        label_column: saved.label_column,
+    })
+}
+
+pub fn save_settings(config: &TrainConfig) {
+    if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(config)) {
+        let _ = storage.set_item(SETTINGS_KEY, &json);
+    }
+}
+
+pub fn load_settings() -> Option<TrainConfig> {
+    serde_json::from_str(&storage()?.get_item(SETTINGS_KEY).ok()??).ok()
+}

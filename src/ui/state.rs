@@ -1,0 +1,174 @@
+//! What the page knows, as signals, and how each worker event changes it. Components read these;
+//! only [`State::apply`] and the components' own inputs write them.
+
+use leptos::prelude::*;
+
+use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
+use crate::protocol::{DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelBytes, ModelSummary, Prediction};
+
+/// The training worker's life.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerStatus {
+    Starting,
+    Ready,
+    /// It crashed and was restarted; the message says what was lost.
+    Restarted(String),
+}
+
+/// Something the worker is doing for one panel, or what came of it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status<T> {
+    Empty,
+    Working,
+    Done(T),
+    Failed(String),
+}
+
+impl<T> Status<T> {
+    pub fn done(&self) -> Option<&T> {
+        match self {
+            Status::Done(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn is_working(&self) -> bool {
+        matches!(self, Status::Working)
+    }
+}
+
+/// Where a training run stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Run {
+    Idle,
+    Running,
+    Paused,
+    Finished { steps: usize, seconds: f64, tokens_per_s: f64 },
+    Stopped { step: usize },
+    EarlyStopped { epoch: usize, best_epoch: usize },
+    Failed(String),
+}
+
+impl Run {
+    pub fn active(&self) -> bool {
+        matches!(self, Run::Running | Run::Paused)
+    }
+}
+
+/// The page's signals. `Copy`: every component takes it by value from the context.
+#[derive(Clone, Copy)]
+pub struct State {
+    pub worker: RwSignal<WorkerStatus>,
+    pub device: RwSignal<Option<DeviceInfo>>,
+    /// A warning from the device choice (WebGPU asked for but unavailable).
+    pub device_note: RwSignal<Option<String>>,
+    pub downloads: RwSignal<Vec<DownloadProgress>>,
+    pub model: RwSignal<Status<ModelSummary>>,
+    pub dataset: RwSignal<Status<DatasetSummary>>,
+    pub run: RwSignal<Run>,
+    pub plan: RwSignal<Option<TrainPlan>>,
+    pub truncated: RwSignal<usize>,
+    pub steps: RwSignal<Vec<StepProgress>>,
+    pub epochs: RwSignal<Vec<EpochSummary>>,
+    pub prediction: RwSignal<Status<(String, Prediction)>>,
+    pub export: RwSignal<Status<ModelBytes>>,
+    /// Errors that belong to no panel.
+    pub notices: RwSignal<Vec<String>>,
+}
+
+impl State {
+    pub fn new() -> Self {
+        Self {
+            worker: RwSignal::new(WorkerStatus::Starting),
+            device: RwSignal::new(None),
+            device_note: RwSignal::new(None),
+            downloads: RwSignal::new(Vec::new()),
+            model: RwSignal::new(Status::Empty),
+            dataset: RwSignal::new(Status::Empty),
+            run: RwSignal::new(Run::Idle),
+            plan: RwSignal::new(None),
+            truncated: RwSignal::new(0),
+            steps: RwSignal::new(Vec::new()),
+            epochs: RwSignal::new(Vec::new()),
+            prediction: RwSignal::new(Status::Empty),
+            export: RwSignal::new(Status::Empty),
+            notices: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// Forgets a previous run's curves and results (a new run, new data or a new model).
+    pub fn clear_run(&self) {
+        self.run.set(Run::Idle);
+        self.plan.set(None);
+        self.steps.set(Vec::new());
+        self.epochs.set(Vec::new());
+        self.prediction.set(Status::Empty);
+        self.export.set(Status::Empty);
+    }
+
+    /// The trained model is ready for predictions and export.
+    pub fn trained(&self) -> bool {
+        matches!(self.run.get(), Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. })
+            || self.model.with(|m| m.done().is_some_and(|m| m.task.is_some()))
+    }
+
+    pub fn apply(&self, event: Event) {
+        match event {
+            Event::Ready { .. } => {
+                if self.worker.get_untracked() == WorkerStatus::Starting {
+                    self.worker.set(WorkerStatus::Ready);
+                }
+            }
+            Event::Device(info) => self.device.set(Some(info)),
+            Event::Download(progress) => self.downloads.update(|all| {
+                match all.iter_mut().find(|p| p.file == progress.file) {
+                    Some(slot) => *slot = progress,
+                    None => all.push(progress),
+                }
+            }),
+            Event::ModelLoaded(summary) => self.model.set(Status::Done(summary)),
+            Event::DatasetLoaded(summary) => self.dataset.set(Status::Done(summary)),
+            Event::TrainingStarted { plan, truncated_examples, .. } => {
+                self.steps.set(Vec::new());
+                self.epochs.set(Vec::new());
+                self.plan.set(Some(plan));
+                self.truncated.set(truncated_examples);
+                self.run.set(Run::Running);
+            }
+            Event::Progress(step) => self.steps.update(|s| s.push(step)),
+            Event::Epoch(summary) => self.epochs.update(|e| e.push(summary)),
+            Event::Paused { .. } => self.run.set(Run::Paused),
+            Event::Resumed { .. } => self.run.set(Run::Running),
+            Event::EarlyStopped { epoch, best_epoch, .. } => self.run.set(Run::EarlyStopped { epoch, best_epoch }),
+            Event::Stopped { step } => self.run.set(Run::Stopped { step }),
+            Event::TrainingFinished { steps, train_seconds, train_tokens_per_s } => {
+                if !matches!(self.run.get_untracked(), Run::EarlyStopped { .. }) {
+                    self.run.set(Run::Finished { steps, seconds: train_seconds, tokens_per_s: train_tokens_per_s });
+                }
+            }
+            Event::Prediction { text, prediction } => self.prediction.set(Status::Done((text, prediction))),
+            Event::Evaluation { .. } => {}
+            Event::Exported { files } => self.export.set(Status::Done(files)),
+            Event::Error { request, message } => self.fail(&request, message),
+        }
+    }
+
+    /// Puts an error next to the panel whose request failed.
+    fn fail(&self, request: &str, message: String) {
+        match request {
+            "init" => self.device_note.set(Some(message)),
+            "fetch_model" | "load_model" => self.model.set(Status::Failed(message)),
+            "load_dataset" => self.dataset.set(Status::Failed(message)),
+            "train" => self.run.set(Run::Failed(message)),
+            "predict" => self.prediction.set(Status::Failed(message)),
+            "export" => self.export.set(Status::Failed(message)),
+            _ => self.notices.update(|n| n.push(message)),
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new()
+    }
+}

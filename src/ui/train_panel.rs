@@ -1,0 +1,172 @@
+//! Step 3: settings, the run's controls, its progress and live curves. Training happens in
+//! the worker; this panel only sends requests and draws what comes back.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use super::charts;
+use super::format::{count, duration};
+use super::saved;
+use super::settings::{check, read_all, SETTINGS};
+use super::state::{Run, State};
+use super::worker_link::WorkerLink;
+use crate::core::train::TrainConfig;
+use crate::protocol::Request;
+
+/// The curves are redrawn at most this often (events may come faster on a fast GPU).
+const REDRAW: Duration = Duration::from_millis(500);
+
+#[component]
+pub fn TrainPanel() -> impl IntoView {
+    let state = expect_context::<State>();
+    let link = expect_context::<WorkerLink>();
+    let initial = saved::load_settings().unwrap_or_default();
+    let values: Vec<RwSignal<String>> = SETTINGS.iter().map(|s| RwSignal::new((s.read)(&initial))).collect();
+    let values = StoredValue::new(values);
+    let problems = RwSignal::new(Vec::<String>::new());
+    let smoothing = RwSignal::new(0.6f64);
+
+    let ready = move || {
+        state.model.with(|m| m.done().is_some()) && state.dataset.with(|d| d.done().is_some()) && !state.run.get().active()
+    };
+    let train = move |_| {
+        let n_train = state.dataset.with_untracked(|d| d.done().map_or(0, |d| d.n_train));
+        let entered: Vec<String> = values.with_value(|v| v.iter().map(|s| s.get_untracked()).collect());
+        match read_all(&entered, n_train) {
+            Ok(config) => {
+                problems.set(Vec::new());
+                saved::save_settings(&config);
+                state.clear_run();
+                state.run.set(Run::Running);
+                link.send(Request::Train { config });
+            }
+            Err(found) => problems.set(found),
+        }
+    };
+    let defaults = move |_| {
+        let config = TrainConfig::default();
+        values.with_value(|v| v.iter().zip(&SETTINGS).for_each(|(value, s)| value.set((s.read)(&config))));
+        problems.set(Vec::new());
+    };
+
+    // Redraw ticks: the curves follow the steps, but no more often than REDRAW.
+    let drawn = RwSignal::new(0usize);
+    set_interval(
+        move || {
+            let n = state.steps.with_untracked(Vec::len);
+            if n != drawn.get_untracked() {
+                drawn.set(n);
+            }
+        },
+        REDRAW,
+    );
+    let total = move || state.plan.with(|p| p.as_ref().map_or(0, |p| p.total_steps));
+
+    view! {
+        <section class="panel" aria-labelledby="train-title">
+            <h2 id="train-title">"3 · Train"</h2>
+            <details class="settings" open=true>
+                <summary>"Settings (the defaults are the usual recipe for fine-tuning BERT)"</summary>
+                <div class="settings-grid">
+                    {SETTINGS.iter().enumerate().map(|(i, s)| {
+                        let value = values.with_value(|v| v[i]);
+                        let problem = move || check(s, &value.get());
+                        view! {
+                            <div class="setting">
+                                <label for=s.id>{s.label}</label>
+                                <input id=s.id type="number" min=s.min max=s.max step=s.step
+                                    aria-describedby=format!("{}-help", s.id)
+                                    aria-invalid=move || problem().is_some().to_string()
+                                    prop:value=move || value.get()
+                                    on:input=move |ev| value.set(event_target_value(&ev)) />
+                                <small id=format!("{}-help", s.id)>{s.help}</small>
+                                {move || problem().map(|p| view! { <small class="error">{p}</small> })}
+                            </div>
+                        }
+                    }).collect_view()}
+                </div>
+                <button on:click=defaults>"Back to the defaults"</button>
+            </details>
+            <div class="controls">
+                <button id="train" class="primary" on:click=train disabled=move || !ready()>"Train"</button>
+                <button id="pause" on:click=move |_| link.send(Request::Pause)
+                    disabled=move || state.run.get() != Run::Running>"Pause"</button>
+                <button id="resume" on:click=move |_| link.send(Request::Resume)
+                    disabled=move || state.run.get() != Run::Paused>"Resume"</button>
+                <button id="stop" on:click=move |_| link.send(Request::Stop)
+                    disabled=move || !state.run.get().active()>"Stop"</button>
+                {move || (!ready() && !state.run.get().active()).then(|| view! {
+                    <span class="note">"Load a model and data first."</span>
+                })}
+            </div>
+            {move || (!problems.get().is_empty()).then(|| view! {
+                <ul class="error" role="alert">{problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+            })}
+            <Progress />
+            {move || {
+                drawn.get();
+                let steps = state.steps.get_untracked();
+                (!steps.is_empty()).then(|| {
+                    let loss = charts::loss_curve(&steps, smoothing.get(), total());
+                    let lr = charts::learning_rate_curve(&steps, total());
+                    view! {
+                        <div class="chart" id="loss-chart" data-points=steps.len() inner_html=loss></div>
+                        <label class="inline">"Smoothing "
+                            <input type="range" min="0" max="0.99" step="0.01" prop:value=move || smoothing.get()
+                                on:input=move |ev| smoothing.set(event_target_value(&ev).parse().unwrap_or(0.6)) />
+                        </label>
+                        <div class="chart" id="lr-chart" inner_html=lr></div>
+                    }
+                })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Progress() -> impl IntoView {
+    let state = expect_context::<State>();
+    view! {
+        {move || {
+            let run = state.run.get();
+            let last = state.steps.with(|s| s.last().cloned());
+            let plan = state.plan.get();
+            let status = match &run {
+                Run::Idle => return ().into_any(),
+                Run::Running if last.is_none() => "Starting: the first steps also prepare the GPU's programs and can take a while.".to_string(),
+                Run::Running => "Training…".to_string(),
+                Run::Paused => "Paused: press Resume to go on.".to_string(),
+                Run::Finished { steps, seconds, tokens_per_s } => format!(
+                    "Finished: {steps} steps in {} ({:.0} tokens/s).", duration(*seconds), tokens_per_s
+                ),
+                Run::Stopped { step } => format!("Stopped after step {step}: the model keeps what it learned so far."),
+                Run::EarlyStopped { epoch, best_epoch } => format!(
+                    "Stopped early after epoch {epoch}: dev scores stopped improving; the model of epoch {best_epoch} is kept."
+                ),
+                Run::Failed(message) => {
+                    return view! { <p class="error" role="alert" id="train-error">{format!("Training failed: {message}")}</p> }.into_any()
+                }
+            };
+            let epochs = plan.as_ref().map_or(0, |p| p.config.epochs);
+            let total = plan.as_ref().map_or(0, |p| p.total_steps);
+            let truncated = state.truncated.get();
+            view! {
+                <div class="progress" role="status" aria-live="polite">
+                    <progress id="train-progress" max=total.max(1) value=last.as_ref().map_or(0, |s| s.step)></progress>
+                    <p>{status}</p>
+                    {last.map(|s| view! {
+                        <p id="progress-text">{format!(
+                            "Epoch {} of {epochs} · step {} of {total} · loss {:.4} · {} tokens/s · {} elapsed · about {} left",
+                            s.epoch, s.step, s.loss, count(s.tokens_per_s.round() as usize), duration(s.elapsed_s), duration(s.eta_s)
+                        )}</p>
+                    })}
+                    {(truncated > 0).then(|| view! {
+                        <p class="warning">{format!("{truncated} example(s) are longer than the max length and were cut.")}</p>
+                    })}
+                </div>
+            }
+            .into_any()
+        }}
+    }
+}

@@ -1,0 +1,123 @@
+//! Step 5: type anything and see what the trained model makes of it, as you type.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use super::charts;
+use super::chips::{chip, entity_types, TagStyle};
+use super::state::{State, Status};
+use super::worker_link::WorkerLink;
+use crate::protocol::{Prediction, Request};
+
+/// Typing pauses this long before a prediction is asked for.
+const DEBOUNCE: Duration = Duration::from_millis(200);
+
+#[component]
+pub fn TryPanel() -> impl IntoView {
+    let state = expect_context::<State>();
+    let link = expect_context::<WorkerLink>();
+    let text = RwSignal::new(String::new());
+    // The worker answers one request at a time: while one is out, only the latest text waits.
+    let waiting = StoredValue::new(None::<String>);
+    let typed = RwSignal::new(0u64);
+
+    let ask = move |value: String| {
+        if value.trim().is_empty() {
+            return;
+        }
+        if state.prediction.with_untracked(|p| p.is_working()) {
+            waiting.set_value(Some(value));
+        } else {
+            state.prediction.set(Status::Working);
+            link.send(Request::Predict { text: value });
+        }
+    };
+    Effect::new(move |_| {
+        if !state.prediction.with(|p| p.is_working()) {
+            if let Some(next) = waiting.try_update_value(Option::take).flatten() {
+                ask(next);
+            }
+        }
+    });
+    let on_input = move |ev| {
+        let value = event_target_value(&ev);
+        text.set(value.clone());
+        let ticket = typed.get_untracked() + 1;
+        typed.set(ticket);
+        set_timeout(
+            move || {
+                if typed.get_untracked() == ticket && state.trained() && !state.run.get_untracked().active() {
+                    ask(value);
+                }
+            },
+            DEBOUNCE,
+        );
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="try-title">
+            <h2 id="try-title">"5 · Try it"</h2>
+            <label class="stack">
+                "Type a sentence:"
+                <textarea id="try-text" rows="3" prop:value=move || text.get() on:input=on_input
+                    disabled=move || !state.trained() || state.run.get().active()
+                    placeholder="Maria flew from Lisbon to Nairobi with the Red Cross."></textarea>
+            </label>
+            {move || (!state.trained()).then(|| view! { <p class="note">"Available once a model is trained."</p> })}
+            {move || match state.prediction.get() {
+                Status::Empty => ().into_any(),
+                Status::Working => view! { <p class="note" role="status">"Thinking…"</p> }.into_any(),
+                Status::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Status::Done((text, prediction)) => view! { <Answer text prediction /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Answer(text: String, prediction: Prediction) -> impl IntoView {
+    let state = expect_context::<State>();
+    match prediction {
+        Prediction::Cls { label, labels, probabilities } => {
+            let rows: Vec<(String, f64)> = labels.into_iter().zip(probabilities.iter().map(|&p| p as f64)).collect();
+            let chart = charts::bars("Class probabilities", &rows, true);
+            view! {
+                <div id="answer">
+                    <p>"Predicted: "<strong class="label">{label}</strong></p>
+                    <div class="chart" inner_html=chart></div>
+                </div>
+            }
+            .into_any()
+        }
+        Prediction::Ner { words, entities } => {
+            let labels = state.dataset.with_untracked(|d| d.done().map(|d| d.labels.clone()).unwrap_or_default());
+            let types = entity_types(&labels);
+            let chars: Vec<char> = text.chars().collect();
+            let slice = |a: usize, b: usize| chars[a.min(chars.len())..b.min(chars.len())].iter().collect::<String>();
+            let mut parts = Vec::new();
+            let mut at = 0;
+            for e in &entities {
+                if e.start < at {
+                    continue;
+                }
+                parts.push(view! { <span>{slice(at, e.start)}</span> }.into_any());
+                let inside: Vec<f32> =
+                    words.iter().filter(|w| w.start >= e.start && w.end <= e.end).map(|w| w.probability).collect();
+                let confidence = inside.iter().sum::<f32>() / inside.len().max(1) as f32;
+                let title = format!("{}: {:.0} % confident", e.label, confidence * 100.0);
+                parts.push(chip(slice(e.start, e.end), &e.label, &types, TagStyle::Gold, Some(title)));
+                at = e.end;
+            }
+            parts.push(view! { <span>{slice(at, chars.len())}</span> }.into_any());
+            let summary = if entities.is_empty() { "No entities found.".to_string() } else { format!("{} entities found; hover one for the model's confidence.", entities.len()) };
+            view! {
+                <div id="answer">
+                    <p class="sentence">{parts}</p>
+                    <p class="note">{summary}</p>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}

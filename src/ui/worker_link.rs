@@ -1,0 +1,183 @@
+//! The page's end of the training worker: starts it, sends protocol requests, feeds its events
+//! into [`State`], and restarts it after a crash with the model and data it had.
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+use super::state::{Run, State, Status, WorkerStatus};
+use crate::browser::message::{from_js, to_js, transferables};
+use crate::protocol::{Event, Request};
+
+/// Trunk's loader for the `worker` binary (`data-loader-shim`, file hashes off).
+const WORKER_SCRIPT: &str = "./worker_loader.js";
+
+/// `Copy` handle; the worker itself lives in a local arena slot.
+#[derive(Clone, Copy)]
+pub struct WorkerLink {
+    inner: StoredValue<Inner, LocalStorage>,
+    state: State,
+}
+
+#[derive(Default)]
+struct Inner {
+    worker: Option<Worker>,
+    /// Counts restarts, so that late events of a dead worker are ignored.
+    generation: u32,
+    /// A worker takes messages only once its wasm has started; until then they wait here.
+    ready: bool,
+    pending: Vec<Request>,
+    /// What a restarted worker is sent again: device, model, dataset.
+    replay: Replay,
+    handlers: Option<(Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(ErrorEvent)>)>,
+}
+
+#[derive(Default, Clone)]
+struct Replay {
+    init: Option<Request>,
+    model: Option<Request>,
+    dataset: Option<Request>,
+}
+
+impl WorkerLink {
+    pub fn start(state: State) -> Self {
+        let link = Self { inner: StoredValue::new_local(Inner::default()), state };
+        link.spawn();
+        link
+    }
+
+    /// Sends a request, remembering the ones a restarted worker needs again.
+    pub fn send(&self, request: Request) {
+        self.inner.update_value(|inner| match &request {
+            Request::Init { .. } => inner.replay.init = Some(request.clone()),
+            Request::FetchModel { .. } | Request::LoadModel { .. } => inner.replay.model = Some(request.clone()),
+            Request::LoadDataset(_) => inner.replay.dataset = Some(request.clone()),
+            _ => {}
+        });
+        self.post(request);
+    }
+
+    fn post(&self, request: Request) {
+        let state = self.state;
+        self.inner.update_value(|inner| match (&inner.worker, inner.ready) {
+            (Some(worker), true) => {
+                if let Err(message) = post_to(worker, &request) {
+                    state.notices.update(|n| n.push(message));
+                }
+            }
+            _ => inner.pending.push(request),
+        });
+    }
+
+    fn spawn(&self) {
+        let generation = self.inner.with_value(|inner| inner.generation) + 1;
+        let worker = match Worker::new(WORKER_SCRIPT) {
+            Ok(worker) => worker,
+            Err(e) => {
+                let message = format!("the training worker could not start ({}): {}", WORKER_SCRIPT, describe(&e));
+                self.state.notices.update(|n| n.push(message));
+                return;
+            }
+        };
+        let link = *self;
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
+            link.receive(generation, m.data());
+        });
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+            e.prevent_default();
+            link.crashed(generation, format!("the training worker stopped: {}", e.message()));
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        self.inner.update_value(|inner| {
+            if let Some(old) = inner.worker.replace(worker) {
+                old.terminate();
+            }
+            inner.generation = generation;
+            inner.ready = false;
+            inner.handlers = Some((on_message, on_error));
+        });
+    }
+
+    fn current(&self, generation: u32) -> bool {
+        self.inner.with_value(|inner| inner.generation) == generation
+    }
+
+    fn receive(&self, generation: u32, data: JsValue) {
+        if !self.current(generation) {
+            return;
+        }
+        match from_js::<Event>(data) {
+            Ok(Event::Error { request, message }) if request == "worker" => self.crashed(generation, message),
+            Ok(event @ Event::Ready { .. }) => {
+                let pending = self.inner.try_update_value(|inner| {
+                    inner.ready = true;
+                    std::mem::take(&mut inner.pending)
+                });
+                self.state.apply(event);
+                for request in pending.unwrap_or_default() {
+                    self.post(request);
+                }
+            }
+            Ok(event) => self.state.apply(event),
+            Err(e) => self.state.notices.update(|n| n.push(format!("the page could not read a worker message: {e}"))),
+        }
+    }
+
+    /// Reports the crash, starts a fresh worker and sends it the device, model and dataset
+    /// again. A training run in progress is lost; everything the user gave is kept.
+    fn crashed(&self, generation: u32, message: String) {
+        if !self.current(generation) {
+            return;
+        }
+        let state = self.state;
+        let interrupted = "interrupted: the training worker crashed and was restarted".to_string();
+        let was_training = state.run.get_untracked().active();
+        if was_training {
+            state.run.set(Run::Failed(interrupted.clone()));
+        }
+        if state.prediction.get_untracked().is_working() {
+            state.prediction.set(Status::Failed(interrupted.clone()));
+        }
+        if state.export.get_untracked().is_working() {
+            state.export.set(Status::Failed(interrupted));
+        }
+        let replay = self.inner.with_value(|inner| inner.replay.clone());
+        if replay.model.is_some() {
+            state.model.set(Status::Working);
+        }
+        if replay.dataset.is_some() {
+            state.dataset.set(Status::Working);
+        }
+        state.worker.set(WorkerStatus::Restarted(format!(
+            "{message}. A new worker was started and given your model and data again{}.",
+            if was_training { "; press Train to run again" } else { "" }
+        )));
+        self.inner.update_value(|inner| inner.pending.clear());
+        self.spawn();
+        for request in [replay.init, replay.model, replay.dataset].into_iter().flatten() {
+            self.post(request);
+        }
+    }
+}
+
+fn post_to(worker: &Worker, request: &Request) -> Result<(), String> {
+    let value = to_js(request)?;
+    let transfer = transferables(&value);
+    let sent = if transfer.length() > 0 {
+        worker.post_message_with_transfer(&value, &transfer)
+    } else {
+        worker.post_message(&value)
+    };
+    sent.map_err(|e| format!("could not send `{}` to the training worker: {}", request.name(), describe(&e)))
+}
+
+/// A JS exception's message.
+pub fn describe(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}

@@ -1,0 +1,196 @@
+//! Headless Chromium through chromedriver (DESIGN.md's flags), and the few things the flows do
+//! with a page: wait for an element, read it, type, upload, screenshot.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// A chromedriver process, killed when dropped (so no Chromium is left running).
+pub struct Chromedriver {
+    child: Child,
+    pub url: String,
+}
+
+impl Chromedriver {
+    pub fn start(binary: &str) -> Result<Self, String> {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {binary}: {e}"))?;
+        let driver = Self { child, url: format!("http://127.0.0.1:{port}") };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if started.elapsed() > Duration::from_secs(20) {
+                return Err(format!("{binary} did not listen on port {port} within 20 s"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(driver)
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A browser session on the page, saving screenshots and downloads under `out`.
+pub struct Page {
+    pub client: Client,
+    pub out: PathBuf,
+}
+
+impl Page {
+    pub async fn open(driver: &Chromedriver, out: &Path, width: u32, height: u32) -> Result<Self, String> {
+        let downloads = out.join("downloads");
+        std::fs::create_dir_all(&downloads).map_err(|e| e.to_string())?;
+        let profile = out.join(format!("profile-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&profile);
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "args": [
+                    "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--disable-gpu-sandbox",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    format!("--user-data-dir={}", profile.display()),
+                    format!("--window-size={width},{height}"),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                },
+            }
+        });
+        let capabilities = capabilities.as_object().cloned().unwrap_or_default();
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&driver.url)
+            .await
+            .map_err(|e| format!("no browser session from chromedriver: {e}"))?;
+        Ok(Self { client, out: out.to_path_buf() })
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+
+    pub async fn goto(&self, url: &str) -> Result<(), String> {
+        self.client.goto(url).await.map_err(|e| format!("cannot open {url}: {e}"))
+    }
+
+    pub async fn screenshot(&self, name: &str) -> Result<(), String> {
+        let png = self.client.screenshot().await.map_err(|e| format!("screenshot {name}: {e}"))?;
+        let path = self.out.join(format!("{name}.png"));
+        std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The page's visible error messages, for a failure report.
+    pub async fn errors(&self) -> String {
+        let script = "return [...document.querySelectorAll('.error')].map(e => e.textContent).join(' | ')";
+        match self.client.execute(script, vec![]).await {
+            Ok(value) => value.as_str().unwrap_or("").to_string(),
+            Err(e) => format!("(could not read the page: {e})"),
+        }
+    }
+
+    /// Waits until `css` matches an element for which `ready` holds; on timeout, saves a
+    /// screenshot and reports the page's error messages.
+    pub async fn wait_until<F, Fut>(&self, what: &str, css: &str, timeout: Duration, ready: F) -> Result<Element, String>
+    where
+        F: Fn(Element) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = Instant::now();
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if ready(element.clone()).await {
+                    return Ok(element);
+                }
+            }
+            if started.elapsed() > timeout {
+                let shot = format!("failed-{}", what.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+                let _ = self.screenshot(&shot).await;
+                return Err(format!(
+                    "waited {} s for {what} (`{css}`); the page's errors: [{}]; screenshot {shot}.png",
+                    timeout.as_secs(),
+                    self.errors().await
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    pub async fn wait_for(&self, what: &str, css: &str, timeout: Duration) -> Result<Element, String> {
+        self.wait_until(what, css, timeout, |_| async { true }).await
+    }
+
+    /// Waits for `css` to hold `needle` in its text.
+    pub async fn wait_for_text(&self, what: &str, css: &str, needle: &str, timeout: Duration) -> Result<Element, String> {
+        self.wait_until(what, css, timeout, |e| async move { e.text().await.is_ok_and(|t| t.contains(needle)) }).await
+    }
+
+    pub async fn click(&self, css: &str) -> Result<(), String> {
+        let button = self
+            .wait_until(css, css, Duration::from_secs(60), |e| async move { e.is_enabled().await.unwrap_or(false) })
+            .await?;
+        button.click().await.map_err(|e| format!("click {css}: {e}"))
+    }
+
+    pub async fn text(&self, css: &str) -> Result<String, String> {
+        let element = self.client.find(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}"))?;
+        element.text().await.map_err(|e| format!("{css}: {e}"))
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+
+    /// Replaces an input's value by typing, as a user would.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
+        let input = self.wait_for(css, css, Duration::from_secs(30)).await?;
+        input.clear().await.map_err(|e| format!("clear {css}: {e}"))?;
+        input.send_keys(text).await.map_err(|e| format!("type into {css}: {e}"))
+    }
+
+    /// Chooses a file in an `<input type=file>`.
+    pub async fn upload(&self, css: &str, file: &Path) -> Result<(), String> {
+        let input = self.wait_for(css, css, Duration::from_secs(30)).await?;
+        input.send_keys(&file.display().to_string()).await.map_err(|e| format!("upload {} into {css}: {e}", file.display()))
+    }
+
+    pub async fn select(&self, css: &str, value: &str) -> Result<(), String> {
+        let select = self.wait_for(css, css, Duration::from_secs(30)).await?;
+        select.select_by_value(value).await.map_err(|e| format!("select {value} in {css}: {e}"))
+    }
+}
+
+/// Waits for a finished download (no `.crdownload` beside it, size steady).
+pub async fn downloaded(dir: &Path, name: &str, timeout: Duration) -> Result<Vec<u8>, String> {
+    let path = dir.join(name);
+    let partial = dir.join(format!("{name}.crdownload"));
+    let started = Instant::now();
+    let mut last = None;
+    loop {
+        if path.is_file() && !partial.exists() {
+            let size = std::fs::metadata(&path).map(|m| m.len()).ok();
+            if size.is_some() && size == last {
+                return std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
+            }
+            last = size;
+        }
+        if started.elapsed() > timeout {
+            return Err(format!("no download {} after {} s", path.display(), timeout.as_secs()));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}

@@ -1,0 +1,246 @@
+//! End to end: the Trunk-built page in headless Chromium, used as a visitor would — load the
+//! default model, upload data, train, read the results, try a sentence, export. `cargo xtask
+//! test` builds and serves the page and sets TUNELAB_E2E_URL; without it this says it did not
+//! run. Screenshots of every stage go to target/e2e/.
+
+mod driver;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use driver::{downloaded, Chromedriver, Page};
+use tunelab::core::model_zip::read_model_zip;
+
+const MODEL_LOAD: Duration = Duration::from_secs(600);
+const TRAINING: Duration = Duration::from_secs(1800);
+
+fn main() {
+    let Ok(url) = std::env::var("TUNELAB_E2E_URL") else {
+        println!("e2e: NOT RUN — it needs the built page; `cargo xtask test` builds, serves and runs it");
+        return;
+    };
+    let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let out = std::env::var("TUNELAB_E2E_OUT").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("target/e2e"));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    match runtime.block_on(run(&url, &chromedriver, &out)) {
+        Ok(()) => println!("e2e: all flows passed; screenshots in {}", out.display()),
+        Err(message) => {
+            eprintln!("e2e: FAILED: {message}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let data = write_slices(out)?;
+    let driver = Chromedriver::start(chromedriver)?;
+    let page = Page::open(&driver, out, 1280, 800).await?;
+    let result = async {
+        ner_flow(&page, url, &data).await?;
+        classification_flow(&page, url, &data).await?;
+        phone_layout(&driver, url, out).await
+    }
+    .await;
+    page.close().await;
+    result
+}
+
+/// The slices the issue names, written where the browser can upload them from.
+struct Slices {
+    ner_train: PathBuf,
+    ner_dev: PathBuf,
+    cls_train: PathBuf,
+    cls_dev: PathBuf,
+    broken: PathBuf,
+}
+
+fn write_slices(out: &Path) -> Result<Slices, String> {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let read = |p: PathBuf| std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()));
+    let dir = out.join("data");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let write = |name: &str, text: String| -> Result<PathBuf, String> {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    };
+    let conll = read(shared.join("wnut17/train.conll"))?;
+    let sentences: Vec<&str> = conll.split("\n\n").map(str::trim).filter(|s| !s.is_empty()).collect();
+    let conll_slice = |r: std::ops::Range<usize>| sentences[r].join("\n\n") + "\n";
+    let train_tsv = read(shared.join("sst2/train.tsv"))?;
+    let dev_tsv = read(shared.join("sst2/dev.tsv"))?;
+    let tsv_slice = |tsv: &str, n: usize| tsv.lines().take(n + 1).collect::<Vec<_>>().join("\n") + "\n";
+    Ok(Slices {
+        ner_train: write("wnut17-train-64.conll", conll_slice(0..64))?,
+        ner_dev: write("wnut17-dev-32.conll", conll_slice(64..96))?,
+        cls_train: write("sst2-train-64.tsv", tsv_slice(&train_tsv, 64))?,
+        cls_dev: write("sst2-dev-32.tsv", tsv_slice(&dev_tsv, 32))?,
+        broken: write(
+            "broken.jsonl",
+            "{\"text\": \"fine\", \"label\": \"pos\"}\n{\"text\": \"no closing brace\"\n{\"text\": \"fine too\", \"label\": \"neg\"}\n"
+                .into(),
+        )?,
+    })
+}
+
+/// Loads the default model on the CPU device. WebGPU is shown first (headless Chromium has
+/// SwiftShader); training goes to the CPU because SwiftShader's WebGPU is far slower here.
+async fn load_model(page: &Page) -> Result<(), String> {
+    page.wait_for("the device facts", "#device-facts", Duration::from_secs(120)).await?;
+    page.select("#device", "cpu").await?;
+    page.wait_for_text("the CPU device", "#device-facts", "CPU", Duration::from_secs(60)).await?;
+    page.click("#load-model").await?;
+    let facts = page.wait_for("the model facts", "#model-facts", MODEL_LOAD).await?;
+    let facts = facts.text().await.map_err(|e| e.to_string())?;
+    for expected in ["Layers", "6", "Hidden size", "384", "22,713,216", "30,522"] {
+        if !facts.contains(expected) {
+            return Err(format!("model facts lack `{expected}`: {facts}"));
+        }
+    }
+    Ok(())
+}
+
+async fn train_one_epoch(page: &Page) -> Result<(), String> {
+    page.type_into("#epochs", "1").await?;
+    page.click("#train").await?;
+    page.wait_for("a loss curve", "#loss-chart svg", TRAINING).await?;
+    page.wait_for("the dev scores", "#scores tr.label-row", TRAINING).await?;
+    let points: usize = page
+        .client
+        .find(fantoccini::Locator::Css("#loss-chart"))
+        .await
+        .map_err(|e| e.to_string())?
+        .attr("data-points")
+        .await
+        .map_err(|e| e.to_string())?
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    if points == 0 {
+        return Err("the loss curve has no points".into());
+    }
+    page.wait_for_text("the end of training", ".progress", "Finished", TRAINING).await?;
+    Ok(())
+}
+
+/// Every per-label row holds four numbers.
+async fn check_score_rows(page: &Page, expected_labels: &[&str]) -> Result<(), String> {
+    let table = page.text("#scores").await?;
+    for label in expected_labels {
+        if !table.contains(label) {
+            return Err(format!("the scores table has no row for {label}: {table}"));
+        }
+    }
+    let rows = page.client.find_all(fantoccini::Locator::Css("#scores tr.label-row")).await.map_err(|e| e.to_string())?;
+    for row in rows {
+        let text = row.text().await.map_err(|e| e.to_string())?;
+        let numbers = text.split_whitespace().filter(|w| w.parse::<f64>().is_ok()).count();
+        if numbers < 4 {
+            return Err(format!("a score row lacks its numbers: `{text}`"));
+        }
+    }
+    Ok(())
+}
+
+async fn export(page: &Page, architecture: &str) -> Result<(), String> {
+    let downloads = page.out.join("downloads");
+    let zip_path = downloads.join("tunelab-model.zip");
+    let _ = std::fs::remove_file(&zip_path);
+    page.click("#export-model").await?;
+    page.wait_for("the export note", "#export-note", Duration::from_secs(300)).await?;
+    let zip = downloaded(&downloads, "tunelab-model.zip", Duration::from_secs(120)).await?;
+    let files = read_model_zip(&zip, "tunelab-model.zip").map_err(|e| e.to_string())?;
+    let config: serde_json::Value = serde_json::from_slice(&files.config_json).map_err(|e| e.to_string())?;
+    if config["architectures"][0] != architecture || config["id2label"].as_object().is_none_or(|m| m.is_empty()) {
+        return Err(format!("the exported config.json is not a {architecture} with labels: {config}"));
+    }
+    if files.tokenizer_json.is_empty() || files.model_safetensors.len() < 80_000_000 {
+        return Err(format!("the exported weights are {} bytes", files.model_safetensors.len()));
+    }
+    println!("e2e: exported {architecture}: zip of {} bytes", zip.len());
+    Ok(())
+}
+
+async fn ner_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
+    page.goto(url).await?;
+    page.wait_for_text("the WebGPU device", "#device-facts", "WebGPU", Duration::from_secs(120)).await?;
+    page.screenshot("01-opened").await?;
+    load_model(page).await?;
+    page.screenshot("02-model-loaded").await?;
+    page.click("#task-ner").await?;
+    page.upload("#train-file", &data.ner_train).await?;
+    page.wait_for_text("the training data", "#split-sizes", "64 to train on", Duration::from_secs(60)).await?;
+    page.upload("#dev-file", &data.ner_dev).await?;
+    page.wait_for_text("the dev data", "#split-sizes", "32 for dev", Duration::from_secs(60)).await?;
+    if page.count("#preview mark.chip").await == 0 {
+        return Err("the NER preview shows no tagged entities".into());
+    }
+    page.screenshot("03-ner-data").await?;
+    train_one_epoch(page).await?;
+    check_score_rows(page, &["micro avg", "macro avg", "weighted avg"]).await?;
+    let chips = page.count("#review mark.chip").await;
+    if chips == 0 {
+        return Err("no highlighted entities in the dev list".into());
+    }
+    println!("e2e: NER trained; {} entity rows, {chips} chips in the dev list", page.count("#scores tr.label-row").await);
+    page.screenshot("04-ner-trained").await?;
+    page.click("#only-mistakes").await?;
+    page.screenshot("05-ner-mistakes").await?;
+    page.type_into("#try-text", "Maria flew from London to New York to see Taylor Swift .").await?;
+    let answer = page.wait_for("an NER answer", "#answer", Duration::from_secs(120)).await?;
+    println!("e2e: NER try-it: {}", answer.text().await.unwrap_or_default().replace('\n', " "));
+    page.screenshot("06-ner-try").await?;
+    export(page, "BertForTokenClassification").await?;
+    page.screenshot("07-ner-exported").await
+}
+
+async fn classification_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
+    page.goto(url).await?;
+    load_model(page).await?;
+    page.click("#task-cls").await?;
+    // Bad input first: a broken line is reported with its number, the rest is kept.
+    page.upload("#train-file", &data.broken).await?;
+    page.wait_for_text("the broken line's diagnostic", ".diagnostics", "line 2", Duration::from_secs(60)).await?;
+    page.screenshot("08-bad-input").await?;
+    page.upload("#train-file", &data.cls_train).await?;
+    page.wait_for_text("the SST-2 data", "#split-sizes", "64 to train on", Duration::from_secs(60)).await?;
+    page.upload("#dev-file", &data.cls_dev).await?;
+    page.wait_for_text("the SST-2 dev data", "#split-sizes", "32 for dev", Duration::from_secs(60)).await?;
+    page.screenshot("09-cls-data").await?;
+    train_one_epoch(page).await?;
+    check_score_rows(page, &["micro avg", "macro avg", "weighted avg"]).await?;
+    let accuracy: f64 = page.text("#accuracy").await?.trim().parse().map_err(|e| format!("accuracy: {e}"))?;
+    if !(0.0..=1.0).contains(&accuracy) || page.count("#confusion svg").await == 0 {
+        return Err(format!("accuracy {accuracy} or the confusion matrix is missing"));
+    }
+    println!("e2e: classification trained; dev accuracy {accuracy}");
+    page.screenshot("10-cls-trained").await?;
+    page.type_into("#try-text", "a gorgeous , witty and moving film").await?;
+    let answer = page.wait_for_text("a class answer", "#answer", "Predicted", Duration::from_secs(120)).await?;
+    println!("e2e: classification try-it: {}", answer.text().await.unwrap_or_default().replace('\n', " "));
+    page.screenshot("11-cls-try").await?;
+    export(page, "BertForSequenceClassification").await?;
+    page.screenshot("12-cls-exported").await
+}
+
+/// The page at phone size (390×844): nothing may stick out sideways.
+async fn phone_layout(driver: &Chromedriver, url: &str, out: &Path) -> Result<(), String> {
+    let phone = Page::open(driver, out, 390, 844).await?;
+    let result = async {
+        phone.goto(url).await?;
+        phone.wait_for("the model panel", "#load-model", Duration::from_secs(60)).await?;
+        let wide = phone
+            .client
+            .execute("return document.documentElement.scrollWidth > window.innerWidth + 1", vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        phone.screenshot("13-phone").await?;
+        if wide.as_bool() == Some(true) {
+            return Err("the page scrolls sideways at 390 px".into());
+        }
+        Ok(())
+    }
+    .await;
+    phone.close().await;
+    result
+}

@@ -1,0 +1,62 @@
+//! The playground page: built by Trunk from web/index.html (page and worker wasm), served with
+//! the default model on 127.0.0.1. `serve` is the README's second command; the e2e tests run
+//! against a dev build of the same page.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::browser::chromedriver;
+use crate::setup::tool_path;
+use crate::{cargo, models, root, run_checked, setup, static_server};
+
+pub const ADDRESS: &str = "127.0.0.1:8080";
+
+/// `trunk build` into `dist`: release builds run wasm-opt (DESIGN.md: npm's binaryen 132).
+pub fn build(release: bool, dist: &Path) -> Result<(), String> {
+    let mut trunk = Command::new("trunk");
+    trunk.current_dir(root()).env("PATH", tool_path()).args(["build", "--dist"]).arg(dist);
+    if release {
+        trunk.arg("--release");
+    }
+    let what = if release { "build the page with Trunk (release, wasm-opt)" } else { "build the page with Trunk (dev)" };
+    run_checked(&mut trunk, what)
+}
+
+/// The site: the built page at `/`, the default model under `/models/`.
+pub fn mounts(dist: &Path) -> static_server::Mounts {
+    vec![("/models", root().join("web").join("models")), ("/", dist.to_path_buf())]
+}
+
+/// `cargo xtask serve`: everything a fresh machine needs, then the page on ADDRESS until killed.
+pub fn serve() -> Result<(), String> {
+    setup::run()?;
+    models::run()?;
+    let dist = root().join("dist");
+    build(true, &dist)?;
+    let (url, _reports) = static_server::start_on(ADDRESS, mounts(&dist))?;
+    println!("Tunelab is served at {url}/ (Ctrl-C stops)");
+    loop {
+        std::thread::park();
+    }
+}
+
+fn e2e_dir() -> PathBuf {
+    root().join("target").join("e2e")
+}
+
+/// Builds the page, serves it on a free port and runs tests/e2e against it.
+pub fn run_e2e() -> Result<(), String> {
+    let out = e2e_dir();
+    let dist = out.join("dist");
+    build(false, &dist)?;
+    let server = static_server::start(mounts(&dist))?;
+    eprintln!("xtask: serving the page at {server}/");
+    run_checked(
+        cargo()
+            .args(["test", "--test", "e2e"])
+            .env("TUNELAB_E2E_URL", format!("{server}/"))
+            .env("TUNELAB_E2E_OUT", &out)
+            .env("CHROMEDRIVER", chromedriver()),
+        "end-to-end tests (the page in headless Chromium)",
+    )
+}
