@@ -19,6 +19,7 @@ pub fn App() -> impl IntoView {
     let link = WorkerLink::start(state);
     provide_context(link);
     link.send(Request::Init { device: DevicePreference::Auto });
+    set_interval(move || state.clock.set(super::state::now()), std::time::Duration::from_secs(1));
 
     view! {
         <header>
@@ -46,7 +47,7 @@ fn Notices() -> impl IntoView {
             {move || match state.worker.get() {
                 WorkerStatus::Starting => view! { <p class="note" id="worker-status">"Starting the training worker…"</p> }.into_any(),
                 WorkerStatus::Ready => ().into_any(),
-                WorkerStatus::Restarted(message) => view! {
+                WorkerStatus::Crashed(message) => view! {
                     <p class="error" role="alert" id="worker-status">{message}
                         " "<button on:click=move |_| state.worker.set(WorkerStatus::Ready)>"Dismiss"</button></p>
                 }.into_any(),

@@ -99,42 +99,27 @@ pub fn learning_rate_curve(steps: &[StepProgress], total_steps: usize) -> String
     })
 }
 
-/// Horizontal bars, one per label, with the value written at the bar's end.
+/// Horizontal bars, one per label, named and valued in text at the bar's end.
 pub fn bars(title: &str, rows: &[(String, f64)], as_percent: bool) -> String {
     let n = rows.len().max(1);
     let height = (40 + 26 * n as u32).min(900);
-    let top = rows.iter().map(|r| r.1).fold(0.0f64, f64::max).max(if as_percent { 1.0 } else { 1.0 });
-    let label_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(4).clamp(4, 24) as u32 * 8 + 8;
+    let top = rows.iter().map(|r| r.1).fold(0.0f64, f64::max).max(if as_percent { 1.0 } else { 1e-9 });
+    // Room on the right for the longest "label  value" text.
+    let text_room = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(4).min(40) as f64 * 7.5 + 60.0;
+    let right = top * (WIDTH as f64 - 12.0) / (WIDTH as f64 - 12.0 - text_room).max(60.0);
     svg(WIDTH, height, |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 15))
             .margin(6)
-            .y_label_area_size(label_width)
-            .x_label_area_size(0)
-            .build_cartesian_2d(0f64..top * 1.2, 0f64..n as f64)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .disable_y_mesh()
-            .disable_x_axis()
-            .y_labels(n)
-            .y_label_formatter(&|v| {
-                let i = (n as f64 - v - 0.5).round();
-                if (v.fract() - 0.5).abs() < 1e-6 && i >= 0.0 {
-                    rows.get(i as usize).map(|r| r.0.clone()).unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .label_style((FONT, 12))
-            .draw()?;
-        for (i, (_, value)) in rows.iter().enumerate() {
+            .build_cartesian_2d(0f64..right, 0f64..n as f64)?;
+        for (i, (label, value)) in rows.iter().enumerate() {
             let y = (n - 1 - i) as f64;
             let colour = rgb(palette::color(i));
             chart.draw_series(std::iter::once(Rectangle::new([(0.0, y + 0.15), (*value, y + 0.85)], colour.filled())))?;
-            let text = if as_percent { format!("{:.1} %", value * 100.0) } else { format!("{value}") };
-            chart.draw_series(std::iter::once(Text::new(text, (*value + top * 0.01, y + 0.7), (FONT, 12))))?;
+            let amount = if as_percent { format!("{:.1} %", value * 100.0) } else { format!("{value}") };
+            let text = format!("{label}: {amount}");
+            chart.draw_series(std::iter::once(Text::new(text, (*value + top * 0.015, y + 0.7), (FONT, 13))))?;
         }
         root.present()?;
         Ok(())
@@ -144,13 +129,13 @@ pub fn bars(title: &str, rows: &[(String, f64)], as_percent: bool) -> String {
 /// Confusion matrix: rows are gold labels, columns predictions, shaded by the row's share.
 pub fn confusion_heatmap(labels: &[String], matrix: &[Vec<usize>]) -> String {
     let n = labels.len().max(1);
-    let cell = (360 / n as u32).clamp(24, 72);
-    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(4).clamp(4, 20) as u32 * 8 + 12;
+    let cell = (400 / n as u32).clamp(28, 120);
+    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(4).clamp(4, 20) as u32 * 8 + 30;
     let side = cell * n as u32;
-    svg(side + label_width + 40, side + label_width + 50, |root| {
+    svg(side + label_width + 30, side + label_width + 50, |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption("Confusion matrix (rows: gold, columns: predicted)", (FONT, 14))
+            .caption("Confusion matrix", (FONT, 15))
             .margin(8)
             .x_label_area_size(label_width)
             .y_label_area_size(label_width)
@@ -170,6 +155,8 @@ pub fn confusion_heatmap(labels: &[String], matrix: &[Vec<usize>]) -> String {
             .y_labels(2 * n + 1)
             .x_label_formatter(&|v| name(*v, false))
             .y_label_formatter(&|v| name(*v, true))
+            .x_desc("predicted")
+            .y_desc("gold")
             .label_style((FONT, 12))
             .draw()?;
         let base = rgb(palette::BLUE);

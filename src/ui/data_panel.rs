@@ -16,6 +16,9 @@ use crate::core::data::{Diagnostic, Examples, Severity};
 use crate::core::model::Task;
 use crate::protocol::{DataFile, DatasetRequest, DatasetSummary, Request};
 
+/// What the file pickers offer: every extension the core's parsers know.
+const DATA_FILES: &str = ".csv,.tsv,.txt,.jsonl,.json,.ndjson,.conll,.conllu,.iob,.iob2,.bio,.bioes";
+
 /// The data the user chose, kept by the page so that nothing is lost when the worker restarts
 /// or the page reloads.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,7 +138,7 @@ pub fn DataPanel() -> impl IntoView {
             <div class="drop">
                 <label>
                     "Training file (CSV/TSV with a header, JSONL, or CoNLL), or drop it on this panel: "
-                    <input type="file" id="train-file" accept=".csv,.tsv,.txt,.jsonl,.json,.conll,.iob,.bio"
+                    <input type="file" id="train-file" accept=DATA_FILES
                         on:change=move |ev| {
                             let input: HtmlInputElement = event_target(&ev);
                             read_and_load(files::list(input.files()), false);
@@ -143,7 +146,7 @@ pub fn DataPanel() -> impl IntoView {
                 </label>
                 <label>
                     "Dev file (optional; without one, 10 % of the training file is held out for dev and 10 % for test): "
-                    <input type="file" id="dev-file" accept=".csv,.tsv,.txt,.jsonl,.json,.conll,.iob,.bio"
+                    <input type="file" id="dev-file" accept=DATA_FILES
                         on:change=move |ev| {
                             let input: HtmlInputElement = event_target(&ev);
                             read_and_load(files::list(input.files()), true);

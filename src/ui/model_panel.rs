@@ -120,7 +120,7 @@ pub fn ModelPanel() -> impl IntoView {
                 </label>
                 {move || local_note.get().map(|n| view! { <p class="note">{n}</p> })}
             </fieldset>
-            <label class="inline">
+            <label class="stack">
                 "Device "
                 <select id="device" on:change=choose_device prop:value=move || match device.get() {
                     DevicePreference::Auto => "auto",

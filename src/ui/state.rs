@@ -11,8 +11,8 @@ use crate::protocol::{DatasetSummary, DeviceInfo, DownloadProgress, Event, Model
 pub enum WorkerStatus {
     Starting,
     Ready,
-    /// It crashed and was restarted; the message says what was lost.
-    Restarted(String),
+    /// It crashed; the message says what was lost and whether a new one was started.
+    Crashed(String),
 }
 
 /// Something the worker is doing for one panel, or what came of it.
@@ -74,6 +74,11 @@ pub struct State {
     pub export: RwSignal<Status<ModelBytes>>,
     /// Errors that belong to no panel.
     pub notices: RwSignal<Vec<String>>,
+    /// Wall-clock milliseconds, ticking every second, so times shown move between events.
+    pub clock: RwSignal<f64>,
+    /// When the last progress event arrived, and when the run was started (ms).
+    pub step_seen_at: RwSignal<f64>,
+    pub run_started_at: RwSignal<f64>,
 }
 
 impl State {
@@ -93,7 +98,15 @@ impl State {
             prediction: RwSignal::new(Status::Empty),
             export: RwSignal::new(Status::Empty),
             notices: RwSignal::new(Vec::new()),
+            clock: RwSignal::new(now()),
+            step_seen_at: RwSignal::new(0.0),
+            run_started_at: RwSignal::new(0.0),
         }
+    }
+
+    /// Seconds between `since` (ms) and the clock's last tick.
+    pub fn seconds_since(&self, since: f64) -> f64 {
+        ((self.clock.get() - since) / 1000.0).max(0.0)
     }
 
     /// Forgets a previous run's curves and results (a new run, new data or a new model).
@@ -135,7 +148,10 @@ impl State {
                 self.truncated.set(truncated_examples);
                 self.run.set(Run::Running);
             }
-            Event::Progress(step) => self.steps.update(|s| s.push(step)),
+            Event::Progress(step) => {
+                self.step_seen_at.set(now());
+                self.steps.update(|s| s.push(step));
+            }
             Event::Epoch(summary) => self.epochs.update(|e| e.push(summary)),
             Event::Paused { .. } => self.run.set(Run::Paused),
             Event::Resumed { .. } => self.run.set(Run::Running),
@@ -165,6 +181,11 @@ impl State {
             _ => self.notices.update(|n| n.push(message)),
         }
     }
+}
+
+/// Milliseconds since the epoch, from the browser's clock.
+pub fn now() -> f64 {
+    js_sys::Date::now()
 }
 
 impl Default for State {

@@ -38,6 +38,7 @@ pub fn TrainPanel() -> impl IntoView {
                 problems.set(Vec::new());
                 saved::save_settings(&config);
                 state.clear_run();
+                state.run_started_at.set(super::state::now());
                 state.run.set(Run::Running);
                 link.send(Request::Train { config });
             }
@@ -132,9 +133,13 @@ fn Progress() -> impl IntoView {
             let run = state.run.get();
             let last = state.steps.with(|s| s.last().cloned());
             let plan = state.plan.get();
+            let running = run == Run::Running;
             let status = match &run {
                 Run::Idle => return ().into_any(),
-                Run::Running if last.is_none() => "Starting: the first steps also prepare the GPU's programs and can take a while.".to_string(),
+                Run::Running if last.is_none() => format!(
+                    "Starting ({} so far): the first step also prepares the device's programs and can take a while.",
+                    duration(state.seconds_since(state.run_started_at.get()))
+                ),
                 Run::Running => "Training…".to_string(),
                 Run::Paused => "Paused: press Resume to go on.".to_string(),
                 Run::Finished { steps, seconds, tokens_per_s } => format!(
@@ -155,11 +160,16 @@ fn Progress() -> impl IntoView {
                 <div class="progress" role="status" aria-live="polite">
                     <progress id="train-progress" max=total.max(1) value=last.as_ref().map_or(0, |s| s.step)></progress>
                     <p>{status}</p>
-                    {last.map(|s| view! {
-                        <p id="progress-text">{format!(
-                            "Epoch {} of {epochs} · step {} of {total} · loss {:.4} · {} tokens/s · {} elapsed · about {} left",
-                            s.epoch, s.step, s.loss, count(s.tokens_per_s.round() as usize), duration(s.elapsed_s), duration(s.eta_s)
-                        )}</p>
+                    {last.map(|s| {
+                        // Between two steps the clock keeps moving.
+                        let since = if running { state.seconds_since(state.step_seen_at.get()) } else { 0.0 };
+                        view! {
+                            <p id="progress-text">{format!(
+                                "Epoch {} of {epochs} · step {} of {total} · loss {:.4} · {} tokens/s · {} elapsed · about {} left",
+                                s.epoch, s.step, s.loss, count(s.tokens_per_s.round() as usize),
+                                duration(s.elapsed_s + since), duration((s.eta_s - since).max(0.0))
+                            )}</p>
+                        }
                     })}
                     {(truncated > 0).then(|| view! {
                         <p class="warning">{format!("{truncated} example(s) are longer than the max length and were cut.")}</p>

@@ -12,6 +12,8 @@ use crate::protocol::{Event, Request};
 
 /// Trunk's loader for the `worker` binary (`data-loader-shim`, file hashes off).
 const WORKER_SCRIPT: &str = "./worker_loader.js";
+/// Restarts tried before the page gives up and asks for a reload.
+const MAX_RESTARTS: u32 = 3;
 
 /// `Copy` handle; the worker itself lives in a local arena slot.
 #[derive(Clone, Copy)]
@@ -27,6 +29,8 @@ struct Inner {
     generation: u32,
     /// A worker takes messages only once its wasm has started; until then they wait here.
     ready: bool,
+    /// Crashes since a worker last started; a worker that cannot start is not retried forever.
+    crashes: u32,
     pending: Vec<Request>,
     /// What a restarted worker is sent again: device, model, dataset.
     replay: Replay,
@@ -113,6 +117,7 @@ impl WorkerLink {
             Ok(event @ Event::Ready { .. }) => {
                 let pending = self.inner.try_update_value(|inner| {
                     inner.ready = true;
+                    inner.crashes = 0;
                     std::mem::take(&mut inner.pending)
                 });
                 self.state.apply(event);
@@ -143,6 +148,26 @@ impl WorkerLink {
         if state.export.get_untracked().is_working() {
             state.export.set(Status::Failed(interrupted));
         }
+        let crashes = self.inner.try_update_value(|inner| {
+            inner.crashes += 1;
+            inner.crashes
+        });
+        if crashes.unwrap_or(0) > MAX_RESTARTS {
+            self.inner.update_value(|inner| {
+                if let Some(old) = inner.worker.take() {
+                    old.terminate();
+                }
+                // Late events of the dead worker are ignored from now on.
+                inner.generation += 1;
+            });
+            state.model.set(Status::Empty);
+            state.dataset.set(Status::Empty);
+            state.worker.set(WorkerStatus::Crashed(format!(
+                "{message}. The training worker failed to start {MAX_RESTARTS} times in a row, so the page stopped \
+                 trying: reload the page (your data and settings are kept in this browser)."
+            )));
+            return;
+        }
         let replay = self.inner.with_value(|inner| inner.replay.clone());
         if replay.model.is_some() {
             state.model.set(Status::Working);
@@ -150,7 +175,7 @@ impl WorkerLink {
         if replay.dataset.is_some() {
             state.dataset.set(Status::Working);
         }
-        state.worker.set(WorkerStatus::Restarted(format!(
+        state.worker.set(WorkerStatus::Crashed(format!(
             "{message}. A new worker was started and given your model and data again{}.",
             if was_training { "; press Train to run again" } else { "" }
         )));

@@ -4,11 +4,15 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+
+/// Sessions opened so far: each gets a fresh Chromium profile.
+static PROFILES: AtomicUsize = AtomicUsize::new(0);
 
 /// A chromedriver process, killed when dropped (so no Chromium is left running).
 pub struct Chromedriver {
@@ -48,13 +52,26 @@ impl Drop for Chromedriver {
 pub struct Page {
     pub client: Client,
     pub out: PathBuf,
+    profile: PathBuf,
 }
 
 impl Page {
+    /// A desktop window of `width`×`height`.
     pub async fn open(driver: &Chromedriver, out: &Path, width: u32, height: u32) -> Result<Self, String> {
+        Self::open_with(driver, out, json!({ "args": [format!("--window-size={width},{height}")] })).await
+    }
+
+    /// A phone: the viewport is exactly `width`×`height` CSS pixels (below a desktop window's
+    /// minimum width).
+    pub async fn open_phone(driver: &Chromedriver, out: &Path, width: u32, height: u32) -> Result<Self, String> {
+        let metrics = json!({ "width": width, "height": height, "pixelRatio": 2.0, "touch": true, "mobile": true });
+        Self::open_with(driver, out, json!({ "args": [], "mobileEmulation": { "deviceMetrics": metrics } })).await
+    }
+
+    async fn open_with(driver: &Chromedriver, out: &Path, extra: serde_json::Value) -> Result<Self, String> {
         let downloads = out.join("downloads");
         std::fs::create_dir_all(&downloads).map_err(|e| e.to_string())?;
-        let profile = out.join(format!("profile-{}", std::process::id()));
+        let profile = out.join(format!("profile-{}-{}", std::process::id(), PROFILES.fetch_add(1, Ordering::Relaxed)));
         let _ = std::fs::remove_dir_all(&profile);
         let capabilities = json!({
             "goog:chromeOptions": {
@@ -63,7 +80,6 @@ impl Page {
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync",
                     format!("--user-data-dir={}", profile.display()),
-                    format!("--window-size={width},{height}"),
                 ],
                 "prefs": {
                     "download.default_directory": downloads.display().to_string(),
@@ -71,17 +87,28 @@ impl Page {
                 },
             }
         });
-        let capabilities = capabilities.as_object().cloned().unwrap_or_default();
+        let mut capabilities = capabilities.as_object().cloned().unwrap_or_default();
+        if let Some(options) = capabilities.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut()) {
+            for (key, value) in extra.as_object().cloned().unwrap_or_default() {
+                match (key.as_str(), options.get_mut("args").and_then(|a| a.as_array_mut())) {
+                    ("args", Some(args)) => args.extend(value.as_array().cloned().unwrap_or_default()),
+                    _ => {
+                        options.insert(key, value);
+                    }
+                }
+            }
+        }
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&driver.url)
             .await
             .map_err(|e| format!("no browser session from chromedriver: {e}"))?;
-        Ok(Self { client, out: out.to_path_buf() })
+        Ok(Self { client, out: out.to_path_buf(), profile })
     }
 
     pub async fn close(self) {
         let _ = self.client.close().await;
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 
     pub async fn goto(&self, url: &str) -> Result<(), String> {
@@ -92,6 +119,13 @@ impl Page {
         let png = self.client.screenshot().await.map_err(|e| format!("screenshot {name}: {e}"))?;
         let path = self.out.join(format!("{name}.png"));
         std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// A screenshot with `css` scrolled to the top of the window.
+    pub async fn screenshot_at(&self, name: &str, css: &str) -> Result<(), String> {
+        let script = "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(); return !!e;";
+        self.client.execute(script, vec![json!(css)]).await.map_err(|e| format!("scroll to {css}: {e}"))?;
+        self.screenshot(name).await
     }
 
     /// The page's visible error messages, for a failure report.

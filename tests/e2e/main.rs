@@ -66,8 +66,18 @@ fn write_slices(out: &Path) -> Result<Slices, String> {
         Ok(path)
     };
     let conll = read(shared.join("wnut17/train.conll"))?;
-    let sentences: Vec<&str> = conll.split("\n\n").map(str::trim).filter(|s| !s.is_empty()).collect();
-    let conll_slice = |r: std::ops::Range<usize>| sentences[r].join("\n\n") + "\n";
+    // Sentences end at a blank line (WNUT-17's blank lines hold a tab).
+    let mut sentences: Vec<Vec<&str>> = vec![Vec::new()];
+    for line in conll.lines() {
+        match (line.trim().is_empty(), sentences.last_mut()) {
+            (true, Some(current)) if !current.is_empty() => sentences.push(Vec::new()),
+            (false, Some(current)) => current.push(line),
+            _ => {}
+        }
+    }
+    let conll_slice = |r: std::ops::Range<usize>| {
+        sentences[r].iter().map(|s| s.join("\n") + "\n").collect::<Vec<_>>().join("\n")
+    };
     let train_tsv = read(shared.join("sst2/train.tsv"))?;
     let dev_tsv = read(shared.join("sst2/dev.tsv"))?;
     let tsv_slice = |tsv: &str, n: usize| tsv.lines().take(n + 1).collect::<Vec<_>>().join("\n") + "\n";
@@ -164,18 +174,18 @@ async fn export(page: &Page, architecture: &str) -> Result<(), String> {
 async fn ner_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
     page.goto(url).await?;
     page.wait_for_text("the WebGPU device", "#device-facts", "WebGPU", Duration::from_secs(120)).await?;
-    page.screenshot("01-opened").await?;
+    page.screenshot_at("01-opened", "#model-title").await?;
     load_model(page).await?;
-    page.screenshot("02-model-loaded").await?;
+    page.screenshot_at("02-model-loaded", "#model-title").await?;
     page.click("#task-ner").await?;
     page.upload("#train-file", &data.ner_train).await?;
-    page.wait_for_text("the training data", "#split-sizes", "64 to train on", Duration::from_secs(60)).await?;
+    page.wait_for_text("the training data, split", "#split-sizes", "80/10/10 split of wnut17", Duration::from_secs(60)).await?;
     page.upload("#dev-file", &data.ner_dev).await?;
-    page.wait_for_text("the dev data", "#split-sizes", "32 for dev", Duration::from_secs(60)).await?;
+    page.wait_for_text("the dev data", "#split-sizes", "64 to train on (from wnut17-train-64.conll), 32 for dev", Duration::from_secs(60)).await?;
     if page.count("#preview mark.chip").await == 0 {
         return Err("the NER preview shows no tagged entities".into());
     }
-    page.screenshot("03-ner-data").await?;
+    page.screenshot_at("03-ner-data", "#split-sizes").await?;
     train_one_epoch(page).await?;
     check_score_rows(page, &["micro avg", "macro avg", "weighted avg"]).await?;
     let chips = page.count("#review mark.chip").await;
@@ -183,15 +193,16 @@ async fn ner_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
         return Err("no highlighted entities in the dev list".into());
     }
     println!("e2e: NER trained; {} entity rows, {chips} chips in the dev list", page.count("#scores tr.label-row").await);
-    page.screenshot("04-ner-trained").await?;
+    page.screenshot_at("04-ner-trained", "#train-title").await?;
+    page.screenshot_at("04-ner-results", "#results-title").await?;
     page.click("#only-mistakes").await?;
-    page.screenshot("05-ner-mistakes").await?;
+    page.screenshot_at("05-ner-mistakes", "#review").await?;
     page.type_into("#try-text", "Maria flew from London to New York to see Taylor Swift .").await?;
     let answer = page.wait_for("an NER answer", "#answer", Duration::from_secs(120)).await?;
     println!("e2e: NER try-it: {}", answer.text().await.unwrap_or_default().replace('\n', " "));
-    page.screenshot("06-ner-try").await?;
+    page.screenshot_at("06-ner-try", "#try-title").await?;
     export(page, "BertForTokenClassification").await?;
-    page.screenshot("07-ner-exported").await
+    page.screenshot_at("07-ner-exported", "#export-title").await
 }
 
 async fn classification_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
@@ -201,12 +212,12 @@ async fn classification_flow(page: &Page, url: &str, data: &Slices) -> Result<()
     // Bad input first: a broken line is reported with its number, the rest is kept.
     page.upload("#train-file", &data.broken).await?;
     page.wait_for_text("the broken line's diagnostic", ".diagnostics", "line 2", Duration::from_secs(60)).await?;
-    page.screenshot("08-bad-input").await?;
+    page.screenshot_at("08-bad-input", ".diagnostics").await?;
     page.upload("#train-file", &data.cls_train).await?;
-    page.wait_for_text("the SST-2 data", "#split-sizes", "64 to train on", Duration::from_secs(60)).await?;
+    page.wait_for_text("the SST-2 data, split", "#split-sizes", "80/10/10 split of sst2", Duration::from_secs(60)).await?;
     page.upload("#dev-file", &data.cls_dev).await?;
-    page.wait_for_text("the SST-2 dev data", "#split-sizes", "32 for dev", Duration::from_secs(60)).await?;
-    page.screenshot("09-cls-data").await?;
+    page.wait_for_text("the SST-2 dev data", "#split-sizes", "64 to train on (from sst2-train-64.tsv), 32 for dev", Duration::from_secs(60)).await?;
+    page.screenshot_at("09-cls-data", "#split-sizes").await?;
     train_one_epoch(page).await?;
     check_score_rows(page, &["micro avg", "macro avg", "weighted avg"]).await?;
     let accuracy: f64 = page.text("#accuracy").await?.trim().parse().map_err(|e| format!("accuracy: {e}"))?;
@@ -214,18 +225,19 @@ async fn classification_flow(page: &Page, url: &str, data: &Slices) -> Result<()
         return Err(format!("accuracy {accuracy} or the confusion matrix is missing"));
     }
     println!("e2e: classification trained; dev accuracy {accuracy}");
-    page.screenshot("10-cls-trained").await?;
+    page.screenshot_at("10-cls-trained", "#train-title").await?;
+    page.screenshot_at("10-cls-results", "#results-title").await?;
     page.type_into("#try-text", "a gorgeous , witty and moving film").await?;
     let answer = page.wait_for_text("a class answer", "#answer", "Predicted", Duration::from_secs(120)).await?;
     println!("e2e: classification try-it: {}", answer.text().await.unwrap_or_default().replace('\n', " "));
-    page.screenshot("11-cls-try").await?;
+    page.screenshot_at("11-cls-try", "#try-title").await?;
     export(page, "BertForSequenceClassification").await?;
-    page.screenshot("12-cls-exported").await
+    page.screenshot_at("12-cls-exported", "#export-title").await
 }
 
 /// The page at phone size (390×844): nothing may stick out sideways.
 async fn phone_layout(driver: &Chromedriver, url: &str, out: &Path) -> Result<(), String> {
-    let phone = Page::open(driver, out, 390, 844).await?;
+    let phone = Page::open_phone(driver, out, 390, 844).await?;
     let result = async {
         phone.goto(url).await?;
         phone.wait_for("the model panel", "#load-model", Duration::from_secs(60)).await?;
