@@ -7,7 +7,9 @@ pub mod protocol;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 
-#[cfg(target_arch = "wasm32")]
+/// The JS package's exports; behind a feature so that the page and the worker, which link this
+/// library too, do not carry them (wasm-bindgen exports are never stripped).
+#[cfg(all(target_arch = "wasm32", feature = "js-api"))]
 pub mod api;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -334,3 +334,81 @@ async fn worker_round_trip_trains_pauses_resumes_stops_and_predicts() {
     assert_eq!(words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), ["I", "love", "New", "York"]);
     assert!(words.iter().all(|w| data.labels.contains(&w.tag)));
 }
+
+/// A stand-in worker from JS source, served as a blob URL.
+fn script_url(source: &str) -> String {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&JsValue::from_str(source)), &options)
+        .expect("a blob");
+    web_sys::Url::create_object_url_with_blob(&blob).expect("a blob URL")
+}
+
+async fn wait_until(what: &str, timeout_s: u32, done: impl Fn() -> bool) {
+    for _ in 0..timeout_s * 10 {
+        if done() {
+            return;
+        }
+        sleep(100).await;
+    }
+    panic!("waited {timeout_s} s for {what}");
+}
+
+/// Answers `load_dataset`, and dies (as a panicking wasm worker does) when asked to train.
+const CRASHES_ON_TRAIN: &str = r#"
+postMessage({ type: "ready", version: "stand-in" });
+onmessage = ({ data }) => {
+  if (data.type === "load_dataset") {
+    postMessage({ type: "dataset_loaded", task: "cls", n_train: 1, n_dev: 0, n_test: 0, split: false,
+      labels: ["a"], label_counts: [], train_diagnostics: [], dev_diagnostics: [],
+      preview: { task: "cls", examples: [] }, dev_sample: null });
+  }
+  if (data.type === "train") {
+    postMessage({ type: "error", request: "worker", message: "the training worker crashed (panicked at boom)" });
+    throw new Error("boom");
+  }
+};
+"#;
+
+#[wasm_bindgen_test]
+async fn the_page_reports_a_worker_crash_and_restarts_it_with_the_users_data() {
+    use tunelab::ui::state::{Run, State, Status, WorkerStatus};
+    use tunelab::ui::worker_link::WorkerLink;
+
+    let state = State::new();
+    let link = WorkerLink::start_with(state, &script_url(CRASHES_ON_TRAIN));
+    link.send(Request::Init { device: DevicePreference::Cpu });
+    let data = DataFile { name: "a.csv".into(), bytes: b"text,label\nhello,a\n".to_vec() };
+    link.send(Request::LoadDataset(DatasetRequest {
+        task: Task::Cls,
+        train: data,
+        dev: None,
+        text_column: None,
+        label_column: None,
+        limit: None,
+        seed: 42,
+    }));
+    wait_until("the dataset", 30, || state.dataset.with_untracked(|d| d.done().is_some())).await;
+
+    state.run.set(Run::Running);
+    link.send(Request::Train { config: TrainConfig::default() });
+    wait_until("the crash report", 30, || matches!(state.worker.get_untracked(), WorkerStatus::Crashed(_))).await;
+    let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { unreachable!() };
+    assert!(message.contains("panicked at boom") && message.contains("given your model and data again"), "{message}");
+    assert!(matches!(state.run.get_untracked(), Run::Failed(m) if m.contains("interrupted")));
+    // The new worker got the dataset again and answered.
+    wait_until("the dataset, again", 30, || state.dataset.with_untracked(|d| matches!(d, Status::Done(_)))).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_worker_that_cannot_start_is_retried_then_the_page_says_to_reload() {
+    use tunelab::ui::state::{State, WorkerStatus};
+    use tunelab::ui::worker_link::WorkerLink;
+
+    let state = State::new();
+    let _link = WorkerLink::start_with(state, &script_url("throw new Error('no wasm here');"));
+    let gave_up = || matches!(state.worker.get_untracked(), WorkerStatus::Crashed(m) if m.contains("stopped trying"));
+    wait_until("the page to give up", 60, gave_up).await;
+    let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { unreachable!() };
+    assert!(message.contains("no wasm here") && message.contains("reload the page"), "{message}");
+}

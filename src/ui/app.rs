@@ -6,7 +6,7 @@ use super::data_panel::DataPanel;
 use super::export_panel::ExportPanel;
 use super::model_panel::ModelPanel;
 use super::results_panel::ResultsPanel;
-use super::state::{State, WorkerStatus};
+use super::state::{use_state, State, WorkerStatus};
 use super::train_panel::TrainPanel;
 use super::try_panel::TryPanel;
 use super::worker_link::WorkerLink;
@@ -41,7 +41,7 @@ pub fn App() -> impl IntoView {
 /// Page-wide messages: the worker's state and errors that belong to no panel.
 #[component]
 fn Notices() -> impl IntoView {
-    let state = expect_context::<State>();
+    let state = use_state();
     view! {
         <div class="notices" aria-live="assertive">
             {move || match state.worker.get() {

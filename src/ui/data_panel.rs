@@ -10,8 +10,8 @@ use super::chips::{tag_chips, TagStyle};
 use super::files;
 use super::samples::SAMPLES;
 use super::saved;
-use super::state::{State, Status};
-use super::worker_link::WorkerLink;
+use super::state::{use_state, Status};
+use super::worker_link::use_worker;
 use crate::core::data::{Diagnostic, Examples, Severity};
 use crate::core::model::Task;
 use crate::protocol::{DataFile, DatasetRequest, DatasetSummary, Request};
@@ -32,8 +32,8 @@ pub struct Chosen {
 
 #[component]
 pub fn DataPanel() -> impl IntoView {
-    let state = expect_context::<State>();
-    let link = expect_context::<WorkerLink>();
+    let state = use_state();
+    let link = use_worker();
     let task = RwSignal::new(Task::Cls);
     let chosen = RwSignal::new(None::<Chosen>);
     let pasted = RwSignal::new(String::new());
@@ -41,6 +41,7 @@ pub fn DataPanel() -> impl IntoView {
     let text_column = RwSignal::new(String::new());
     let label_column = RwSignal::new(String::new());
     let dragging = RwSignal::new(false);
+    let not_kept = RwSignal::new(None::<String>);
 
     let load = move |train: DataFile| {
         let data = Chosen {
@@ -60,7 +61,11 @@ pub fn DataPanel() -> impl IntoView {
             limit: None,
             seed: crate::core::train::TrainConfig::default().seed,
         };
-        saved::save_data(&data);
+        if let Err(message) = saved::save_data(&data) {
+            not_kept.set(Some(message));
+        } else {
+            not_kept.set(None);
+        }
         chosen.set(Some(data));
         state.clear_run();
         state.dataset.set(Status::Working);
@@ -175,6 +180,7 @@ pub fn DataPanel() -> impl IntoView {
                 <label class="inline">"Label column " <input type="text" prop:value=move || label_column.get()
                     on:change=move |ev| { label_column.set(event_target_value(&ev)); reload(); } /></label>
             </details>
+            {move || not_kept.get().map(|m| view! { <p class="warning">{m}</p> })}
             {move || match state.dataset.get() {
                 Status::Empty => view! { <p class="note">"Nothing loaded yet."</p> }.into_any(),
                 Status::Working => view! { <p class="note" role="status">"Reading the data…"</p> }.into_any(),
@@ -189,8 +195,16 @@ pub fn DataPanel() -> impl IntoView {
     }
 }
 
+/// What the worker made of the data.
 #[component]
-fn Summary(summary: DatasetSummary, name: String, dev_name: String) -> impl IntoView {
+fn Summary(
+    /// The worker's account of the parsed dataset.
+    summary: DatasetSummary,
+    /// The training file's name, as the user knows it.
+    name: String,
+    /// The dev file's name.
+    dev_name: String,
+) -> impl IntoView {
     let sizes = if summary.split {
         format!(
             "{} to train on, {} for dev, {} for test (an 80/10/10 split of {name}, seeded, stratified by label)",
@@ -213,8 +227,13 @@ fn Summary(summary: DatasetSummary, name: String, dev_name: String) -> impl Into
     }
 }
 
+/// Every problem of one file, by line.
 #[component]
-fn Diagnostics(file: String, diagnostics: Vec<Diagnostic>) -> impl IntoView {
+fn Diagnostics(
+    /// The file the problems are in.
+    file: String,
+    diagnostics: Vec<Diagnostic>,
+) -> impl IntoView {
     if diagnostics.is_empty() {
         return ().into_any();
     }
@@ -233,8 +252,13 @@ fn Diagnostics(file: String, diagnostics: Vec<Diagnostic>) -> impl IntoView {
     .into_any()
 }
 
+/// The first training examples as a table; NER tags as chips.
 #[component]
-fn Preview(examples: Examples, labels: Vec<String>) -> impl IntoView {
+fn Preview(
+    examples: Examples,
+    /// The dataset's labels, which fix each entity type's colour.
+    labels: Vec<String>,
+) -> impl IntoView {
     match examples {
         Examples::Cls(rows) => view! {
             <table class="preview" id="preview">

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::files;
 use super::format::bytes;
-use super::state::{State, Status};
-use super::worker_link::WorkerLink;
+use super::state::{use_state, Status};
+use super::worker_link::use_worker;
 use crate::core::metrics_files::{metrics_csv, metrics_json};
 use crate::core::model_zip::model_zip;
 use crate::core::task_model::ModelFiles;
@@ -16,8 +16,8 @@ const FOLDER: &str = "tunelab-model";
 
 #[component]
 pub fn ExportPanel() -> impl IntoView {
-    let state = expect_context::<State>();
-    let link = expect_context::<WorkerLink>();
+    let state = use_state();
+    let link = use_worker();
     let note = RwSignal::new(None::<String>);
 
     // The worker's files arrive as an event; zip them and hand them to the browser.

@@ -15,10 +15,10 @@ mod review;
 mod samples;
 mod saved;
 mod settings;
-mod state;
+pub mod state;
 mod train_panel;
 mod try_panel;
-mod worker_link;
+pub mod worker_link;
 
 pub use app::App;
 

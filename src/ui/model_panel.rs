@@ -6,8 +6,8 @@ use web_sys::HtmlInputElement;
 
 use super::files;
 use super::format::{bytes, count};
-use super::state::{State, Status};
-use super::worker_link::WorkerLink;
+use super::state::{use_state, Status};
+use super::worker_link::use_worker;
 use crate::core::model_zip::read_model_zip;
 use crate::core::task_model::ModelFiles;
 use crate::protocol::{DevicePreference, ModelBytes, ModelSource, Request};
@@ -25,8 +25,8 @@ enum Source {
 
 #[component]
 pub fn ModelPanel() -> impl IntoView {
-    let state = expect_context::<State>();
-    let link = expect_context::<WorkerLink>();
+    let state = use_state();
+    let link = use_worker();
     let source = RwSignal::new(Source::Default);
     let hub_id = RwSignal::new(DEFAULT_HUB_ID.to_string());
     let local = RwSignal::new(None::<ModelBytes>);
@@ -159,7 +159,7 @@ pub fn ModelPanel() -> impl IntoView {
 
 #[component]
 fn Downloads() -> impl IntoView {
-    let state = expect_context::<State>();
+    let state = use_state();
     view! {
         <ul class="downloads">
             {move || state.downloads.get().into_iter().map(|p| {
@@ -183,7 +183,7 @@ fn Downloads() -> impl IntoView {
 
 #[component]
 fn DeviceFacts() -> impl IntoView {
-    let state = expect_context::<State>();
+    let state = use_state();
     view! {
         {move || state.device_note.get().map(|n| view! { <p class="warning" role="status">{n}</p> })}
         {move || state.device.get().map(|d| {

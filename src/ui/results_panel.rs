@@ -6,13 +6,13 @@ use leptos::prelude::*;
 use super::charts;
 use super::format::score;
 use super::review::Review;
-use super::state::State;
+use super::state::use_state;
 use crate::core::evaluate::EvalReport;
 use crate::core::metrics::{ClassificationReport, EntityReport, LabelScores, Scores};
 
 #[component]
 pub fn ResultsPanel() -> impl IntoView {
-    let state = expect_context::<State>();
+    let state = use_state();
     let strict = RwSignal::new(false);
     view! {
         <section class="panel wide" aria-labelledby="results-title">
@@ -94,8 +94,12 @@ fn score_rows(per: &[LabelScores], averages: [(&'static str, Scores); 3], suppor
     }
 }
 
+/// Accuracy, the per-label table and the confusion matrix.
 #[component]
-fn ClassificationResults(report: ClassificationReport) -> impl IntoView {
+fn ClassificationResults(
+    /// scikit-learn's figures for the dev set.
+    report: ClassificationReport,
+) -> impl IntoView {
     let heatmap = charts::confusion_heatmap(&report.labels, &report.confusion);
     view! {
         <p class="headline">"Accuracy "<strong id="accuracy">{score(report.accuracy)}</strong>
@@ -109,8 +113,12 @@ fn ClassificationResults(report: ClassificationReport) -> impl IntoView {
     }
 }
 
+/// Entity F1 and the per-type table.
 #[component]
-fn EntityResults(report: EntityReport) -> impl IntoView {
+fn EntityResults(
+    /// seqeval's figures for the dev set, in one of its two modes.
+    report: EntityReport,
+) -> impl IntoView {
     view! {
         <p class="headline">"Entity F1 "<strong id="entity-f1">{score(report.micro_avg.f1)}</strong>
             {format!(" ({} gold entities, seqeval {})", report.support, report.mode)}</p>

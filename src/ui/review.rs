@@ -4,13 +4,13 @@
 use leptos::prelude::*;
 
 use super::chips::{entity_types, sentence, spans, TagStyle};
-use super::state::State;
+use super::state::use_state;
 use crate::core::data::Examples;
 use crate::core::evaluate::Predictions;
 
 #[component]
 pub fn Review() -> impl IntoView {
-    let state = expect_context::<State>();
+    let state = use_state();
     let only_mistakes = RwSignal::new(false);
     view! {
         <h3>"Dev examples"</h3>

@@ -40,9 +40,10 @@ fn from_saved(file: SavedFile) -> DataFile {
     DataFile { name: file.name, bytes: file.text.into_bytes() }
 }
 
-/// Keeps the chosen data; files too large for storage are left out (the page still has them).
-pub fn save_data(data: &Chosen) {
-    let Some(storage) = storage() else { return };
+/// Keeps the chosen data for the next visit; says so when it cannot (the page still has it).
+pub fn save_data(data: &Chosen) -> Result<(), String> {
+    let not_kept = |why: &str| format!("This data will not survive a reload of the page: {why}.");
+    let storage = storage().ok_or_else(|| not_kept("this browser offers no local storage"))?;
     let saved = to_saved(&data.train).map(|train| SavedData {
         task: data.task,
         train,
@@ -50,12 +51,16 @@ pub fn save_data(data: &Chosen) {
         text_column: data.text_column.clone(),
         label_column: data.label_column.clone(),
     });
-    match saved.and_then(|s| serde_json::to_string(&s).ok()) {
-        Some(json) => {
-            let _ = storage.set_item(DATA_KEY, &json);
-        }
-        None => {
+    let json = saved.and_then(|s| serde_json::to_string(&s).ok());
+    let stored = json.as_ref().map(|json| storage.set_item(DATA_KEY, json));
+    match stored {
+        Some(Ok(())) => Ok(()),
+        failed => {
             let _ = storage.remove_item(DATA_KEY);
+            Err(not_kept(match failed {
+                None => "the file is over 2 MB or not UTF-8 text",
+                Some(_) => "the browser's storage is full",
+            }))
         }
     }
 }

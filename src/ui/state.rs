@@ -183,6 +183,11 @@ impl State {
     }
 }
 
+/// The page's state, from the context `App` provides.
+pub fn use_state() -> State {
+    expect_context::<State>()
+}
+
 /// Milliseconds since the epoch, from the browser's clock.
 pub fn now() -> f64 {
     js_sys::Date::now()

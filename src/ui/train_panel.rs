@@ -9,8 +9,8 @@ use super::charts;
 use super::format::{count, duration};
 use super::saved;
 use super::settings::{check, read_all, SETTINGS};
-use super::state::{Run, State};
-use super::worker_link::WorkerLink;
+use super::state::{use_state, Run};
+use super::worker_link::use_worker;
 use crate::core::train::TrainConfig;
 use crate::protocol::Request;
 
@@ -19,8 +19,8 @@ const REDRAW: Duration = Duration::from_millis(500);
 
 #[component]
 pub fn TrainPanel() -> impl IntoView {
-    let state = expect_context::<State>();
-    let link = expect_context::<WorkerLink>();
+    let state = use_state();
+    let link = use_worker();
     let initial = saved::load_settings().unwrap_or_default();
     let values: Vec<RwSignal<String>> = SETTINGS.iter().map(|s| RwSignal::new((s.read)(&initial))).collect();
     let values = StoredValue::new(values);
@@ -65,8 +65,10 @@ pub fn TrainPanel() -> impl IntoView {
     let total = move || state.plan.with(|p| p.as_ref().map_or(0, |p| p.total_steps));
 
     view! {
-        <section class="panel" aria-labelledby="train-title">
+        <section class="panel wide" aria-labelledby="train-title">
             <h2 id="train-title">"3 · Train"</h2>
+            <div class="columns">
+            <div>
             <details class="settings" open=true>
                 <summary>"Settings (the defaults are the usual recipe for fine-tuning BERT)"</summary>
                 <div class="settings-grid">
@@ -105,6 +107,8 @@ pub fn TrainPanel() -> impl IntoView {
                 <ul class="error" role="alert">{problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
             })}
             <Progress />
+            </div>
+            <div>
             {move || {
                 drawn.get();
                 let steps = state.steps.get_untracked();
@@ -121,13 +125,15 @@ pub fn TrainPanel() -> impl IntoView {
                     }
                 })
             }}
+            </div>
+            </div>
         </section>
     }
 }
 
 #[component]
 fn Progress() -> impl IntoView {
-    let state = expect_context::<State>();
+    let state = use_state();
     view! {
         {move || {
             let run = state.run.get();

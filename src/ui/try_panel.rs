@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 use super::charts;
 use super::chips::{chip, entity_types, TagStyle};
-use super::state::{State, Status};
-use super::worker_link::WorkerLink;
+use super::state::{use_state, Status};
+use super::worker_link::use_worker;
 use crate::protocol::{Prediction, Request};
 
 /// Typing pauses this long before a prediction is asked for.
@@ -15,8 +15,8 @@ const DEBOUNCE: Duration = Duration::from_millis(200);
 
 #[component]
 pub fn TryPanel() -> impl IntoView {
-    let state = expect_context::<State>();
-    let link = expect_context::<WorkerLink>();
+    let state = use_state();
+    let link = use_worker();
     let text = RwSignal::new(String::new());
     // The worker answers one request at a time: while one is out, only the latest text waits.
     let waiting = StoredValue::new(None::<String>);
@@ -75,9 +75,14 @@ pub fn TryPanel() -> impl IntoView {
     }
 }
 
+/// The model's answer for one text.
 #[component]
-fn Answer(text: String, prediction: Prediction) -> impl IntoView {
-    let state = expect_context::<State>();
+fn Answer(
+    /// The text the prediction is for.
+    text: String,
+    prediction: Prediction,
+) -> impl IntoView {
+    let state = use_state();
     match prediction {
         Prediction::Cls { label, labels, probabilities } => {
             let rows: Vec<(String, f64)> = labels.into_iter().zip(probabilities.iter().map(|&p| p as f64)).collect();

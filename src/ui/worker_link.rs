@@ -24,6 +24,7 @@ pub struct WorkerLink {
 
 #[derive(Default)]
 struct Inner {
+    script: String,
     worker: Option<Worker>,
     /// Counts restarts, so that late events of a dead worker are ignored.
     generation: u32,
@@ -46,7 +47,13 @@ struct Replay {
 
 impl WorkerLink {
     pub fn start(state: State) -> Self {
-        let link = Self { inner: StoredValue::new_local(Inner::default()), state };
+        Self::start_with(state, WORKER_SCRIPT)
+    }
+
+    /// A link to the worker at `script` (tests give stand-ins that crash on purpose).
+    pub fn start_with(state: State, script: &str) -> Self {
+        let inner = Inner { script: script.to_string(), ..Inner::default() };
+        let link = Self { inner: StoredValue::new_local(inner), state };
         link.spawn();
         link
     }
@@ -75,11 +82,11 @@ impl WorkerLink {
     }
 
     fn spawn(&self) {
-        let generation = self.inner.with_value(|inner| inner.generation) + 1;
-        let worker = match Worker::new(WORKER_SCRIPT) {
+        let (generation, script) = self.inner.with_value(|inner| (inner.generation + 1, inner.script.clone()));
+        let worker = match Worker::new(&script) {
             Ok(worker) => worker,
             Err(e) => {
-                let message = format!("the training worker could not start ({}): {}", WORKER_SCRIPT, describe(&e));
+                let message = format!("the training worker could not start ({script}): {}", describe(&e));
                 self.state.notices.update(|n| n.push(message));
                 return;
             }
@@ -185,6 +192,11 @@ impl WorkerLink {
             self.post(request);
         }
     }
+}
+
+/// The worker link, from the context `App` provides.
+pub fn use_worker() -> WorkerLink {
+    expect_context::<WorkerLink>()
 }
 
 fn post_to(worker: &Worker, request: &Request) -> Result<(), String> {

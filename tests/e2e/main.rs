@@ -193,13 +193,18 @@ async fn ner_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
         return Err("no highlighted entities in the dev list".into());
     }
     println!("e2e: NER trained; {} entity rows, {chips} chips in the dev list", page.count("#scores tr.label-row").await);
-    page.screenshot_at("04-ner-trained", "#train-title").await?;
+    page.screenshot_at("04-ner-trained", "#train-progress").await?;
     page.screenshot_at("04-ner-results", "#results-title").await?;
     page.click("#only-mistakes").await?;
     page.screenshot_at("05-ner-mistakes", "#review").await?;
+    let typed = std::time::Instant::now();
     page.type_into("#try-text", "Maria flew from London to New York to see Taylor Swift .").await?;
     let answer = page.wait_for("an NER answer", "#answer", Duration::from_secs(120)).await?;
-    println!("e2e: NER try-it: {}", answer.text().await.unwrap_or_default().replace('\n', " "));
+    println!(
+        "e2e: NER try-it after {:.2} s (CPU device): {}",
+        typed.elapsed().as_secs_f64(),
+        answer.text().await.unwrap_or_default().replace('\n', " ")
+    );
     page.screenshot_at("06-ner-try", "#try-title").await?;
     export(page, "BertForTokenClassification").await?;
     page.screenshot_at("07-ner-exported", "#export-title").await
@@ -225,11 +230,16 @@ async fn classification_flow(page: &Page, url: &str, data: &Slices) -> Result<()
         return Err(format!("accuracy {accuracy} or the confusion matrix is missing"));
     }
     println!("e2e: classification trained; dev accuracy {accuracy}");
-    page.screenshot_at("10-cls-trained", "#train-title").await?;
+    page.screenshot_at("10-cls-trained", "#train-progress").await?;
     page.screenshot_at("10-cls-results", "#results-title").await?;
+    let typed = std::time::Instant::now();
     page.type_into("#try-text", "a gorgeous , witty and moving film").await?;
     let answer = page.wait_for_text("a class answer", "#answer", "Predicted", Duration::from_secs(120)).await?;
-    println!("e2e: classification try-it: {}", answer.text().await.unwrap_or_default().replace('\n', " "));
+    println!(
+        "e2e: classification try-it after {:.2} s (CPU device): {}",
+        typed.elapsed().as_secs_f64(),
+        answer.text().await.unwrap_or_default().replace('\n', " ")
+    );
     page.screenshot_at("11-cls-try", "#try-title").await?;
     export(page, "BertForSequenceClassification").await?;
     page.screenshot_at("12-cls-exported", "#export-title").await

@@ -28,7 +28,7 @@ pub const WASM_OPT_FEATURES: [&str; 6] = [
 /// reuses the browser tests' compile; wasm-opt runs either way.
 pub fn run(release: bool) -> Result<Built, String> {
     let mut build = cargo();
-    build.args(["rustc", "--lib", "--target", WASM_TARGET, "--crate-type", "cdylib"]);
+    build.args(["rustc", "--lib", "--target", WASM_TARGET, "--features", "js-api", "--crate-type", "cdylib"]);
     if release {
         build.arg("--release");
     }
