@@ -372,6 +372,7 @@ onmessage = ({ data }) => {
 
 #[wasm_bindgen_test]
 async fn the_page_reports_a_worker_crash_and_restarts_it_with_the_users_data() {
+    use leptos::prelude::{GetUntracked, Set, WithUntracked};
     use tunelab::ui::state::{Run, State, Status, WorkerStatus};
     use tunelab::ui::worker_link::WorkerLink;
 
@@ -402,6 +403,7 @@ async fn the_page_reports_a_worker_crash_and_restarts_it_with_the_users_data() {
 
 #[wasm_bindgen_test]
 async fn a_worker_that_cannot_start_is_retried_then_the_page_says_to_reload() {
+    use leptos::prelude::GetUntracked;
     use tunelab::ui::state::{State, WorkerStatus};
     use tunelab::ui::worker_link::WorkerLink;
 

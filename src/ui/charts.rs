@@ -1,5 +1,6 @@
 //! The page's charts, drawn by plotters into SVG strings that the components place inline.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::palette;
@@ -41,35 +42,48 @@ pub fn smooth(values: &[f64], weight: f64) -> Vec<f64> {
         .collect()
 }
 
+type StepAxes<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart over training steps, from step 0 to the plan's last step (or the last one seen).
+fn over_steps(
+    title: &str,
+    height: u32,
+    y_max: f64,
+    right: usize,
+    y_label: &dyn Fn(&f64) -> String,
+    draw: impl FnOnce(&mut StepAxes<'_, '_>) -> Drawn,
+) -> String {
+    svg(WIDTH, height, |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 16))
+            .margin(8)
+            .x_label_area_size(32)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..(right.max(1) as f64), 0f64..y_max)?;
+        chart.configure_mesh().x_desc("step").y_label_formatter(y_label).label_style((FONT, 12)).draw()?;
+        draw(&mut chart)?;
+        root.present()?;
+        Ok(())
+    })
+}
+
+fn last_step(steps: &[StepProgress], total_steps: usize) -> usize {
+    total_steps.max(steps.last().map_or(1, |s| s.step))
+}
+
 /// Training loss per step: the raw values faint, the smoothed curve strong.
 pub fn loss_curve(steps: &[StepProgress], smoothing: f64, total_steps: usize) -> String {
     let points: Vec<(f64, f64)> = steps.iter().map(|s| (s.step as f64, s.loss as f64)).collect();
     let smoothed = smooth(&points.iter().map(|p| p.1).collect::<Vec<_>>(), smoothing);
     let top = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-3) * 1.05;
-    let right = (total_steps.max(steps.last().map_or(1, |s| s.step)) as f64).max(1.0);
-    svg(WIDTH, 260, |root| {
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Training loss", (FONT, 16))
-            .margin(8)
-            .x_label_area_size(32)
-            .y_label_area_size(48)
-            .build_cartesian_2d(0f64..right, 0f64..top)?;
-        chart.configure_mesh().x_desc("step").y_desc("loss").label_style((FONT, 12)).draw()?;
-        let faint = rgb(palette::BLUE).mix(0.35);
-        chart.draw_series(LineSeries::new(points.iter().copied(), faint.stroke_width(1)))?.label("loss").legend(
-            move |(x, y)| PathElement::new([(x, y), (x + 16, y)], faint.stroke_width(2)),
-        );
-        let strong = rgb(palette::BLUE);
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().map(|p| p.0).zip(smoothed.iter().copied()),
-                strong.stroke_width(2),
-            ))?
-            .label("smoothed")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], strong.stroke_width(2)));
-        chart.configure_series_labels().label_font((FONT, 12)).border_style(BLACK.mix(0.3)).background_style(WHITE.mix(0.8)).draw()?;
-        root.present()?;
+    let title = "Training loss (faint: each step, strong: smoothed)";
+    over_steps(title, 260, top, last_step(steps, total_steps), &|v| format!("{v:.2}"), |chart| {
+        chart.draw_series(LineSeries::new(points.iter().copied(), rgb(palette::BLUE).mix(0.35).stroke_width(1)))?;
+        chart.draw_series(LineSeries::new(
+            points.iter().map(|p| p.0).zip(smoothed),
+            rgb(palette::BLUE).stroke_width(2),
+        ))?;
         Ok(())
     })
 }
@@ -78,23 +92,8 @@ pub fn loss_curve(steps: &[StepProgress], smoothing: f64, total_steps: usize) ->
 pub fn learning_rate_curve(steps: &[StepProgress], total_steps: usize) -> String {
     let points: Vec<(f64, f64)> = steps.iter().map(|s| (s.step as f64, s.learning_rate)).collect();
     let top = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-12) * 1.1;
-    let right = (total_steps.max(steps.last().map_or(1, |s| s.step)) as f64).max(1.0);
-    svg(WIDTH, 200, |root| {
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Learning rate", (FONT, 16))
-            .margin(8)
-            .x_label_area_size(32)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0f64..right, 0f64..top)?;
-        chart
-            .configure_mesh()
-            .x_desc("step")
-            .y_label_formatter(&|v| format!("{v:.1e}"))
-            .label_style((FONT, 12))
-            .draw()?;
+    over_steps("Learning rate", 200, top, last_step(steps, total_steps), &|v| format!("{v:.1e}"), |chart| {
         chart.draw_series(LineSeries::new(points, rgb(palette::ORANGE).stroke_width(2)))?;
-        root.present()?;
         Ok(())
     })
 }

@@ -141,22 +141,16 @@ pub fn DataPanel() -> impl IntoView {
                 <p class="note">"The samples are small (300 examples each) and made from templates: fine for seeing how fine-tuning works, not for a real model."</p>
             </div>
             <div class="drop">
-                <label>
-                    "Training file (CSV/TSV with a header, JSONL, or CoNLL), or drop it on this panel: "
-                    <input type="file" id="train-file" accept=DATA_FILES
-                        on:change=move |ev| {
-                            let input: HtmlInputElement = event_target(&ev);
-                            read_and_load(files::list(input.files()), false);
-                        } />
-                </label>
-                <label>
-                    "Dev file (optional; without one, 10 % of the training file is held out for dev and 10 % for test): "
-                    <input type="file" id="dev-file" accept=DATA_FILES
-                        on:change=move |ev| {
-                            let input: HtmlInputElement = event_target(&ev);
-                            read_and_load(files::list(input.files()), true);
-                        } />
-                </label>
+                {file_picker(
+                    "train-file",
+                    "Training file (CSV/TSV with a header, JSONL, or CoNLL), or drop it on this panel: ",
+                    move |picked| read_and_load(picked, false),
+                )}
+                {file_picker(
+                    "dev-file",
+                    "Dev file (optional; without one, 10 % of the training file is held out for dev and 10 % for test): ",
+                    move |picked| read_and_load(picked, true),
+                )}
                 {move || dev_file.get().map(|f| view! {
                     <p class="note">{format!("Dev file: {} ", f.name)}
                         <button on:click=move |_| { dev_file.set(None); reload(); }>"Remove"</button></p>
@@ -192,6 +186,19 @@ pub fn DataPanel() -> impl IntoView {
                 }
             }}
         </section>
+    }
+}
+
+/// A labelled data-file picker; `on_pick` gets the chosen files.
+fn file_picker(id: &'static str, label: &'static str, on_pick: impl Fn(Vec<web_sys::File>) + 'static) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input type="file" id=id accept=DATA_FILES on:change=move |ev| {
+                let input: HtmlInputElement = event_target(&ev);
+                on_pick(files::list(input.files()));
+            } />
+        </label>
     }
 }
 

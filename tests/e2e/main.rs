@@ -152,6 +152,16 @@ async fn check_score_rows(page: &Page, expected_labels: &[&str]) -> Result<(), S
     Ok(())
 }
 
+/// Types into Try it and waits for an answer holding `needle`.
+async fn try_it(page: &Page, task: &str, text: &str, needle: &str) -> Result<(), String> {
+    let typed = std::time::Instant::now();
+    page.type_into("#try-text", text).await?;
+    let answer = page.wait_for_text(&format!("a {task} answer"), "#answer", needle, Duration::from_secs(120)).await?;
+    let shown = answer.text().await.unwrap_or_default().replace('\n', " ");
+    println!("e2e: {task} try-it answered {:.2} s after typing began (CPU device): {shown}", typed.elapsed().as_secs_f64());
+    Ok(())
+}
+
 async fn export(page: &Page, architecture: &str) -> Result<(), String> {
     let downloads = page.out.join("downloads");
     let zip_path = downloads.join("tunelab-model.zip");
@@ -197,14 +207,7 @@ async fn ner_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
     page.screenshot_at("04-ner-results", "#results-title").await?;
     page.click("#only-mistakes").await?;
     page.screenshot_at("05-ner-mistakes", "#review").await?;
-    let typed = std::time::Instant::now();
-    page.type_into("#try-text", "Maria flew from London to New York to see Taylor Swift .").await?;
-    let answer = page.wait_for("an NER answer", "#answer", Duration::from_secs(120)).await?;
-    println!(
-        "e2e: NER try-it after {:.2} s (CPU device): {}",
-        typed.elapsed().as_secs_f64(),
-        answer.text().await.unwrap_or_default().replace('\n', " ")
-    );
+    try_it(page, "NER", "Maria flew from London to New York to see Taylor Swift .", "entities").await?;
     page.screenshot_at("06-ner-try", "#try-title").await?;
     export(page, "BertForTokenClassification").await?;
     page.screenshot_at("07-ner-exported", "#export-title").await
@@ -232,14 +235,7 @@ async fn classification_flow(page: &Page, url: &str, data: &Slices) -> Result<()
     println!("e2e: classification trained; dev accuracy {accuracy}");
     page.screenshot_at("10-cls-trained", "#train-progress").await?;
     page.screenshot_at("10-cls-results", "#results-title").await?;
-    let typed = std::time::Instant::now();
-    page.type_into("#try-text", "a gorgeous , witty and moving film").await?;
-    let answer = page.wait_for_text("a class answer", "#answer", "Predicted", Duration::from_secs(120)).await?;
-    println!(
-        "e2e: classification try-it after {:.2} s (CPU device): {}",
-        typed.elapsed().as_secs_f64(),
-        answer.text().await.unwrap_or_default().replace('\n', " ")
-    );
+    try_it(page, "classification", "a gorgeous , witty and moving film", "Predicted").await?;
     page.screenshot_at("11-cls-try", "#try-title").await?;
     export(page, "BertForSequenceClassification").await?;
     page.screenshot_at("12-cls-exported", "#export-title").await
