@@ -203,7 +203,7 @@ async fn ner_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
         return Err("no highlighted entities in the dev list".into());
     }
     println!("e2e: NER trained; {} entity rows, {chips} chips in the dev list", page.count("#scores tr.label-row").await);
-    page.screenshot_at("04-ner-trained", "#train-progress").await?;
+    page.screenshot_at("04-ner-trained", "#train-title").await?;
     page.screenshot_at("04-ner-results", "#results-title").await?;
     page.click("#only-mistakes").await?;
     page.screenshot_at("05-ner-mistakes", "#review").await?;
@@ -233,7 +233,7 @@ async fn classification_flow(page: &Page, url: &str, data: &Slices) -> Result<()
         return Err(format!("accuracy {accuracy} or the confusion matrix is missing"));
     }
     println!("e2e: classification trained; dev accuracy {accuracy}");
-    page.screenshot_at("10-cls-trained", "#train-progress").await?;
+    page.screenshot_at("10-cls-trained", "#train-title").await?;
     page.screenshot_at("10-cls-results", "#results-title").await?;
     try_it(page, "classification", "a gorgeous , witty and moving film", "Predicted").await?;
     page.screenshot_at("11-cls-try", "#try-title").await?;
