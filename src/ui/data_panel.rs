@@ -43,14 +43,8 @@ pub fn DataPanel() -> impl IntoView {
     let dragging = RwSignal::new(false);
     let not_kept = RwSignal::new(None::<String>);
 
-    let load = move |train: DataFile| {
-        let data = Chosen {
-            task: task.get_untracked(),
-            train,
-            dev: dev_file.get_untracked(),
-            text_column: text_column.get_untracked(),
-            label_column: label_column.get_untracked(),
-        };
+    // Sends the data to the worker; `keep` also stores it for the next visit.
+    let send = move |data: Chosen, keep: bool| {
         let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let request = DatasetRequest {
             task: data.task,
@@ -61,15 +55,23 @@ pub fn DataPanel() -> impl IntoView {
             limit: None,
             seed: crate::core::train::TrainConfig::default().seed,
         };
-        if let Err(message) = saved::save_data(&data) {
-            not_kept.set(Some(message));
-        } else {
-            not_kept.set(None);
+        if keep {
+            not_kept.set(saved::save_data(&data).err());
         }
         chosen.set(Some(data));
         state.clear_run();
         state.dataset.set(Status::Working);
         link.send(Request::LoadDataset(request));
+    };
+    let load = move |train: DataFile| {
+        let data = Chosen {
+            task: task.get_untracked(),
+            train,
+            dev: dev_file.get_untracked(),
+            text_column: text_column.get_untracked(),
+            label_column: label_column.get_untracked(),
+        };
+        send(data, true);
     };
     let reload = move || {
         if let Some(c) = chosen.get_untracked() {
@@ -83,7 +85,7 @@ pub fn DataPanel() -> impl IntoView {
         text_column.set(data.text_column.clone());
         label_column.set(data.label_column.clone());
         dev_file.set(data.dev.clone());
-        load(data.train);
+        send(data, false);
     }
 
     let read_and_load = move |picked: Vec<web_sys::File>, as_dev: bool| {

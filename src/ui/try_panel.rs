@@ -96,7 +96,12 @@ fn Answer(
             .into_any()
         }
         Prediction::Ner { words, entities } => {
-            let labels = state.dataset.with_untracked(|d| d.done().map(|d| d.labels.clone()).unwrap_or_default());
+            // The dataset's labels, or a loaded fine-tuned model's own.
+            let labels = state
+                .dataset
+                .with_untracked(|d| d.done().map(|d| d.labels.clone()))
+                .or_else(|| state.model.with_untracked(|m| m.done().map(|m| m.labels.clone())))
+                .unwrap_or_default();
             let types = entity_types(&labels);
             let chars: Vec<char> = text.chars().collect();
             let slice = |a: usize, b: usize| chars[a.min(chars.len())..b.min(chars.len())].iter().collect::<String>();
