@@ -81,6 +81,12 @@ pub struct TrainArgs {
     /// Stop when the dev metric has not improved for this many epochs (keeps the best epoch).
     #[arg(long)]
     pub early_stopping: Option<usize>,
+    /// Train everything but the embeddings (faster steps; about half the parameters stay fixed).
+    #[arg(long)]
+    pub freeze_embeddings: bool,
+    /// Stop after this many optimizer steps (a benchmark on a slow device).
+    #[arg(long)]
+    pub max_steps: Option<usize>,
     /// Text column of a CSV/TSV file (found by name when omitted).
     #[arg(long)]
     pub text_column: Option<String>,

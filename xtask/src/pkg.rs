@@ -8,12 +8,6 @@ use crate::browser::WASM_TARGET;
 use crate::setup::tool_path;
 use crate::{cargo, root, run_checked, target_dir};
 
-/// The built package's wasm: before and after wasm-opt.
-pub struct Built {
-    pub bindgen_wasm_bytes: u64,
-    pub wasm: PathBuf,
-}
-
 /// wasm-opt flags: the features rustc's wasm32 target emits by default.
 pub const WASM_OPT_FEATURES: [&str; 6] = [
     "--enable-bulk-memory",
@@ -26,7 +20,7 @@ pub const WASM_OPT_FEATURES: [&str; 6] = [
 
 /// `release: false` builds with the dev profile (dependencies are optimised there too), which
 /// reuses the browser tests' compile; wasm-opt runs either way.
-pub fn run(release: bool) -> Result<Built, String> {
+pub fn run(release: bool) -> Result<(), String> {
     let mut build = cargo();
     build.args(["rustc", "--lib", "--target", WASM_TARGET, "--features", "js-api", "--crate-type", "cdylib"]);
     if release {
@@ -44,12 +38,10 @@ pub fn run(release: bool) -> Result<Built, String> {
             .arg(&wasm),
         "wasm-bindgen (pkg/)",
     )?;
-    let out = pkg.join("tunelab_bg.wasm");
-    let bindgen_wasm_bytes = std::fs::metadata(&out).map_err(|e| e.to_string())?.len();
-    optimise(&out)?;
+    optimise(&pkg.join("tunelab_bg.wasm"))?;
     write_package_json(&pkg)?;
     eprintln!("xtask: pkg/ is ready (see pkg/README.md)");
-    Ok(Built { bindgen_wasm_bytes, wasm: out })
+    Ok(())
 }
 
 /// `wasm-opt -O` in place, with npm's binaryen 132 (Debian's 108 breaks the output).

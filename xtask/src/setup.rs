@@ -4,7 +4,7 @@
 //! wasm-bindgen-cli exactly the wasm-bindgen of Cargo.lock, npm's binaryen 132 (Debian's 108 breaks the
 //! page), Debian's chromium and chromium-driver for the browser tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::{root, run_checked};
@@ -73,7 +73,23 @@ fn chromium() -> Result<(), String> {
     if version_of("chromium", "--version").is_some() && version_of("chromedriver", "--version").is_some() {
         return Ok(());
     }
-    let sudo = |args: &[&str]| {
+    apt_install(&["chromium", "chromium-driver"])
+}
+
+/// Mesa's lavapipe, a Vulkan driver on the CPU, for `cargo xtask bench`'s native wgpu row on a
+/// machine without a GPU driver.
+pub fn vulkan_driver() -> Result<(), String> {
+    let icd = Path::new("/usr/share/vulkan/icd.d");
+    let has_icd = std::fs::read_dir(icd).is_ok_and(|mut d| d.next().is_some());
+    if has_icd {
+        return Ok(());
+    }
+    apt_install(&["mesa-vulkan-drivers", "libvulkan1"])
+}
+
+/// Debian packages, through sudo unless this is root.
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    let apt = |args: &[&str]| {
         let root_user = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
         let mut cmd = Command::new(if root_user { "apt-get" } else { "sudo" });
         if !root_user {
@@ -82,11 +98,10 @@ fn chromium() -> Result<(), String> {
         cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         cmd
     };
-    run_checked(&mut sudo(&["update", "-q"]), "apt-get update")?;
-    run_checked(
-        &mut sudo(&["install", "-y", "-q", "--no-install-recommends", "chromium", "chromium-driver"]),
-        "apt-get install chromium chromium-driver",
-    )
+    run_checked(&mut apt(&["update", "-q"]), "apt-get update")?;
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(packages);
+    run_checked(&mut install, &format!("apt-get install {}", packages.join(" ")))
 }
 
 fn binaryen() -> Result<(), String> {

@@ -27,6 +27,9 @@ pub struct TrainConfig {
     pub exempt_bias_and_norm_from_decay: bool,
     /// Shuffle the training set every epoch (off only for exact comparisons).
     pub shuffle: bool,
+    /// Leave the embeddings (word, position, token type, their LayerNorm) as they are: about
+    /// half of a small BERT's parameters, so each step skips their gradient and update.
+    pub freeze_embeddings: bool,
 }
 
 impl Default for TrainConfig {
@@ -48,6 +51,7 @@ impl Default for TrainConfig {
             early_stopping_patience: None,
             exempt_bias_and_norm_from_decay: true,
             shuffle: true,
+            freeze_embeddings: false,
         }
     }
 }

@@ -16,8 +16,15 @@ pub struct StepProgress {
     pub learning_rate: f64,
     /// Real (non-padding) tokens per second since training started.
     pub tokens_per_s: f64,
+    /// Real (non-padding) tokens trained on since training started.
+    #[serde(default)]
+    pub tokens: usize,
     pub elapsed_s: f64,
     pub eta_s: f64,
+    /// Bytes the device's allocator holds after this step, where the backend reports it (the
+    /// GPU backends do; the CPU backend does not). Its maximum is the run's memory high-water mark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_memory_bytes: Option<u64>,
 }
 
 /// The end of an epoch: mean training loss and the dev evaluation.
@@ -84,5 +91,29 @@ pub struct RunToEnd;
 impl Control for RunToEnd {
     async fn between_steps(&mut self) -> Flow {
         Flow::Continue
+    }
+}
+
+/// A controller that stops after a number of optimizer steps (benchmarks on slow devices).
+#[derive(Debug, Clone, Copy)]
+pub struct StopAfter {
+    pub steps: usize,
+    done: usize,
+}
+
+impl StopAfter {
+    pub fn new(steps: usize) -> Self {
+        Self { steps, done: 0 }
+    }
+}
+
+impl Control for StopAfter {
+    async fn between_steps(&mut self) -> Flow {
+        self.done += 1;
+        if self.done >= self.steps {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
     }
 }

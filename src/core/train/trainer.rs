@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use burn::module::Module;
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use web_time::Instant;
 
@@ -90,6 +91,28 @@ pub async fn train<C: Control>(
     control: &mut C,
     on_event: &mut dyn FnMut(TrainEvent),
 ) -> Result<TrainOutcome, TrainError> {
+    if !config.freeze_embeddings {
+        return train_loop(model, train, dev, config, control, on_event).await;
+    }
+    // Frozen embeddings get no gradient at all (no backward through the 30k-row table, no
+    // optimizer update); they are trainable again afterwards, whatever the outcome.
+    let embeddings = |model: &mut TaskModel, trainable: bool| {
+        model.model.bert.embeddings = model.model.bert.embeddings.clone().set_require_grad(trainable);
+    };
+    embeddings(model, false);
+    let outcome = train_loop(model, train, dev, config, control, on_event).await;
+    embeddings(model, true);
+    outcome
+}
+
+async fn train_loop<C: Control>(
+    model: &mut TaskModel,
+    train: &Examples,
+    dev: Option<&Examples>,
+    config: &TrainConfig,
+    control: &mut C,
+    on_event: &mut dyn FnMut(TrainEvent),
+) -> Result<TrainOutcome, TrainError> {
     if train.task() != model.task {
         return Err(TrainError::TaskMismatch { model: model.task, data: train.task() });
     }
@@ -155,8 +178,10 @@ pub async fn train<C: Control>(
                 loss: step_loss,
                 learning_rate,
                 tokens_per_s: tokens_seen as f64 / elapsed_s.max(1e-9),
+                tokens: tokens_seen,
                 elapsed_s,
                 eta_s: per_step * plan.total_steps.saturating_sub(step) as f64,
+                device_memory_bytes: device.memory_pool_usage().map(|u| u.bytes_reserved),
             }));
             if control.between_steps().await == Flow::Stop {
                 on_event(TrainEvent::Cancelled { step });

@@ -1,0 +1,80 @@
+//! The PyTorch + transformers side of the bench: bench/pytorch_train.py in a virtual
+//! environment that xtask makes with pip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::bench::{epoch_rates, Row, Setup, MODEL};
+use crate::{root, run_checked};
+
+/// Trains `epochs` epochs on `data` (CoNLL) and returns the script's JSON.
+pub fn train(setup: &Setup, data: &Path, sentences: usize, epochs: usize) -> Result<Value, String> {
+    let python = venv()?;
+    run_json(
+        Command::new(&python)
+            .current_dir(root())
+            .arg("bench/pytorch_train.py")
+            .args(["--model", MODEL, "--data"])
+            .arg(data)
+            .args(["--sentences", &sentences.to_string(), "--epochs", &epochs.to_string()])
+            .args(["--batch", &setup.batch.to_string(), "--max-len", &setup.max_len.to_string()])
+            .args(["--threads", &setup.threads.to_string()]),
+    )
+}
+
+/// The row every Tunelab row is compared with.
+pub fn row(setup: &Setup, slice: &Path) -> Result<Row, String> {
+    eprintln!("xtask: bench: PyTorch CPU, {} epochs ({} measured)", setup.epochs, setup.epochs - 1);
+    let torch = train(setup, slice, setup.sentences, setup.epochs)?;
+    let epochs = torch["epochs"].as_array().cloned().unwrap_or_default();
+    let (tokens_per_s, sequences_per_s) = epoch_rates(&epochs, "seconds", "tokens", "sequences");
+    Ok(Row {
+        name: format!("PyTorch CPU (torch {}, {} threads)", torch["torch"].as_str().unwrap_or("?"), setup.threads),
+        measured: crate::bench::counted(epochs.len().saturating_sub(1), "epoch"),
+        tokens_per_s,
+        sequences_per_s,
+        peak_rss_mb: torch["peak_rss_mb"].as_f64(),
+        detail: torch,
+        ..Row::default()
+    })
+}
+
+/// Runs `cmd`, whose last stdout line must be one JSON object.
+pub fn run_json(cmd: &mut Command) -> Result<Value, String> {
+    let output = cmd.stderr(Stdio::inherit()).output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("{cmd:?} failed ({})", output.status));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).map_err(|e| format!("last line of {cmd:?} is not JSON ({e}): {last}"))
+}
+
+/// A virtual environment with torch and transformers, made once per user (it is 5 GB, so it
+/// lives in the user's cache rather than in each clone's target/).
+pub fn venv() -> Result<PathBuf, String> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .ok_or("neither XDG_CACHE_HOME nor HOME is set: no place for the PyTorch environment")?;
+    let dir = cache.join("tunelab").join("pytorch-venv");
+    let python = dir.join("bin").join("python");
+    let ready = |p: &Path| {
+        Command::new(p).args(["-c", "import torch, transformers"]).output().is_ok_and(|o| o.status.success())
+    };
+    if ready(&python) {
+        return Ok(python);
+    }
+    run_checked(Command::new("python3").args(["-m", "venv"]).arg(&dir), "creating the PyTorch venv")?;
+    run_checked(
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "torch", "transformers"]),
+        "pip install torch transformers (about 5 GB, once)",
+    )?;
+    if ready(&python) {
+        Ok(python)
+    } else {
+        Err(format!("torch and transformers do not import in {}", dir.display()))
+    }
+}
