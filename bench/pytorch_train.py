@@ -13,6 +13,7 @@ import time
 
 import torch
 from transformers import AutoModelForTokenClassification, PreTrainedTokenizerFast, get_linear_schedule_with_warmup
+from transformers.trainer_pt_utils import get_length_grouped_indices
 
 
 def read_conll(path, limit):
@@ -46,6 +47,7 @@ def main():
     p.add_argument("--max-len", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--group-by-length", action="store_true", help="HF Trainer's group_by_length batching")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -81,8 +83,11 @@ def main():
     model.train()
     epochs = []
     for _ in range(a.epochs):
-        order = list(range(len(samples)))
-        random.shuffle(order)
+        if a.group_by_length:
+            order = get_length_grouped_indices([len(s[0]) for s in samples], a.batch)
+        else:
+            order = list(range(len(samples)))
+            random.shuffle(order)
         started, tokens = time.perf_counter(), 0
         for i in range(0, len(order), a.batch):
             batch = [samples[j] for j in order[i:i + a.batch]]

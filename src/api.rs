@@ -43,7 +43,7 @@ export type Examples =
   | { task: "cls"; examples: { text: string; label: string; line: number }[] }
   | { task: "ner"; examples: { tokens: string[]; tags: string[]; line: number }[] };
 /** Defaults are the recipe: lr 5e-5, batch 16, 3 epochs, max length 128, warmup 10 %, seed 42. */
-export interface TrainConfig { epochs?: number; learning_rate?: number; batch_size?: number; max_len?: number; seed?: number; weight_decay?: number; warmup_ratio?: number; dropout?: number; max_grad_norm?: number; grad_accumulation?: number; early_stopping_patience?: number | null; shuffle?: boolean; freeze_embeddings?: boolean }
+export interface TrainConfig { epochs?: number; learning_rate?: number; batch_size?: number; max_len?: number; seed?: number; weight_decay?: number; warmup_ratio?: number; dropout?: number; max_grad_norm?: number; grad_accumulation?: number; early_stopping_patience?: number | null; shuffle?: boolean; freeze_embeddings?: boolean; group_by_length?: boolean }
 export interface DownloadProgress { file: string; url: string; loaded: number; total: number | null; cached: boolean; done: boolean }
 export type Prediction =
   | { task: "cls"; label: string; labels: string[]; probabilities: number[] }

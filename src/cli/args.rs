@@ -84,6 +84,9 @@ pub struct TrainArgs {
     /// Train everything but the embeddings (faster steps; about half the parameters stay fixed).
     #[arg(long)]
     pub freeze_embeddings: bool,
+    /// Batch sentences of similar length together (HF's group_by_length): less padding.
+    #[arg(long)]
+    pub group_by_length: bool,
     /// Stop after this many optimizer steps (a benchmark on a slow device).
     #[arg(long)]
     pub max_steps: Option<usize>,

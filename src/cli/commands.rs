@@ -54,6 +54,7 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
         grad_accumulation: args.grad_accumulation,
         early_stopping_patience: args.early_stopping,
         freeze_embeddings: args.freeze_embeddings,
+        group_by_length: args.group_by_length,
         ..TrainConfig::default()
     };
     config.plan(train_set.len()).map_err(|e| e.to_string())?;
@@ -125,6 +126,7 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
         "train_seconds": outcome.train_seconds,
         "train_tokens_per_s": outcome.train_tokens_per_s,
         "peak_rss_mb": peak_rss_mb(),
+        "device_name": device.identity().map(|i| i.name),
         "device_memory_peak_mb": steps.iter().filter_map(|s| s.device_memory_bytes).max().map(|b| b as f64 / MIB),
         "step_times": steps.iter().map(|s| json!({
             "step": s.step, "epoch": s.epoch, "tokens": s.tokens, "elapsed_s": s.elapsed_s, "loss": s.loss,

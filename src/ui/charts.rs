@@ -115,7 +115,8 @@ pub fn bars(title: &str, rows: &[(String, f64)], as_percent: bool) -> String {
         for (i, (label, value)) in rows.iter().enumerate() {
             let y = (n - 1 - i) as f64;
             let colour = rgb(palette::color(i));
-            chart.draw_series(std::iter::once(Rectangle::new([(0.0, y + 0.15), (*value, y + 0.85)], colour.filled())))?;
+            chart
+                .draw_series(std::iter::once(Rectangle::new([(0.0, y + 0.15), (*value, y + 0.85)], colour.filled())))?;
             let amount = if as_percent { format!("{:.1} %", value * 100.0) } else { format!("{value}") };
             let text = format!("{label}: {amount}");
             chart.draw_series(std::iter::once(Text::new(text, (*value + top * 0.015, y + 0.7), (FONT, 13))))?;

@@ -26,7 +26,9 @@ pub use app::App;
 pub fn mount() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        show_fatal(&format!("The page hit a bug and stopped: {info}. Reload the page; your data is kept in this browser."));
+        show_fatal(&format!(
+            "The page hit a bug and stopped: {info}. Reload the page; your data is kept in this browser."
+        ));
     }));
     leptos::mount::mount_to_body(App);
 }

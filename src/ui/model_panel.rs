@@ -222,7 +222,11 @@ async fn read_model_files(picked: Vec<web_sys::File>) -> Result<ModelBytes, Stri
             ModelFiles::CONFIG => &mut found.config_json,
             ModelFiles::TOKENIZER => &mut found.tokenizer_json,
             ModelFiles::WEIGHTS => &mut found.model_safetensors,
-            other => return Err(format!("{other}: not a model file (expected config.json, tokenizer.json, model.safetensors or a .zip)")),
+            other => {
+                return Err(format!(
+                    "{other}: not a model file (expected config.json, tokenizer.json, model.safetensors or a .zip)"
+                ))
+            }
         };
         *slot = files::read(file).await?;
     }

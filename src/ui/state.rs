@@ -133,12 +133,12 @@ impl State {
                 }
             }
             Event::Device(info) => self.device.set(Some(info)),
-            Event::Download(progress) => self.downloads.update(|all| {
-                match all.iter_mut().find(|p| p.file == progress.file) {
+            Event::Download(progress) => {
+                self.downloads.update(|all| match all.iter_mut().find(|p| p.file == progress.file) {
                     Some(slot) => *slot = progress,
                     None => all.push(progress),
-                }
-            }),
+                })
+            }
             Event::ModelLoaded(summary) => self.model.set(Status::Done(summary)),
             Event::DatasetLoaded(summary) => self.dataset.set(Status::Done(summary)),
             Event::TrainingStarted { plan, truncated_examples, .. } => {

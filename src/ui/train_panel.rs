@@ -28,7 +28,9 @@ pub fn TrainPanel() -> impl IntoView {
     let smoothing = RwSignal::new(0.6f64);
 
     let ready = move || {
-        state.model.with(|m| m.done().is_some()) && state.dataset.with(|d| d.done().is_some()) && !state.run.get().active()
+        state.model.with(|m| m.done().is_some())
+            && state.dataset.with(|d| d.done().is_some())
+            && !state.run.get().active()
     };
     let train = move |_| {
         let n_train = state.dataset.with_untracked(|d| d.done().map_or(0, |d| d.n_train));

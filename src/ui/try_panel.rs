@@ -120,7 +120,11 @@ fn Answer(
                 at = e.end;
             }
             parts.push(view! { <span>{slice(at, chars.len())}</span> }.into_any());
-            let summary = if entities.is_empty() { "No entities found.".to_string() } else { format!("{} entities found; hover one for the model's confidence.", entities.len()) };
+            let summary = if entities.is_empty() {
+                "No entities found.".to_string()
+            } else {
+                format!("{} entities found; hover one for the model's confidence.", entities.len())
+            };
             view! {
                 <div id="answer">
                     <p class="sentence">{parts}</p>

@@ -127,7 +127,7 @@ pub async fn check_steps(
         let loss = cross_entropy(logits, labels.clone());
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         losses.push(read_f32_async(loss.inner()).await[0]);
-        model = optimizer.step(model, grads, 1e-4);
+        model = optimizer.step(model, grads, 1e-4).expect("optimizer step");
     }
     for (step, (got, want)) in losses.iter().zip(&expected).enumerate() {
         assert!((got - want).abs() <= tolerance, "{name} step {step}: loss {got} vs transformers {want}");

@@ -139,7 +139,13 @@ impl Page {
 
     /// Waits until `css` matches an element for which `ready` holds; on timeout, saves a
     /// screenshot and reports the page's error messages.
-    pub async fn wait_until<F, Fut>(&self, what: &str, css: &str, timeout: Duration, ready: F) -> Result<Element, String>
+    pub async fn wait_until<F, Fut>(
+        &self,
+        what: &str,
+        css: &str,
+        timeout: Duration,
+        ready: F,
+    ) -> Result<Element, String>
     where
         F: Fn(Element) -> Fut,
         Fut: std::future::Future<Output = bool>,
@@ -169,7 +175,13 @@ impl Page {
     }
 
     /// Waits for `css` to hold `needle` in its text.
-    pub async fn wait_for_text(&self, what: &str, css: &str, needle: &str, timeout: Duration) -> Result<Element, String> {
+    pub async fn wait_for_text(
+        &self,
+        what: &str,
+        css: &str,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<Element, String> {
         self.wait_until(what, css, timeout, |e| async move { e.text().await.is_ok_and(|t| t.contains(needle)) }).await
     }
 
@@ -199,7 +211,10 @@ impl Page {
     /// Chooses a file in an `<input type=file>`.
     pub async fn upload(&self, css: &str, file: &Path) -> Result<(), String> {
         let input = self.wait_for(css, css, Duration::from_secs(30)).await?;
-        input.send_keys(&file.display().to_string()).await.map_err(|e| format!("upload {} into {css}: {e}", file.display()))
+        input
+            .send_keys(&file.display().to_string())
+            .await
+            .map_err(|e| format!("upload {} into {css}: {e}", file.display()))
     }
 
     pub async fn select(&self, css: &str, value: &str) -> Result<(), String> {

@@ -90,9 +90,8 @@ fn write_slices(out: &Path) -> Result<Slices, String> {
             _ => {}
         }
     }
-    let conll_slice = |r: std::ops::Range<usize>| {
-        sentences[r].iter().map(|s| s.join("\n") + "\n").collect::<Vec<_>>().join("\n")
-    };
+    let conll_slice =
+        |r: std::ops::Range<usize>| sentences[r].iter().map(|s| s.join("\n") + "\n").collect::<Vec<_>>().join("\n");
     let train_tsv = read(shared.join("sst2/train.tsv"))?;
     let dev_tsv = read(shared.join("sst2/dev.tsv"))?;
     let tsv_slice = |tsv: &str, n: usize| tsv.lines().take(n + 1).collect::<Vec<_>>().join("\n") + "\n";
@@ -156,7 +155,8 @@ async fn check_score_rows(page: &Page, expected_labels: &[&str]) -> Result<(), S
             return Err(format!("the scores table has no row for {label}: {table}"));
         }
     }
-    let rows = page.client.find_all(fantoccini::Locator::Css("#scores tr.label-row")).await.map_err(|e| e.to_string())?;
+    let rows =
+        page.client.find_all(fantoccini::Locator::Css("#scores tr.label-row")).await.map_err(|e| e.to_string())?;
     for row in rows {
         let text = row.text().await.map_err(|e| e.to_string())?;
         let numbers = text.split_whitespace().filter(|w| w.parse::<f64>().is_ok()).count();
@@ -173,7 +173,10 @@ async fn try_it(page: &Page, task: &str, text: &str, needle: &str) -> Result<(),
     page.type_into("#try-text", text).await?;
     let answer = page.wait_for_text(&format!("a {task} answer"), "#answer", needle, Duration::from_secs(120)).await?;
     let shown = answer.text().await.unwrap_or_default().replace('\n', " ");
-    println!("e2e: {task} try-it answered {:.2} s after typing began (CPU device): {shown}", typed.elapsed().as_secs_f64());
+    println!(
+        "e2e: {task} try-it answered {:.2} s after typing began (CPU device): {shown}",
+        typed.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -204,9 +207,16 @@ async fn ner_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
     page.screenshot_at("02-model-loaded", "#model-title").await?;
     page.click("#task-ner").await?;
     page.upload("#train-file", &data.ner_train).await?;
-    page.wait_for_text("the training data, split", "#split-sizes", "80/10/10 split of wnut17", Duration::from_secs(60)).await?;
+    page.wait_for_text("the training data, split", "#split-sizes", "80/10/10 split of wnut17", Duration::from_secs(60))
+        .await?;
     page.upload("#dev-file", &data.ner_dev).await?;
-    page.wait_for_text("the dev data", "#split-sizes", "64 to train on (from wnut17-train-64.conll), 32 for dev", Duration::from_secs(60)).await?;
+    page.wait_for_text(
+        "the dev data",
+        "#split-sizes",
+        "64 to train on (from wnut17-train-64.conll), 32 for dev",
+        Duration::from_secs(60),
+    )
+    .await?;
     if page.count("#preview mark.chip").await == 0 {
         return Err("the NER preview shows no tagged entities".into());
     }
@@ -217,7 +227,10 @@ async fn ner_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
     if chips == 0 {
         return Err("no highlighted entities in the dev list".into());
     }
-    println!("e2e: NER trained; {} entity rows, {chips} chips in the dev list", page.count("#scores tr.label-row").await);
+    println!(
+        "e2e: NER trained; {} entity rows, {chips} chips in the dev list",
+        page.count("#scores tr.label-row").await
+    );
     page.screenshot_at("04-ner-trained", "#train-title").await?;
     page.screenshot_at("04-ner-results", "#results-title").await?;
     page.click("#only-mistakes").await?;
@@ -237,9 +250,16 @@ async fn classification_flow(page: &Page, url: &str, data: &Slices) -> Result<()
     page.wait_for_text("the broken line's diagnostic", ".diagnostics", "line 2", Duration::from_secs(60)).await?;
     page.screenshot_at("08-bad-input", ".diagnostics").await?;
     page.upload("#train-file", &data.cls_train).await?;
-    page.wait_for_text("the SST-2 data, split", "#split-sizes", "80/10/10 split of sst2", Duration::from_secs(60)).await?;
+    page.wait_for_text("the SST-2 data, split", "#split-sizes", "80/10/10 split of sst2", Duration::from_secs(60))
+        .await?;
     page.upload("#dev-file", &data.cls_dev).await?;
-    page.wait_for_text("the SST-2 dev data", "#split-sizes", "64 to train on (from sst2-train-64.tsv), 32 for dev", Duration::from_secs(60)).await?;
+    page.wait_for_text(
+        "the SST-2 dev data",
+        "#split-sizes",
+        "64 to train on (from sst2-train-64.tsv), 32 for dev",
+        Duration::from_secs(60),
+    )
+    .await?;
     page.screenshot_at("09-cls-data", "#split-sizes").await?;
     train_one_epoch(page).await?;
     check_score_rows(page, &["micro avg", "macro avg", "weighted avg"]).await?;

@@ -73,7 +73,9 @@ fn metrics_files_carry_every_label_and_average() {
     assert_eq!(rows[0], ["epoch", "train_loss", "scheme", "label", "precision", "recall", "f1", "support"]);
     assert!(rows.iter().all(|r| r.len() == 8), "{csv}");
     let find = |epoch: &str, scheme: &str, label: &str| {
-        rows.iter().find(|r| r[0] == epoch && r[2] == scheme && r[3] == label).unwrap_or_else(|| panic!("{label}: {csv}"))
+        rows.iter()
+            .find(|r| r[0] == epoch && r[2] == scheme && r[3] == label)
+            .unwrap_or_else(|| panic!("{label}: {csv}"))
     };
     assert_eq!(find("1", "classification", "accuracy")[4], (2.0f64 / 3.0).to_string());
     assert_eq!(find("1", "classification", "neg")[7], "1");

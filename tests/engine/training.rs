@@ -10,8 +10,9 @@ use tunelab::core::data::Examples;
 use tunelab::core::evaluate::EvalReport;
 use tunelab::core::model::Task;
 use tunelab::core::task_model::{LoadOptions, TaskModel};
+use tunelab::core::train::batch::group_by_length;
 use tunelab::core::train::{
-    bias_and_norm_params, global_grad_norm, label_list, train, Control, Flow, RunToEnd, StopAfter, TrainConfig,
+    bias_and_norm_params, global_grad_norm, label_list, train, AdamW, AdamWSettings, RunToEnd, StopAfter, TrainConfig,
     TrainEvent,
 };
 
@@ -85,6 +86,59 @@ fn gradient_norm_is_taken_over_all_parameters() {
     assert!((read_f32(norm)[0] - 3.0).abs() < 1e-6);
 }
 
+/// The fused CPU update (host vectors) and the tensor-op update (what GPUs run) are the same
+/// AdamW: three clipped, decayed steps (bias exempt) give the same parameters.
+#[test]
+fn the_fused_host_update_matches_the_tensor_update() {
+    let device = Device::flex().autodiff();
+    let values =
+        |n: usize, scale: f32| (0..n).map(|i| ((i * 37 % 101) as f32 / 101.0 - 0.5) * scale).collect::<Vec<_>>();
+    let weight = Tensor::<2>::from_data(TensorData::new(values(48 * 16, 0.2), [48, 16]), &device).require_grad();
+    let bias = Tensor::<1>::from_data(TensorData::new(values(16, 0.1), [16]), &device).require_grad();
+    let start = Linear { weight: Param::from_tensor(weight), bias: Some(Param::from_tensor(bias)) };
+    let x = Tensor::<2>::from_data(TensorData::new(values(8 * 48, 3.0), [8, 48]), &device);
+    let settings = AdamWSettings { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.01, max_grad_norm: 1.0 };
+    let no_decay = bias_and_norm_params(&start);
+    let train = |fused: bool| {
+        let mut optimizer = AdamW::new(settings, no_decay.clone()).fused_on_host(fused);
+        let mut linear = start.clone();
+        for _ in 0..3 {
+            let loss = linear.forward(x.clone()).powf_scalar(2.0).sum();
+            let grads = GradientsParams::from_grads(loss.backward(), &linear);
+            assert!(read_f32(global_grad_norm(&linear, &grads).expect("norm"))[0] > 1.0, "clipping is not exercised");
+            linear = optimizer.step(linear, grads, 1e-2).expect("step");
+        }
+        (read_f32(linear.weight.val()), read_f32(linear.bias.as_ref().expect("bias").val()))
+    };
+    let (fused, tensors) = (train(true), train(false));
+    let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(max_diff(&fused.0, &read_f32(start.weight.val())) > 1e-3, "the weights did not move");
+    assert!(max_diff(&fused.0, &tensors.0) < 1e-6, "weights differ by {}", max_diff(&fused.0, &tensors.0));
+    assert!(max_diff(&fused.1, &tensors.1) < 1e-6, "biases differ by {}", max_diff(&fused.1, &tensors.1));
+}
+
+#[test]
+fn grouping_by_length_sorts_each_megabatch_and_keeps_every_example() {
+    let lengths: Vec<usize> = (0..200).map(|i| (i * 7919) % 97 + 3).collect();
+    let order: Vec<usize> = (0..200).rev().collect();
+    let grouped = group_by_length(&order, &lengths, 4);
+    let sorted = |v: &[usize]| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(sorted(&grouped), (0..200).collect::<Vec<_>>());
+    // HF: megabatches of min(200 / (4·4), 50) = 12 batches, longest first within each.
+    for (chunk, original) in grouped.chunks(48).zip(order.chunks(48)) {
+        assert!(chunk.windows(2).all(|w| lengths[w[0]] >= lengths[w[1]]));
+        assert_eq!(sorted(chunk), sorted(original));
+    }
+    let padded = |order: &[usize]| -> usize {
+        order.chunks(4).map(|b| 4 * b.iter().map(|&i| lengths[i]).max().unwrap_or(0)).sum()
+    };
+    assert!(padded(&grouped) < padded(&order) * 3 / 4, "{} vs {}", padded(&grouped), padded(&order));
+}
+
 fn wnut_slice(n: usize) -> Examples {
     let bytes = std::fs::read(shared("data/wnut17/train.conll")).expect("wnut17");
     let parsed = parse_ner(&bytes, "train.conll");
@@ -135,9 +189,10 @@ fn a_stop_request_ends_training_after_the_current_step() {
     let mut model = ner_model(&train_set);
     let config = TrainConfig { epochs: 2, batch_size: 8, max_len: 64, ..TrainConfig::default() };
     let mut events = Vec::new();
-    let outcome =
-        pollster::block_on(train(&mut model, &train_set, None, &config, &mut StopAfter::new(2), &mut |e| events.push(e)))
-            .expect("train");
+    let outcome = pollster::block_on(train(&mut model, &train_set, None, &config, &mut StopAfter::new(2), &mut |e| {
+        events.push(e)
+    }))
+    .expect("train");
     assert!(outcome.cancelled);
     assert_eq!(outcome.steps, 2);
     assert!(matches!(events.last(), Some(TrainEvent::Cancelled { step: 2 })));
@@ -160,7 +215,8 @@ fn frozen_embeddings_stay_as_loaded_and_are_trainable_again_afterwards() {
     let word = |m: &TaskModel| read_f32(m.model.bert.embeddings.word.weight.val());
     let query = |m: &TaskModel| read_f32(m.model.bert.layers[0].attention.query.weight.val());
     let (word_before, query_before) = (word(&model), query(&model));
-    let config = TrainConfig { epochs: 1, batch_size: 8, max_len: 32, freeze_embeddings: true, ..TrainConfig::default() };
+    let config =
+        TrainConfig { epochs: 1, batch_size: 8, max_len: 32, freeze_embeddings: true, ..TrainConfig::default() };
     let outcome =
         pollster::block_on(train(&mut model, &train_set, None, &config, &mut RunToEnd, &mut |_| {})).expect("train");
     assert_eq!(outcome.steps, 2);

@@ -97,8 +97,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let slice = bench_native::write_slice(&out, setup.sentences)?;
 
-    let mut rows = vec![bench_torch::row(&setup, &slice.train)?];
-    rows.push(bench_native::cpu_row(&setup, &slice)?);
+    // The same recipe on both sides first; then the options that cut work, PyTorch's
+    // group_by_length beside Tunelab's so that like is compared with like.
+    let mut rows = vec![bench_torch::row(&setup, &slice.train, &[])?];
+    rows.push(bench_native::cpu_row(&setup, &slice, &[])?);
+    rows.push(bench_torch::row(&setup, &slice.train, &["--group-by-length"])?);
+    rows.push(bench_native::cpu_row(&setup, &slice, &["--group-by-length"])?);
+    rows.push(bench_native::cpu_row(&setup, &slice, &["--freeze-embeddings"])?);
     rows.push(if parts.wgpu {
         bench_native::wgpu_row(&setup, &slice)
     } else {
@@ -139,9 +144,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("xtask: wrote {}", path.display());
-    // The check `cargo xtask test` makes: both sides of the comparison produced a figure.
-    if rows[..2].iter().any(|r| r.tokens_per_s.is_none_or(|t| !(t > 0.0))) {
-        return Err("the PyTorch or the native CPU row measured nothing".into());
+    // The check `cargo xtask test` makes: every CPU row, PyTorch's and Tunelab's, measured.
+    if rows[..5].iter().any(|r| r.tokens_per_s.is_none_or(|t| !(t > 0.0))) {
+        return Err("a PyTorch or native CPU row measured nothing".into());
     }
     Ok(())
 }
@@ -165,14 +170,14 @@ fn print_table(setup: &Setup, rows: &[Row], baseline: Option<f64>) {
         setup.sentences, setup.batch, setup.max_len, setup.threads
     );
     println!(
-        "{:<52} {:>10} {:>8} {:>9} {:>9} {:>9}  {}",
+        "{:<60} {:>10} {:>8} {:>9} {:>9} {:>9}  {}",
         "", "tokens/s", "seq/s", "RSS MB", "device MB", "× torch", "median of"
     );
     let cell = |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
     for r in rows {
         match r.tokens_per_s {
             Some(t) => println!(
-                "{:<52} {:>10.1} {:>8} {:>9} {:>9} {:>9}  {}",
+                "{:<60} {:>10.1} {:>8} {:>9} {:>9} {:>9}  {}",
                 r.name,
                 t,
                 cell(r.sequences_per_s, 2),
@@ -181,7 +186,7 @@ fn print_table(setup: &Setup, rows: &[Row], baseline: Option<f64>) {
                 cell(ratio(r, baseline), 3),
                 r.measured
             ),
-            None => println!("{:<52} {}", r.name, r.note.as_deref().unwrap_or("not measured")),
+            None => println!("{:<60} {}", r.name, r.note.as_deref().unwrap_or("not measured")),
         }
     }
 }
@@ -190,7 +195,7 @@ fn print_memory(memory: &Value) {
     println!("\npeak memory, training at batch 16 × length 128 (every sequence truncated to 128 sub-words)");
     for row in memory["rows"].as_array().into_iter().flatten() {
         println!(
-            "{:<52} {:>9} MB RSS",
+            "{:<60} {:>9} MB RSS",
             row["name"].as_str().unwrap_or("?"),
             row["peak_rss_mb"].as_f64().map_or("-".into(), |m| format!("{m:.0}"))
         );
@@ -216,7 +221,8 @@ pub fn median(mut values: Vec<f64>) -> Option<f64> {
 /// Median tokens/s and sequences/s over the epochs after the first.
 pub fn epoch_rates(epochs: &[Value], seconds: &str, tokens: &str, sequences: &str) -> (Option<f64>, Option<f64>) {
     let measured = epochs.get(1..).unwrap_or_default();
-    let rate = |key: &str| median(measured.iter().filter_map(|e| Some(e[key].as_f64()? / e[seconds].as_f64()?)).collect());
+    let rate =
+        |key: &str| median(measured.iter().filter_map(|e| Some(e[key].as_f64()? / e[seconds].as_f64()?)).collect());
     (rate(tokens), rate(sequences))
 }
 

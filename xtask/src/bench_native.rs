@@ -60,7 +60,14 @@ fn cli(setup: &Setup) -> Result<PathBuf, String> {
 }
 
 /// `tunelab train --json`.
-fn train(setup: &Setup, data: &Slice, device: &str, epochs: usize, max_steps: Option<usize>) -> Result<Value, String> {
+fn train(
+    setup: &Setup,
+    data: &Slice,
+    device: &str,
+    epochs: usize,
+    max_steps: Option<usize>,
+    flags: &[&str],
+) -> Result<Value, String> {
     let mut cmd = Command::new(cli(setup)?);
     cmd.current_dir(root())
         .args(["train", "--model", MODEL, "--task", "ner", "--json", "--device", device, "--train"])
@@ -68,17 +75,20 @@ fn train(setup: &Setup, data: &Slice, device: &str, epochs: usize, max_steps: Op
         .arg("--dev")
         .arg(&data.dev)
         .args(["--epochs", &epochs.to_string(), "--batch", &setup.batch.to_string()])
-        .args(["--max-len", &setup.max_len.to_string()]);
+        .args(["--max-len", &setup.max_len.to_string()])
+        .args(flags);
     if let Some(steps) = max_steps {
         cmd.args(["--max-steps", &steps.to_string()]);
     }
     run_json(&mut cmd)
 }
 
-pub fn cpu_row(setup: &Setup, slice: &Slice) -> Result<Row, String> {
-    let name = format!("Tunelab native CPU (flex, {} threads)", setup.threads);
+/// The CLI on the CPU with extra `flags` (none: the same recipe as PyTorch's first row).
+pub fn cpu_row(setup: &Setup, slice: &Slice, flags: &[&str]) -> Result<Row, String> {
+    let variant = if flags.is_empty() { String::new() } else { format!(", {}", flags.join(" ")) };
+    let name = format!("Tunelab native CPU (flex, {} threads){variant}", setup.threads);
     eprintln!("xtask: bench: {name}, {} epochs ({} measured)", setup.epochs, setup.epochs - 1);
-    let result = train(setup, slice, "cpu", setup.epochs, None)?;
+    let result = train(setup, slice, "cpu", setup.epochs, None, flags)?;
     let epochs = result["epochs"].as_array().cloned().unwrap_or_default();
     let (tokens_per_s, sequences_per_s) = epoch_rates(&epochs, "train_seconds", "train_tokens", "train_sequences");
     Ok(Row {
@@ -100,7 +110,7 @@ pub fn wgpu_row(setup: &Setup, slice: &Slice) -> Row {
     if let Err(e) = crate::setup::vulkan_driver() {
         return Row::failed(name, format!("not measured: no Vulkan driver ({e})"));
     }
-    match train(setup, slice, "gpu", 1, Some(setup.slow_steps)) {
+    match train(setup, slice, "gpu", 1, Some(setup.slow_steps), &[]) {
         Ok(result) => step_row(name, setup, &result),
         Err(e) => Row::failed(name, format!("not measured: {e}")),
     }
@@ -112,7 +122,10 @@ fn step_row(name: &str, setup: &Setup, result: &Value) -> Row {
         steps.iter().filter_map(|s| Some((s["elapsed_s"].as_f64()?, s["tokens"].as_f64()?))).collect();
     let (tokens_per_s, sequences_per_s) = step_rates(&points, setup.batch);
     Row {
-        name: name.to_string(),
+        name: match result["device_name"].as_str() {
+            Some(adapter) => format!("{name} ({adapter})"),
+            None => name.to_string(),
+        },
         measured: crate::bench::counted(points.len().saturating_sub(1), "step"),
         tokens_per_s,
         sequences_per_s,
@@ -143,8 +156,8 @@ pub fn memory(setup: &Setup, out: &Path) -> Result<Value, String> {
     let path = write(&out.join("wnut17-long.conll"), &long)?;
     let data = Slice { train: path.clone(), dev: write(&out.join("wnut17-long-dev.conll"), &long[..1])? };
     eprintln!("xtask: bench: peak memory at batch {} × length {}", setup.batch, setup.max_len);
-    let torch = bench_torch::train(setup, &path, LONG_SEQUENCES, 1)?;
-    let tunelab = train(setup, &data, "cpu", 1, Some(LONG_SEQUENCES / setup.batch))?;
+    let torch = bench_torch::train(setup, &path, LONG_SEQUENCES, 1, &[])?;
+    let tunelab = train(setup, &data, "cpu", 1, Some(LONG_SEQUENCES / setup.batch), &[])?;
     Ok(json!({
         "batch": setup.batch, "max_len": setup.max_len, "steps": LONG_SEQUENCES / setup.batch,
         "rows": [

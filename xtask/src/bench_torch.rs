@@ -10,7 +10,7 @@ use crate::bench::{epoch_rates, Row, Setup, MODEL};
 use crate::{root, run_checked};
 
 /// Trains `epochs` epochs on `data` (CoNLL) and returns the script's JSON.
-pub fn train(setup: &Setup, data: &Path, sentences: usize, epochs: usize) -> Result<Value, String> {
+pub fn train(setup: &Setup, data: &Path, sentences: usize, epochs: usize, flags: &[&str]) -> Result<Value, String> {
     let python = venv()?;
     run_json(
         Command::new(&python)
@@ -20,18 +20,24 @@ pub fn train(setup: &Setup, data: &Path, sentences: usize, epochs: usize) -> Res
             .arg(data)
             .args(["--sentences", &sentences.to_string(), "--epochs", &epochs.to_string()])
             .args(["--batch", &setup.batch.to_string(), "--max-len", &setup.max_len.to_string()])
-            .args(["--threads", &setup.threads.to_string()]),
+            .args(["--threads", &setup.threads.to_string()])
+            .args(flags),
     )
 }
 
-/// The row every Tunelab row is compared with.
-pub fn row(setup: &Setup, slice: &Path) -> Result<Row, String> {
-    eprintln!("xtask: bench: PyTorch CPU, {} epochs ({} measured)", setup.epochs, setup.epochs - 1);
-    let torch = train(setup, slice, setup.sentences, setup.epochs)?;
+/// PyTorch's row with the script's `flags` (none: the row every Tunelab row is divided by).
+pub fn row(setup: &Setup, slice: &Path, flags: &[&str]) -> Result<Row, String> {
+    let variant = if flags.is_empty() { String::new() } else { format!(", {}", flags.join(" ")) };
+    eprintln!("xtask: bench: PyTorch CPU{variant}, {} epochs ({} measured)", setup.epochs, setup.epochs - 1);
+    let torch = train(setup, slice, setup.sentences, setup.epochs, flags)?;
     let epochs = torch["epochs"].as_array().cloned().unwrap_or_default();
     let (tokens_per_s, sequences_per_s) = epoch_rates(&epochs, "seconds", "tokens", "sequences");
     Ok(Row {
-        name: format!("PyTorch CPU (torch {}, {} threads)", torch["torch"].as_str().unwrap_or("?"), setup.threads),
+        name: format!(
+            "PyTorch CPU (torch {}, {} threads){variant}",
+            torch["torch"].as_str().unwrap_or("?"),
+            setup.threads
+        ),
         measured: crate::bench::counted(epochs.len().saturating_sub(1), "epoch"),
         tokens_per_s,
         sequences_per_s,

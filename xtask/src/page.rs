@@ -18,7 +18,8 @@ pub fn build(release: bool, dist: &Path) -> Result<(), String> {
     if release {
         trunk.arg("--release");
     }
-    let what = if release { "build the page with Trunk (release, wasm-opt)" } else { "build the page with Trunk (dev)" };
+    let what =
+        if release { "build the page with Trunk (release, wasm-opt)" } else { "build the page with Trunk (dev)" };
     run_checked(&mut trunk, what)
 }
 

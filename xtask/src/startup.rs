@@ -17,10 +17,8 @@ const RUNS: usize = 3;
 pub fn measure(release: bool) -> Result<Value, String> {
     let dist = root().join("target/bench/dist");
     page::build(release, &dist)?;
-    let sizes = ["page_bg.wasm", "worker_bg.wasm"]
-        .iter()
-        .map(|file| size(&dist.join(file)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let sizes =
+        ["page_bg.wasm", "worker_bg.wasm"].iter().map(|file| size(&dist.join(file))).collect::<Result<Vec<_>, _>>()?;
     let server = static_server::start(page::mounts(&dist))?;
     let out = root().join("target/bench/startup.json");
     run_checked(
@@ -35,7 +33,8 @@ pub fn measure(release: bool) -> Result<Value, String> {
     )?;
     let text = std::fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let runs: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", out.display()))?;
-    let visits: Vec<&Value> = runs["runs"].as_array().into_iter().flatten().flat_map(|r| r.as_array().into_iter().flatten()).collect();
+    let visits: Vec<&Value> =
+        runs["runs"].as_array().into_iter().flatten().flat_map(|r| r.as_array().into_iter().flatten()).collect();
     let medians = ["cold", "warm"]
         .iter()
         .map(|cache| {
@@ -78,7 +77,11 @@ pub fn print(startup: &Value) {
         let ms = |k: &str| m[k].as_f64().map_or("-".to_string(), |v| format!("{v:.0}"));
         println!(
             "{:<66} {:>11} {:>13} {:>13} {:>13}",
-            format!("{} (model {})", m["cache"].as_str().unwrap_or("?"), if m["cache"] == "cold" { "fetched over loopback" } else { "from Cache Storage" }),
+            format!(
+                "{} (model {})",
+                m["cache"].as_str().unwrap_or("?"),
+                if m["cache"] == "cold" { "fetched over loopback" } else { "from Cache Storage" }
+            ),
             ms("interactive_ms"),
             ms("worker_ready_ms"),
             ms("model_loaded_ms"),

@@ -1,7 +1,8 @@
-use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
+use super::dropout::Dropout;
 use super::weights::{WeightMap, WeightWriter};
 use super::{BertConfig, ModelError};
 
@@ -30,8 +31,8 @@ impl SelfAttention {
             key: weights.linear(&format!("{prefix}.self.key"), h, h, device)?,
             value: weights.linear(&format!("{prefix}.self.value"), h, h, device)?,
             output: weights.linear(&format!("{prefix}.output.dense"), h, h, device)?,
-            probs_dropout: DropoutConfig::new(config.attention_probs_dropout_prob).init(),
-            output_dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
+            probs_dropout: Dropout::new(config.attention_probs_dropout_prob),
+            output_dropout: Dropout::new(config.hidden_dropout_prob),
             num_heads: config.num_attention_heads,
         })
     }

@@ -1,8 +1,9 @@
-use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::nn::Linear;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bert::{BatchInput, Bert};
+use super::dropout::Dropout;
 use super::weights::{WeightMap, WeightWriter};
 use super::{BertConfig, ModelError};
 
@@ -84,7 +85,7 @@ impl Classifier {
         let classifier =
             head.unwrap_or_else(|| super::init::linear(h, num_labels, config.initializer_range, seed, device));
         let report = LoadReport { missing: weights.missing(), unexpected: weights.unexpected() };
-        let model = Self { bert, dropout: DropoutConfig::new(config.head_dropout()).init(), classifier, task };
+        let model = Self { bert, dropout: Dropout::new(config.head_dropout()), classifier, task };
         Ok((model, report))
     }
 

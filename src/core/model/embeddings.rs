@@ -1,6 +1,7 @@
-use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm};
+use burn::nn::{Embedding, LayerNorm};
 use burn::prelude::*;
 
+use super::dropout::Dropout;
 use super::weights::{WeightMap, WeightWriter};
 use super::{BertConfig, ModelError};
 
@@ -32,7 +33,7 @@ impl Embeddings {
                 device,
             )?,
             layer_norm: weights.layer_norm("embeddings.LayerNorm", h, config.layer_norm_eps, device)?,
-            dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
+            dropout: Dropout::new(config.hidden_dropout_prob),
         })
     }
 

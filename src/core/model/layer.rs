@@ -1,10 +1,11 @@
-use burn::nn::{Dropout, DropoutConfig, LayerNorm, Linear};
+use burn::nn::{LayerNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::activation::{gelu_exact, gelu_tanh};
 use super::attention::SelfAttention;
 use super::config::Activation;
+use super::dropout::Dropout;
 use super::weights::{WeightMap, WeightWriter};
 use super::{BertConfig, ModelError};
 
@@ -36,7 +37,7 @@ impl EncoderLayer {
             intermediate: weights.linear(&format!("{p}.intermediate.dense"), h, i, device)?,
             output: weights.linear(&format!("{p}.output.dense"), i, h, device)?,
             output_norm: weights.layer_norm(&format!("{p}.output.LayerNorm"), h, eps, device)?,
-            output_dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
+            output_dropout: Dropout::new(config.hidden_dropout_prob),
             activation: config.hidden_act,
         })
     }

@@ -5,6 +5,7 @@ mod attention;
 mod bert;
 mod classifier;
 mod config;
+pub mod dropout;
 mod embeddings;
 mod init;
 mod layer;

@@ -46,6 +46,22 @@ pub fn token_targets(encoded: &Encoded, word_tags: &[usize]) -> Vec<i64> {
         .collect()
 }
 
+/// HF Trainer's `group_by_length`: the (shuffled) order cut into megabatches of up to 50
+/// batches, each sorted longest first, so that a batch holds sequences of similar length and
+/// dynamic padding adds little. `order` keeps its randomness across megabatches.
+pub fn group_by_length(order: &[usize], lengths: &[usize], batch_size: usize) -> Vec<usize> {
+    let batch_size = batch_size.max(1);
+    let megabatch = (order.len() / (batch_size * 4)).clamp(1, 50) * batch_size;
+    order
+        .chunks(megabatch)
+        .flat_map(|chunk| {
+            let mut chunk = chunk.to_vec();
+            chunk.sort_by_key(|&i| std::cmp::Reverse(lengths.get(i).copied().unwrap_or(0)));
+            chunk
+        })
+        .collect()
+}
+
 /// A padded batch on a device, with its labels and its count of real (non-padding) tokens.
 #[derive(Debug, Clone)]
 pub struct Batch {

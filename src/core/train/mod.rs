@@ -11,5 +11,5 @@ mod trainer;
 pub use config::{ConfigError, TrainConfig, TrainPlan};
 pub use events::{Control, EpochSummary, Flow, RunToEnd, StepProgress, StopAfter, TrainEvent};
 pub use labels::label_list;
-pub use optimizer::{bias_and_norm_params, global_grad_norm, AdamW, AdamWSettings};
+pub use optimizer::{bias_and_norm_params, global_grad_norm, AdamW, AdamWSettings, OptimizerError};
 pub use trainer::{encode_examples, train, TrainError, TrainOutcome};

@@ -1,12 +1,18 @@
 //! AdamW exactly as `torch.optim.AdamW`, with HF's choices on top: an optional exemption of
 //! biases and LayerNorm weights from weight decay, and clipping by the norm of all gradients
 //! together (`clip_grad_norm_`), not per tensor as burn's built-in clipping does.
+//!
+//! On the CPU backend (flex) the update is one fused pass per parameter over host memory, with
+//! the moments kept as plain vectors: a dozen tensor ops (each a pass and an allocation) became
+//! one loop. Flex's reads are plain memory, so these synchronous reads never wait on a device.
+//! Other devices run the update as tensor ops and never read back.
 
 use std::collections::{HashMap, HashSet};
 
 use burn::module::{ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
+use burn_dispatch::DispatchDevice;
 
 use super::TrainConfig;
 
@@ -38,17 +44,44 @@ struct Moments {
     second: Tensor<1>,
 }
 
+/// The same, in host memory (the fused CPU update).
+struct HostMoments {
+    first: Vec<f32>,
+    second: Vec<f32>,
+}
+
+/// A gradient or parameter could not be read from the CPU backend.
+#[derive(Debug, thiserror::Error)]
+#[error("the optimizer could not read a tensor: {0}")]
+pub struct OptimizerError(String);
+
 pub struct AdamW {
     settings: AdamWSettings,
     no_decay: HashSet<ParamId>,
     moments: HashMap<ParamId, Moments>,
+    host_moments: HashMap<ParamId, HostMoments>,
     steps: i32,
+    /// `None`: fused on the host exactly when the parameters live on the CPU backend.
+    fused_on_host: Option<bool>,
 }
 
 impl AdamW {
     /// `no_decay`: parameters that weight decay must leave alone.
     pub fn new(settings: AdamWSettings, no_decay: HashSet<ParamId>) -> Self {
-        Self { settings, no_decay, moments: HashMap::new(), steps: 0 }
+        Self {
+            settings,
+            no_decay,
+            moments: HashMap::new(),
+            host_moments: HashMap::new(),
+            steps: 0,
+            fused_on_host: None,
+        }
+    }
+
+    /// Forces the fused host update on or off (it needs the CPU backend), for comparing the two.
+    pub fn fused_on_host(mut self, fused: bool) -> Self {
+        self.fused_on_host = Some(fused);
+        self
     }
 
     pub fn steps(&self) -> i32 {
@@ -56,7 +89,15 @@ impl AdamW {
     }
 
     /// One update of every parameter that has a gradient.
-    pub fn step<M: Module>(&mut self, model: M, mut grads: GradientsParams, lr: f64) -> M {
+    pub fn step<M: Module>(&mut self, model: M, grads: GradientsParams, lr: f64) -> Result<M, OptimizerError> {
+        let fused = self.fused_on_host.unwrap_or_else(|| on_cpu_backend(&model));
+        if fused {
+            return self.step_on_host(model, grads, lr);
+        }
+        Ok(self.step_on_device(model, grads, lr))
+    }
+
+    fn step_on_device<M: Module>(&mut self, model: M, mut grads: GradientsParams, lr: f64) -> M {
         let clip = if self.settings.max_grad_norm > 0.0 {
             // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1.
             global_grad_norm(&model, &grads)
@@ -67,6 +108,57 @@ impl AdamW {
         self.steps += 1;
         let mut update = Update { optimizer: self, grads: &mut grads, lr, clip };
         model.map(&mut update)
+    }
+
+    fn step_on_host<M: Module>(&mut self, model: M, mut grads: GradientsParams, lr: f64) -> Result<M, OptimizerError> {
+        let mut reader = HostGrads { grads: &mut grads, read: HashMap::new(), error: None };
+        model.visit(&mut reader);
+        if let Some(e) = reader.error {
+            return Err(e);
+        }
+        let host_grads = reader.read;
+        let clip = if self.settings.max_grad_norm > 0.0 {
+            // f32 sums over short runs (they vectorise), added up in f64.
+            let squares: f64 = host_grads
+                .values()
+                .flat_map(|g| g.chunks(1024))
+                .map(|run| f64::from(run.iter().map(|x| x * x).sum::<f32>()))
+                .sum();
+            // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1.
+            (self.settings.max_grad_norm / (squares.sqrt() + 1e-6)).min(1.0) as f32
+        } else {
+            1.0
+        };
+        self.steps += 1;
+        let mut update = HostUpdate { optimizer: self, grads: host_grads, lr, clip, error: None };
+        let model = model.map(&mut update);
+        match update.error {
+            Some(e) => Err(e),
+            None => Ok(model),
+        }
+    }
+
+    /// One parameter's fused update in host memory: decay, moments, bias-corrected step.
+    fn update_host(&mut self, id: ParamId, param: &mut [f32], grad: &[f32], lr: f64, clip: f32) {
+        let s = self.settings;
+        let decay =
+            if !self.no_decay.contains(&id) && s.weight_decay > 0.0 { (1.0 - lr * s.weight_decay) as f32 } else { 1.0 };
+        let moments = self
+            .host_moments
+            .entry(id)
+            .or_insert_with(|| HostMoments { first: vec![0.0; param.len()], second: vec![0.0; param.len()] });
+        let (beta1, beta2) = (s.beta1 as f32, s.beta2 as f32);
+        let (one_minus_beta1, one_minus_beta2) = ((1.0 - s.beta1) as f32, (1.0 - s.beta2) as f32);
+        let bias_correction2_sqrt = (1.0 - s.beta2.powi(self.steps)).sqrt() as f32;
+        let step_size = (lr / (1.0 - s.beta1.powi(self.steps))) as f32;
+        let epsilon = s.epsilon as f32;
+        let lanes = param.iter_mut().zip(grad).zip(moments.first.iter_mut().zip(moments.second.iter_mut()));
+        for ((p, &g), (m, v)) in lanes {
+            let g = g * clip;
+            *m = *m * beta1 + g * one_minus_beta1;
+            *v = *v * beta2 + g * g * one_minus_beta2;
+            *p = *p * decay - step_size * (*m / (v.sqrt() / bias_correction2_sqrt + epsilon));
+        }
     }
 
     fn update_param<const D: usize>(
@@ -102,6 +194,89 @@ impl AdamW {
         let n = shape.iter().product::<usize>();
         self.moments.insert(id, Moments { first: first.reshape([n]), second: second.reshape([n]) });
         p
+    }
+}
+
+/// Whether `model`'s parameters live on the CPU backend (flex).
+fn on_cpu_backend<M: Module>(model: &M) -> bool {
+    struct FirstDevice(Option<Device>);
+    impl ModuleVisitor for FirstDevice {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if self.0.is_none() {
+                self.0 = Some(param.val().inner().device());
+            }
+        }
+    }
+    let mut first = FirstDevice(None);
+    model.visit(&mut first);
+    first.0.is_some_and(|d| matches!(d.as_dispatch(), DispatchDevice::Flex(_)))
+}
+
+/// Takes every gradient of the model out of `grads`, as host vectors.
+struct HostGrads<'a> {
+    grads: &'a mut GradientsParams,
+    read: HashMap<ParamId, Vec<f32>>,
+    error: Option<OptimizerError>,
+}
+
+impl ModuleVisitor for HostGrads<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Some(grad) = self.grads.remove::<D>(param.id) {
+            match grad
+                .try_into_data()
+                .map_err(|e| format!("{e:?}"))
+                .and_then(|d| d.try_into_vec::<f32>().map_err(|e| format!("{e:?}")))
+            {
+                Ok(values) => {
+                    self.read.insert(param.id, values);
+                }
+                Err(e) => self.error = Some(OptimizerError(e)),
+            }
+        }
+    }
+}
+
+struct HostUpdate<'a> {
+    optimizer: &'a mut AdamW,
+    grads: HashMap<ParamId, Vec<f32>>,
+    lr: f64,
+    clip: f32,
+    error: Option<OptimizerError>,
+}
+
+impl ModuleMapper for HostUpdate<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (id, tensor, mapper) = param.consume();
+        let Some(grad) = self.grads.remove(&id).filter(|_| self.error.is_none()) else {
+            return Param::from_mapped_value(id, tensor, mapper);
+        };
+        let require_grad = tensor.is_require_grad();
+        let inner = tensor.inner();
+        let (device, shape) = (inner.device(), inner.shape());
+        let mut data = match inner.clone().try_into_data() {
+            Ok(data) => data,
+            Err(e) => {
+                self.error = Some(OptimizerError(format!("{e:?}")));
+                return Param::from_mapped_value(id, Tensor::from_inner(inner), mapper);
+            }
+        };
+        match data.as_mut_slice::<f32>() {
+            Ok(values) => self.optimizer.update_host(id, values, &grad, self.lr, self.clip),
+            Err(e) => {
+                self.error = Some(OptimizerError(format!("{e:?}")));
+                return Param::from_mapped_value(id, Tensor::from_inner(inner), mapper);
+            }
+        }
+        drop(inner);
+        let mut updated = Tensor::<D>::from_inner(Tensor::from_data(data, &device));
+        debug_assert_eq!(updated.shape(), shape);
+        if require_grad {
+            updated = updated.require_grad();
+        }
+        Param::from_mapped_value(id, updated, mapper)
     }
 }
 

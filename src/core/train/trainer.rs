@@ -7,7 +7,7 @@ use burn::module::Module;
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use web_time::Instant;
 
-use super::batch::{collate, token_targets, Sample, Target};
+use super::batch::{collate, group_by_length, token_targets, Sample, Target};
 use super::events::{Control, EpochSummary, Flow, StepProgress, TrainEvent};
 use super::loss::cross_entropy;
 use super::optimizer::{bias_and_norm_params, AdamW};
@@ -122,11 +122,13 @@ async fn train_loop<C: Control>(
 
     let device = model.device.clone();
     device.seed(config.seed);
+    crate::core::model::dropout::seed(config.seed);
     let mut rng = Rng::new(config.seed);
     let no_decay =
         if config.exempt_bias_and_norm_from_decay { bias_and_norm_params(&model.model) } else { HashSet::new() };
     let mut optimizer = AdamW::new(config.into(), no_decay);
     let pad_id = model.tokenizer.pad_id();
+    let lengths: Vec<usize> = samples.iter().map(Sample::len).collect();
 
     let started = Instant::now();
     let mut eval_seconds = 0.0;
@@ -140,6 +142,9 @@ async fn train_loop<C: Control>(
         let mut order: Vec<usize> = (0..samples.len()).collect();
         if config.shuffle {
             rng.shuffle(&mut order);
+        }
+        if config.group_by_length {
+            order = group_by_length(&order, &lengths, config.batch_size);
         }
         let batches: Vec<&[usize]> = order.chunks(config.batch_size).collect();
         let epoch_started = Instant::now();
@@ -165,7 +170,9 @@ async fn train_loop<C: Control>(
                 step_loss += value / group.len() as f32;
             }
             let learning_rate = plan.learning_rate(step);
-            model.model = optimizer.step(model.model.clone(), accumulator.grads(), learning_rate);
+            model.model = optimizer
+                .step(model.model.clone(), accumulator.grads(), learning_rate)
+                .map_err(|e| TrainError::Device(e.to_string()))?;
             step += 1;
             epoch_loss += step_loss as f64;
             epoch_batches += 1;
