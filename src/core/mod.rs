@@ -1,6 +1,7 @@
 //! The engine: pure Rust, native and wasm32 alike. Knows nothing of the browser or the
 //! terminal, and never blocks on a device read.
 
+pub mod backend;
 pub mod data;
 pub mod evaluate;
 pub mod metrics;

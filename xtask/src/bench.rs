@@ -64,8 +64,9 @@ impl Row {
     }
 }
 
-/// Which parts a run skips (`--skip wgpu,browser,startup,memory`).
+/// Which parts a run skips (`--skip cpu,wgpu,browser,startup,memory`).
 struct Parts {
+    cpu: bool,
     wgpu: bool,
     browser: bool,
     startup: bool,
@@ -82,9 +83,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map(|s| s.split(',').collect())
         .unwrap_or_default();
     let parts = if tiny {
-        Parts { wgpu: false, browser: false, startup: false, memory: true }
+        Parts { cpu: true, wgpu: false, browser: false, startup: false, memory: true }
     } else {
         Parts {
+            cpu: !skipped.contains(&"cpu"),
             wgpu: !skipped.contains(&"wgpu"),
             browser: !skipped.contains(&"browser"),
             startup: !skipped.contains(&"startup"),
@@ -99,11 +101,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     // The same recipe on both sides first; then the options that cut work, PyTorch's
     // group_by_length beside Tunelab's so that like is compared with like.
-    let mut rows = vec![bench_torch::row(&setup, &slice.train, &[])?];
-    rows.push(bench_native::cpu_row(&setup, &slice, &[])?);
-    rows.push(bench_torch::row(&setup, &slice.train, &["--group-by-length"])?);
-    rows.push(bench_native::cpu_row(&setup, &slice, &["--group-by-length"])?);
-    rows.push(bench_native::cpu_row(&setup, &slice, &["--freeze-embeddings"])?);
+    let mut rows = Vec::new();
+    if parts.cpu {
+        rows.push(bench_torch::row(&setup, &slice.train, &[])?);
+        rows.push(bench_native::cpu_row(&setup, &slice, &[])?);
+        rows.push(bench_torch::row(&setup, &slice.train, &["--group-by-length"])?);
+        rows.push(bench_native::cpu_row(&setup, &slice, &["--group-by-length"])?);
+        rows.push(bench_native::cpu_row(&setup, &slice, &["--freeze-embeddings"])?);
+    } else {
+        rows.push(Row::failed("PyTorch CPU and Tunelab native CPU", "not run: --skip cpu"));
+    }
     rows.push(if parts.wgpu {
         bench_native::wgpu_row(&setup, &slice)
     } else {
@@ -117,7 +124,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let memory = if parts.memory { Some(bench_native::memory(&setup, &out)?) } else { None };
     let startup = if parts.startup { Some(startup::measure(setup.release)?) } else { None };
 
-    let baseline = rows[0].tokens_per_s.filter(|t| *t > 0.0);
+    let baseline = rows.first().and_then(|r| r.tokens_per_s).filter(|t| *t > 0.0);
     print_table(&setup, &rows, baseline);
     if let Some(memory) = &memory {
         print_memory(memory);
@@ -140,12 +147,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "memory": memory,
         "startup": startup,
     });
-    let path: PathBuf = out.join(if tiny { "bench-tiny.json" } else { "bench.json" });
+    let name = if tiny {
+        "bench-tiny.json".to_string()
+    } else if skipped.is_empty() {
+        "bench.json".to_string()
+    } else {
+        format!("bench-skip-{}.json", skipped.join("-"))
+    };
+    let path: PathBuf = out.join(name);
     let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("xtask: wrote {}", path.display());
     // The check `cargo xtask test` makes: every CPU row, PyTorch's and Tunelab's, measured.
-    if rows[..5].iter().any(|r| r.tokens_per_s.is_none_or(|t| !(t > 0.0))) {
+    if parts.cpu && rows[..5].iter().any(|r| r.tokens_per_s.is_none_or(|t| !(t > 0.0))) {
         return Err("a PyTorch or native CPU row measured nothing".into());
     }
     Ok(())

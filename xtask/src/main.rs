@@ -30,7 +30,7 @@ cargo xtask <command>
   bench     train tokens/s, sequences/s and memory of every Tunelab device (native CPU and wgpu,
             in-browser WebGPU and CPU) against PyTorch in the same run, peak memory at 16 x 128, the
             page's .wasm sizes and startup times; table on stdout, JSON in target/bench/bench.json
-            [--skip wgpu,browser,startup,memory] leaves parts out; [--tiny] the CPU rows on a few
+            [--skip cpu,wgpu,browser,startup,memory] leaves parts out; [--tiny] the CPU rows on a few
             steps with dev builds (what `cargo xtask test` checks)
   pkg       build the JS package into pkg/ (wasm-bindgen + wasm-opt) [--dev]
   test-server  serve what the browser tests fetch (model, ../shared, worker) until killed

@@ -10,8 +10,8 @@ use std::cell::Cell;
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use burn_dispatch::DispatchDevice;
 
+use crate::core::backend::is_cpu_backend;
 use crate::core::rng::Rng;
 
 thread_local! {
@@ -44,8 +44,7 @@ impl Dropout {
             return input;
         }
         let keep = 1.0 - self.prob;
-        let on_host = matches!(input.clone().inner().device().as_dispatch(), DispatchDevice::Flex(_));
-        let mask = if on_host {
+        let mask = if is_cpu_backend(&device) {
             Tensor::from_data(TensorData::new(host_mask(input.shape().num_elements(), keep), input.shape()), &device)
         } else {
             input.random_like(Distribution::Bernoulli(keep)).mul_scalar(1.0 / keep)

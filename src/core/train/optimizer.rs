@@ -12,9 +12,9 @@ use std::collections::{HashMap, HashSet};
 use burn::module::{ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use burn_dispatch::DispatchDevice;
 
 use super::TrainConfig;
+use crate::core::backend::is_cpu_backend;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdamWSettings {
@@ -209,7 +209,7 @@ fn on_cpu_backend<M: Module>(model: &M) -> bool {
     }
     let mut first = FirstDevice(None);
     model.visit(&mut first);
-    first.0.is_some_and(|d| matches!(d.as_dispatch(), DispatchDevice::Flex(_)))
+    first.0.is_some_and(|d| is_cpu_backend(&d))
 }
 
 /// Takes every gradient of the model out of `grads`, as host vectors.
