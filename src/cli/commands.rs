@@ -8,7 +8,7 @@ use crate::core::data::Examples;
 use crate::core::data::{Fractions, TableOptions};
 use crate::core::model::Task;
 use crate::core::task_model::{LoadOptions, TaskModel};
-use crate::core::train::{label_list, train, RunToEnd, StopAfter, TrainConfig, TrainEvent};
+use crate::core::train::{label_list, train, StopAfter, TrainConfig, TrainEvent};
 
 fn table_options(text_column: &Option<String>, label_column: &Option<String>) -> TableOptions {
     TableOptions { text_column: text_column.clone(), label_column: label_column.clone(), delimiter: None }
@@ -86,11 +86,10 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
             steps.push(s);
         }
     };
-    let outcome = match args.max_steps {
-        Some(n) => train(&mut model, &train_set, dev.as_ref(), &config, &mut StopAfter::new(n), &mut on_event).await,
-        None => train(&mut model, &train_set, dev.as_ref(), &config, &mut RunToEnd, &mut on_event).await,
-    }
-    .map_err(|e| e.to_string())?;
+    let mut control = StopAfter::new(args.max_steps.unwrap_or(usize::MAX));
+    let outcome = train(&mut model, &train_set, dev.as_ref(), &config, &mut control, &mut on_event)
+        .await
+        .map_err(|e| e.to_string())?;
 
     let dev_report = outcome.epochs.last().and_then(|e| e.dev.clone());
     let test_report = match &test {
@@ -174,5 +173,5 @@ fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024.0 / MIB)
+    Some(kib / 1024.0)
 }
