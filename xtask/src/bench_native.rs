@@ -48,15 +48,15 @@ pub struct Slice {
     pub dev: PathBuf,
 }
 
-/// The CLI, built with the bench's profile.
+/// The CLI: `--tiny` reuses the native test build's binary (the same command, so cargo finds
+/// it fresh); the full bench builds it in release.
 fn cli(setup: &Setup) -> Result<PathBuf, String> {
-    let mut build = cargo();
-    build.args(["build", "--bin", "tunelab"]);
-    if setup.release {
-        build.arg("--release");
+    if !setup.release {
+        crate::native_build()?;
+        return Ok(target_dir().join("debug").join("tunelab"));
     }
-    run_checked(&mut build, "building the CLI")?;
-    Ok(target_dir().join(if setup.release { "release" } else { "debug" }).join("tunelab"))
+    run_checked(cargo().args(["build", "--release", "--bin", "tunelab"]), "building the CLI (release)")?;
+    Ok(target_dir().join("release").join("tunelab"))
 }
 
 /// `tunelab train --json`.

@@ -61,11 +61,7 @@ pub fn run_json(cmd: &mut Command) -> Result<Value, String> {
 /// A virtual environment with torch and transformers, made once per user (it is 5 GB, so it
 /// lives in the user's cache rather than in each clone's target/).
 pub fn venv() -> Result<PathBuf, String> {
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .ok_or("neither XDG_CACHE_HOME nor HOME is set: no place for the PyTorch environment")?;
-    let dir = cache.join("tunelab").join("pytorch-venv");
+    let dir = crate::cache::venv_dir();
     let python = dir.join("bin").join("python");
     let ready = |p: &Path| {
         Command::new(p).args(["-c", "import torch, transformers"]).output().is_ok_and(|o| o.status.success())

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::phases::Phases;
 use crate::setup::tool_path;
 use crate::{cargo, root, run_checked, static_server, target_dir};
 
@@ -37,7 +38,8 @@ pub fn build_worker(release: bool, out: &PathBuf) -> Result<PathBuf, String> {
     Ok(out.join("worker_bg.wasm"))
 }
 
-/// Model folders the fetch tests must refuse: a GPT-2 config, and a folder without weights.
+/// Model folders the fetch tests must refuse (a GPT-2 config, a folder without weights), and
+/// the small BERT the worker round trip trains.
 fn write_fixtures() -> Result<PathBuf, String> {
     let dir = out_dir().join("fixtures");
     let model = root().join("web").join("models").join("all-MiniLM-L6-v2");
@@ -50,6 +52,7 @@ fn write_fixtures() -> Result<PathBuf, String> {
         let bytes = std::fs::read(model.join(file)).map_err(|e| format!("{}: {e}", model.join(file).display()))?;
         write(dir.join("no-weights").join(file), &bytes)?;
     }
+    crate::tiny_model::write(&dir.join("tiny-bert"), &model)?;
     Ok(dir)
 }
 
@@ -64,22 +67,33 @@ pub fn mounts(extra: Vec<(&'static str, PathBuf)>) -> static_server::Mounts {
     mounts
 }
 
-pub fn run_tests() -> Result<(), String> {
+/// The browser tests' environment: wasm-bindgen-test-runner driving headless Chromium.
+fn browser_tests(server: &str) -> Command {
+    let mut cmd = cargo();
+    cmd.args(["test", "--target", WASM_TARGET, "--test", "browser"])
+        .env("PATH", tool_path())
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env("CHROMEDRIVER", chromedriver())
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "3600")
+        .env("TUNELAB_TEST_SERVER", server);
+    cmd
+}
+
+pub fn run_tests(phases: &mut Phases) -> Result<(), String> {
     let worker_dir = out_dir().join("worker");
-    build_worker(false, &worker_dir)?;
-    write_fixtures()?;
-    let server = static_server::start(mounts(vec![("/worker", worker_dir)]))?;
-    eprintln!("xtask: serving the model, ../shared and the worker at {server}");
-    run_checked(
-        cargo()
-            .args(["test", "--target", WASM_TARGET, "--test", "browser", "--", "--nocapture"])
-            .env("PATH", tool_path())
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
-            .env("CHROMEDRIVER", chromedriver())
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "3600")
-            .env("TUNELAB_TEST_SERVER", &server),
-        "browser tests (headless Chromium, WebGPU through SwiftShader where there is no GPU)",
-    )
+    let worker = phases.run("wasm32 build: worker", || build_worker(false, &worker_dir).map(drop));
+    let tests = phases.run_after(&worker, "wasm32 build: browser tests", || {
+        write_fixtures()?;
+        run_checked(browser_tests("").arg("--no-run"), "build the browser tests for wasm32")
+    });
+    phases.run_after(&tests, "browser tests", || {
+        let server = static_server::start(mounts(vec![("/worker", worker_dir.clone())]))?;
+        eprintln!("xtask: serving the model, ../shared and the worker at {server}");
+        run_checked(
+            browser_tests(&server).args(["--", "--nocapture"]),
+            "browser tests (headless Chromium, WebGPU through SwiftShader where there is no GPU)",
+        )
+    })
 }
 
 pub fn chromedriver() -> String {

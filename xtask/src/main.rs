@@ -9,13 +9,16 @@ mod bench_native;
 mod bench_torch;
 mod bench_web;
 mod browser;
+mod cache;
 mod models;
 mod page;
+mod phases;
 mod pkg;
 mod quality;
 mod setup;
 mod startup;
 mod static_server;
+mod tiny_model;
 
 const HELP: &str = "\
 cargo xtask <command>
@@ -37,6 +40,7 @@ cargo xtask <command>
 ";
 
 fn main() -> ExitCode {
+    cache::export_target_dir();
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(),
@@ -67,10 +71,7 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Cargo's output folder: `CARGO_TARGET_DIR` when set, else target/ in the repository.
-pub fn target_dir() -> PathBuf {
-    env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
-}
+pub use cache::target_dir;
 
 pub fn cargo() -> Command {
     let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
@@ -89,27 +90,54 @@ pub fn run_checked(cmd: &mut Command, what: &str) -> Result<(), String> {
     }
 }
 
-/// All tests, or only the `native`, `browser` or `e2e` ones.
+/// All tests, or only the `native`, `bench`, `browser` or `e2e` ones, each phase timed.
 fn test(only: Option<&str>) -> Result<(), String> {
-    setup::run()?;
-    models::run()?;
-    let native = || run_checked(cargo().args(["test", "--workspace", "--no-fail-fast"]), "native tests (cargo test)");
-    match only {
-        None => {
-            let native = native();
-            let bench = tiny_bench();
-            let browser = browser::run_tests();
-            let e2e = page::run_e2e();
-            native.and(bench).and(browser).and(e2e)
+    let mut phases = phases::Phases::start();
+    let result = test_phases(&mut phases, only);
+    phases.finish();
+    result
+}
+
+fn test_phases(phases: &mut phases::Phases, only: Option<&str>) -> Result<(), String> {
+    if let Some(other) = only.filter(|o| !["native", "bench", "browser", "e2e"].contains(o)) {
+        return Err(format!("`cargo xtask test {other}`: expected nothing, `native`, `bench`, `browser` or `e2e`"));
+    }
+    phases.run("setup", setup::run)?;
+    phases.run("models", models::run)?;
+    let wanted = |part: &str| only.is_none_or(|o| o == part);
+    let mut results = Vec::new();
+    // The native build is the tiny bench's too: it runs the CLI binary this build makes.
+    if wanted("native") || wanted("bench") {
+        let build = phases.run("native build (cargo test --no-run)", native_build);
+        if wanted("native") {
+            results.push(phases.run_after(&build, "native tests", native_tests));
         }
-        Some("native") => native(),
-        Some("bench") => tiny_bench(),
-        Some("browser") => browser::run_tests(),
-        Some("e2e") => page::run_e2e(),
-        Some(other) => {
-            Err(format!("`cargo xtask test {other}`: expected nothing, `native`, `bench`, `browser` or `e2e`"))
+        if wanted("bench") {
+            results.push(phases.run_after(&build, "PyTorch venv", || bench_torch::venv().map(drop)));
+            results.push(phases.run_after(&build, "tiny bench", tiny_bench));
         }
     }
+    if wanted("browser") {
+        results.push(browser::run_tests(phases));
+    }
+    if wanted("e2e") {
+        results.push(page::run_e2e(phases));
+    }
+    let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+/// Every native test binary and the CLI, in the one feature resolution the tests use.
+pub fn native_build() -> Result<(), String> {
+    run_checked(cargo().args(["test", "--workspace", "--no-run"]), "native build (cargo test --workspace --no-run)")
+}
+
+fn native_tests() -> Result<(), String> {
+    run_checked(cargo().args(["test", "--workspace", "--no-fail-fast"]), "native tests (cargo test)")
 }
 
 /// The bench on a few steps: it must run and measure both sides; no timing is judged.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::browser::chromedriver;
+use crate::phases::Phases;
 use crate::setup::tool_path;
 use crate::{cargo, models, root, run_checked, setup, static_server};
 
@@ -46,18 +47,20 @@ fn e2e_dir() -> PathBuf {
 }
 
 /// Builds the page, serves it on a free port and runs tests/e2e against it.
-pub fn run_e2e() -> Result<(), String> {
+pub fn run_e2e(phases: &mut Phases) -> Result<(), String> {
     let out = e2e_dir();
     let dist = out.join("dist");
-    build(false, &dist)?;
-    let server = static_server::start(mounts(&dist))?;
-    eprintln!("xtask: serving the page at {server}/");
-    run_checked(
-        cargo()
-            .args(["test", "--test", "e2e"])
-            .env("TUNELAB_E2E_URL", format!("{server}/"))
-            .env("TUNELAB_E2E_OUT", &out)
-            .env("CHROMEDRIVER", chromedriver()),
-        "end-to-end tests (the page in headless Chromium)",
-    )
+    let page = phases.run("page build (Trunk, dev)", || build(false, &dist));
+    phases.run_after(&page, "e2e tests", || {
+        let server = static_server::start(mounts(&dist))?;
+        eprintln!("xtask: serving the page at {server}/");
+        run_checked(
+            cargo()
+                .args(["test", "--test", "e2e"])
+                .env("TUNELAB_E2E_URL", format!("{server}/"))
+                .env("TUNELAB_E2E_OUT", &out)
+                .env("CHROMEDRIVER", chromedriver()),
+            "end-to-end tests (the page in headless Chromium)",
+        )
+    })
 }

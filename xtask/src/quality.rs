@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::{cargo, root, run_checked};
+use crate::root;
 
 struct Run {
     name: &'static str,
@@ -52,7 +52,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     crate::models::run()?;
     // The dev profile compiles dependencies at opt-level 3 (Cargo.toml), which is where the
     // arithmetic runs, and shares the build with `cargo xtask test`.
-    run_checked(cargo().args(["build", "--bin", "tunelab"]), "building the CLI")?;
+    crate::native_build()?;
     let reference: Value = std::fs::read(root().join("../shared/golden/quality.json"))
         .map_err(|e| format!("../shared/golden/quality.json: {e}"))
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))?;
@@ -65,7 +65,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             continue;
         }
         eprintln!("xtask: quality run {}", run.name);
-        let output = Command::new(root().join("target/debug/tunelab"))
+        let output = Command::new(crate::target_dir().join("debug").join("tunelab"))
             .current_dir(root())
             .arg("train")
             .args(["--model", "web/models/all-MiniLM-L6-v2", "--json"])
