@@ -18,7 +18,7 @@ use crate::browser::gpu::choose;
 use crate::browser::message::{from_js, to_js};
 use crate::browser::session::Session;
 use crate::core::train::TrainConfig;
-use crate::protocol::{DatasetRequest, DeviceInfo, DevicePreference, Event, ModelBytes, ModelSource, Split};
+use crate::protocol::{DatasetRequest, DeviceInfo, DevicePreference, Event, ModelFiles, ModelSource, Split};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -42,16 +42,18 @@ export interface DatasetSummary { task: "cls" | "ner"; n_train: number; n_dev: n
 export type Examples =
   | { task: "cls"; examples: { text: string; label: string; line: number }[] }
   | { task: "ner"; examples: { tokens: string[]; tags: string[]; line: number }[] };
-/** Defaults are the recipe: lr 5e-5, batch 16, 3 epochs, max length 128, warmup 10 %, seed 42. */
-export interface TrainConfig { epochs?: number; learning_rate?: number; batch_size?: number; max_len?: number; seed?: number; weight_decay?: number; warmup_ratio?: number; dropout?: number; max_grad_norm?: number; grad_accumulation?: number; early_stopping_patience?: number | null; shuffle?: boolean; freeze_embeddings?: boolean; group_by_length?: boolean }
+/** Every field is optional; the defaults are the recipe's (README, "Command line"), and the bounds are the CLI's (`tunelab train --help`). */
+export interface TrainConfig { epochs?: number; learning_rate?: number; batch_size?: number; max_len?: number; seed?: number; weight_decay?: number; warmup_ratio?: number; dropout?: number; max_grad_norm?: number; beta1?: number; beta2?: number; epsilon?: number; grad_accumulation?: number; early_stopping_patience?: number | null; exempt_bias_and_norm_from_decay?: boolean; shuffle?: boolean; freeze_embeddings?: boolean; group_by_length?: boolean }
+/** The settings checked against the data, with the step counts. */
+export interface TrainPlan { config: TrainConfig; n_train: number; batches_per_epoch: number; steps_per_epoch: number; total_steps: number; warmup_steps: number }
 export interface DownloadProgress { file: string; url: string; loaded: number; total: number | null; cached: boolean; done: boolean }
 export type Prediction =
   | { task: "cls"; label: string; labels: string[]; probabilities: number[] }
   | { task: "ner"; words: { text: string; start: number; end: number; tag: string; probability: number }[]; entities: { label: string; start: number; end: number; text: string }[] };
 /** Every event of a training run, told apart by `type`. */
 export type TrainerEvent =
-  | { type: "training_started"; plan: { n_train: number; steps_per_epoch: number; total_steps: number; warmup_steps: number }; parameters: number; truncated_examples: number }
-  | { type: "progress"; epoch: number; step: number; total_steps: number; loss: number; learning_rate: number; tokens_per_s: number; elapsed_s: number; eta_s: number }
+  | { type: "training_started"; plan: TrainPlan; parameters: number; truncated_examples: number }
+  | { type: "progress"; epoch: number; step: number; total_steps: number; loss: number; learning_rate: number; tokens_per_s: number; tokens: number; elapsed_s: number; eta_s: number; device_memory_bytes?: number }
   | { type: "epoch"; epoch: number; train_loss: number; train_seconds: number; train_tokens: number; train_sequences: number; dev: any; dev_predictions?: { task: "cls"; predictions: [string, number][] } | { task: "ner"; predictions: string[][] }; elapsed_s: number }
   | { type: "paused"; step: number }
   | { type: "resumed"; step: number }
@@ -129,8 +131,8 @@ impl Trainer {
     /// `model.safetensors` (a BERT; a fine-tuned export is ready to predict at once).
     #[wasm_bindgen(js_name = loadModel, unchecked_return_type = "ModelSummary")]
     pub fn load_model(&self, config: Vec<u8>, tokenizer: Vec<u8>, weights: Vec<u8>) -> Result<JsValue, JsError> {
-        let files = ModelBytes { config_json: config, tokenizer_json: tokenizer, model_safetensors: weights };
-        let summary = self.session.try_borrow_mut().map_err(|_| busy())?.load_model(files.into()).map_err(js_error)?;
+        let files = ModelFiles { config_json: config, tokenizer_json: tokenizer, model_safetensors: weights };
+        let summary = self.session.try_borrow_mut().map_err(|_| busy())?.load_model(files).map_err(js_error)?;
         js(&summary)
     }
 
@@ -228,7 +230,7 @@ impl Trainer {
     #[wasm_bindgen(unchecked_return_type = "ModelFiles")]
     pub async fn export(&self) -> Result<JsValue, JsError> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
-        js(&ModelBytes::from(session.export().await.map_err(js_error)?))
+        js(&session.export().await.map_err(js_error)?)
     }
 }
 

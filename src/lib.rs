@@ -4,7 +4,6 @@
 pub mod browser;
 pub mod core;
 pub mod protocol;
-#[cfg(target_arch = "wasm32")]
 pub mod ui;
 
 /// The JS package's exports; behind a feature so that the page and the worker, which link this

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::data::{Diagnostic, Examples};
 use crate::core::evaluate::EvalReport;
 use crate::core::model::Task;
-use crate::core::task_model::ModelFiles;
+pub use crate::core::predict::{EntitySpan, Prediction, TaggedWord};
+pub use crate::core::task_model::ModelFiles;
 use crate::core::train::{EpochSummary, StepProgress, TrainConfig, TrainPlan};
 
 /// Which device to train on.
@@ -54,29 +55,6 @@ impl ModelSource {
             ModelSource::Folder { url } => url.clone(),
             ModelSource::Hub { id, .. } => format!("the Hugging Face model `{id}`"),
         }
-    }
-}
-
-/// A model folder's three files as bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelBytes {
-    #[serde(with = "serde_bytes")]
-    pub config_json: Vec<u8>,
-    #[serde(with = "serde_bytes")]
-    pub tokenizer_json: Vec<u8>,
-    #[serde(with = "serde_bytes")]
-    pub model_safetensors: Vec<u8>,
-}
-
-impl From<ModelFiles> for ModelBytes {
-    fn from(f: ModelFiles) -> Self {
-        Self { config_json: f.config_json, tokenizer_json: f.tokenizer_json, model_safetensors: f.model_safetensors }
-    }
-}
-
-impl From<ModelBytes> for ModelFiles {
-    fn from(b: ModelBytes) -> Self {
-        Self { config_json: b.config_json, tokenizer_json: b.tokenizer_json, model_safetensors: b.model_safetensors }
     }
 }
 
@@ -136,7 +114,7 @@ pub enum Request {
     },
     /// Load a model from bytes the page already has (files the user picked).
     LoadModel {
-        files: ModelBytes,
+        files: ModelFiles,
     },
     LoadDataset(DatasetRequest),
     Train {
@@ -158,21 +136,69 @@ pub enum Request {
     Export,
 }
 
-impl Request {
-    /// The name a reply's error refers to.
-    pub fn name(&self) -> &'static str {
+/// What an error event refers to: a kind of request, or the worker itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    Init,
+    FetchModel,
+    LoadModel,
+    LoadDataset,
+    Train,
+    Pause,
+    Resume,
+    Stop,
+    Predict,
+    Evaluate,
+    Export,
+    /// The worker as a whole: it crashed or could not start.
+    Worker,
+    /// A message the worker could not read as any request.
+    Unknown,
+}
+
+impl RequestKind {
+    /// The wire name (`load_dataset`), for messages.
+    pub fn name(self) -> &'static str {
         match self {
-            Request::Init { .. } => "init",
-            Request::FetchModel { .. } => "fetch_model",
-            Request::LoadModel { .. } => "load_model",
-            Request::LoadDataset(_) => "load_dataset",
-            Request::Train { .. } => "train",
-            Request::Pause => "pause",
-            Request::Resume => "resume",
-            Request::Stop => "stop",
-            Request::Predict { .. } => "predict",
-            Request::Evaluate { .. } => "evaluate",
-            Request::Export => "export",
+            RequestKind::Init => "init",
+            RequestKind::FetchModel => "fetch_model",
+            RequestKind::LoadModel => "load_model",
+            RequestKind::LoadDataset => "load_dataset",
+            RequestKind::Train => "train",
+            RequestKind::Pause => "pause",
+            RequestKind::Resume => "resume",
+            RequestKind::Stop => "stop",
+            RequestKind::Predict => "predict",
+            RequestKind::Evaluate => "evaluate",
+            RequestKind::Export => "export",
+            RequestKind::Worker => "worker",
+            RequestKind::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for RequestKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Request {
+    /// The kind a reply's error refers to.
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            Request::Init { .. } => RequestKind::Init,
+            Request::FetchModel { .. } => RequestKind::FetchModel,
+            Request::LoadModel { .. } => RequestKind::LoadModel,
+            Request::LoadDataset(_) => RequestKind::LoadDataset,
+            Request::Train { .. } => RequestKind::Train,
+            Request::Pause => RequestKind::Pause,
+            Request::Resume => RequestKind::Resume,
+            Request::Stop => RequestKind::Stop,
+            Request::Predict { .. } => RequestKind::Predict,
+            Request::Evaluate { .. } => RequestKind::Evaluate,
+            Request::Export => RequestKind::Export,
         }
     }
 }
@@ -198,11 +224,20 @@ pub struct DeviceLimits {
     pub max_compute_invocations_per_workgroup: u64,
 }
 
+/// The kind of device training runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// burn's wgpu backend on the browser's WebGPU.
+    Webgpu,
+    /// burn's CPU backend (flex).
+    Cpu,
+}
+
 /// The device training runs on, and why, when it is not the one asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceInfo {
-    /// `webgpu` or `cpu`.
-    pub backend: String,
+    pub backend: Backend,
     pub adapter: Option<AdapterInfo>,
     pub limits: Option<DeviceLimits>,
     pub features: Vec<String>,
@@ -270,41 +305,6 @@ pub const PREVIEW_LIMIT: usize = 50;
 /// How many dev examples the page can review (predictions travel with every epoch).
 pub const REVIEW_LIMIT: usize = 200;
 
-/// One word of a sentence with its predicted tag; offsets count code points.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaggedWord {
-    pub text: String,
-    pub start: usize,
-    pub end: usize,
-    pub tag: String,
-    pub probability: f32,
-}
-
-/// An entity read from the tags (IOB2), with code-point offsets into the text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EntitySpan {
-    pub label: String,
-    pub start: usize,
-    pub end: usize,
-    pub text: String,
-}
-
-/// A prediction for one text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "task", rename_all = "lowercase")]
-pub enum Prediction {
-    Cls {
-        label: String,
-        /// In the order of `labels`.
-        labels: Vec<String>,
-        probabilities: Vec<f32>,
-    },
-    Ner {
-        words: Vec<TaggedWord>,
-        entities: Vec<EntitySpan>,
-    },
-}
-
 /// What the worker tells the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -353,18 +353,18 @@ pub enum Event {
         report: EvalReport,
     },
     Exported {
-        files: ModelBytes,
+        files: ModelFiles,
     },
     /// A request failed; `message` says what and what to do about it.
     Error {
-        request: String,
+        request: RequestKind,
         message: String,
     },
 }
 
 impl Event {
-    pub fn error(request: &str, message: impl Into<String>) -> Self {
-        Event::Error { request: request.to_string(), message: message.into() }
+    pub fn error(request: RequestKind, message: impl Into<String>) -> Self {
+        Event::Error { request, message: message.into() }
     }
 
     /// Whether the event carries byte buffers worth transferring rather than copying.

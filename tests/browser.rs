@@ -20,7 +20,9 @@ use tunelab::browser::timer::sleep;
 use tunelab::core::model::{gelu_exact, gelu_tanh, tanh, Task};
 use tunelab::core::task_model::ModelFiles;
 use tunelab::core::train::TrainConfig;
-use tunelab::protocol::{DataFile, DatasetRequest, DevicePreference, Event, ModelSource, Prediction, Request};
+use tunelab::protocol::{
+    Backend, DataFile, DatasetRequest, DevicePreference, Event, ModelSource, Prediction, Request, RequestKind,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -79,7 +81,7 @@ async fn webgpu_device_initialises_and_describes_its_adapter() {
     let chosen = choose(DevicePreference::Webgpu).await.expect("WebGPU initialises in this Chromium");
     let info = &chosen.info;
     console_log!("WebGPU device: {info:?}");
-    assert_eq!(info.backend, "webgpu");
+    assert_eq!(info.backend, Backend::Webgpu);
     assert_eq!(info.fallback_reason, None);
     let adapter = info.adapter.as_ref().expect("adapter described");
     assert!(
@@ -122,7 +124,7 @@ async fn golden_parity_on_webgpu() {
 #[wasm_bindgen_test]
 async fn golden_parity_on_the_cpu_fallback() {
     let chosen = choose(DevicePreference::Cpu).await.expect("the CPU is always there");
-    assert_eq!(chosen.info.backend, "cpu");
+    assert_eq!(chosen.info.backend, Backend::Cpu);
     assert_eq!(chosen.max_binding, None);
     golden_parity(&chosen.device, "cpu (wasm)").await;
 }
@@ -208,13 +210,14 @@ impl WorkerProbe {
         let events = Rc::new(RefCell::new(Vec::new()));
         let sink = Rc::clone(&events);
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |m: web_sys::MessageEvent| {
-            let event = from_js::<Event>(m.data()).unwrap_or_else(|e| Event::error("test", format!("unreadable: {e}")));
+            let event = from_js::<Event>(m.data())
+                .unwrap_or_else(|e| Event::error(RequestKind::Unknown, format!("unreadable: {e}")));
             sink.borrow_mut().push(event);
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         let sink = Rc::clone(&events);
         let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-            sink.borrow_mut().push(Event::error("worker script", e.message()));
+            sink.borrow_mut().push(Event::error(RequestKind::Worker, e.message()));
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Self { worker, events, seen: 0, _on_message: on_message, _on_error: on_error }

@@ -154,5 +154,6 @@ fn bad_inputs_get_messages_with_file_and_line() {
 
     let out = tunelab(&["train", "--model", &model, "--task", "ner", "--train", &bad, "--batch", "0"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("batch size"), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--batch-size") && stderr.contains("from 1 to 1024"), "{stderr}");
 }

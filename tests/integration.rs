@@ -6,6 +6,9 @@ mod common {
 }
 mod data;
 mod engine;
+mod js_types;
 mod metrics;
 mod session;
+mod settings;
 mod support;
+mod tidy;

@@ -13,7 +13,7 @@ use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::protocol::{AdapterInfo, DeviceInfo, DeviceLimits, DevicePreference};
+use crate::protocol::{AdapterInfo, Backend, DeviceInfo, DeviceLimits, DevicePreference};
 
 /// A device to train on, what it is, and the largest buffer it binds (`None` on the CPU).
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub async fn choose(preference: DevicePreference) -> Result<ChosenDevice, String
 pub fn cpu(fallback_reason: Option<String>) -> ChosenDevice {
     ChosenDevice {
         device: Device::flex(),
-        info: DeviceInfo { backend: "cpu".into(), adapter: None, limits: None, features: Vec::new(), fallback_reason },
+        info: DeviceInfo { backend: Backend::Cpu, adapter: None, limits: None, features: Vec::new(), fallback_reason },
         max_binding: None,
     }
 }
@@ -74,7 +74,7 @@ async fn init_webgpu() -> Result<ChosenDevice, String> {
     Ok(ChosenDevice {
         device,
         info: DeviceInfo {
-            backend: "webgpu".into(),
+            backend: Backend::Webgpu,
             adapter: Some(adapter),
             limits: Some(limits),
             features,

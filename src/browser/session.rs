@@ -7,18 +7,16 @@
 use burn::prelude::*;
 
 use crate::core::data::{
-    entity_counts, label_counts, parse_classification, parse_ner, split_words, Diagnostic, Examples, Fractions, Parsed,
-    Severity, TableOptions,
+    entity_counts, label_counts, load_dataset, DataSource, Dataset, DatasetError, DatasetOptions, Examples,
+    TableOptions,
 };
-use crate::core::evaluate::EvalReport;
-use crate::core::metrics::{extract_entities, EntityMode};
-use crate::core::model::{BertConfig, Task};
-use crate::core::task_model::{check_vocab, LoadOptions, ModelFiles, TaskModel};
-use crate::core::tokenize::TextTokenizer;
-use crate::core::train::{label_list, train, Control, TrainConfig, TrainEvent};
+use crate::core::evaluate::{EvalError, EvalReport};
+use crate::core::model::{BertConfig, ModelError, Task};
+use crate::core::task_model::{check_vocab, LoadError, LoadOptions, ModelFiles, TaskModel};
+use crate::core::tokenize::{TextTokenizer, TokenizeError};
+use crate::core::train::{label_list, train, ConfigError, Control, TrainConfig, TrainError, TrainEvent};
 use crate::protocol::{
-    DatasetRequest, DatasetSummary, EntitySpan, Event, LabelCount, ModelSummary, Prediction, Split, TaggedWord,
-    PREVIEW_LIMIT, REVIEW_LIMIT,
+    DatasetRequest, DatasetSummary, Event, LabelCount, ModelSummary, Prediction, Split, PREVIEW_LIMIT, REVIEW_LIMIT,
 };
 
 /// Why a request could not be carried out, in words a user can act on.
@@ -32,31 +30,28 @@ pub enum SessionError {
     NotTrained,
     #[error("the dataset has no {0} part: give a dev file, or let the training file be split")]
     NoSplit(&'static str),
-    #[error("{file}: {diagnostic}")]
-    Data { file: String, diagnostic: Diagnostic },
-    #[error("{file}: no usable examples")]
-    Empty { file: String },
+    #[error(transparent)]
+    Data(#[from] DatasetError),
     #[error("the model files are not usable: {0}")]
-    Model(String),
+    Config(#[from] ModelError),
+    #[error("the model files are not usable: {0}")]
+    Tokenizer(#[from] TokenizeError),
+    #[error("the model files are not usable: {0}")]
+    Load(#[from] LoadError),
+    #[error("model.safetensors is not a safetensors file: {0}")]
+    Weights(#[source] safetensors::SafeTensorError),
     #[error(
         "the model's largest tensor is {need:.1} MB but this GPU binds at most {limit:.1} MB per buffer: choose the CPU"
     )]
     TooLargeForDevice { need: f64, limit: f64 },
-    #[error("{0}")]
-    Train(String),
+    #[error("invalid setting: {0}")]
+    Settings(#[from] ConfigError),
+    #[error(transparent)]
+    Train(#[from] TrainError),
     #[error("prediction failed: {0}")]
-    Predict(String),
+    Predict(#[from] EvalError),
     #[error("export failed: {0}")]
-    Export(String),
-}
-
-/// A parsed dataset, split into the parts training and evaluation use.
-#[derive(Debug)]
-struct Dataset {
-    task: Task,
-    train: Examples,
-    dev: Option<Examples>,
-    test: Option<Examples>,
+    Export(#[source] LoadError),
 }
 
 /// What the worker holds between requests.
@@ -87,13 +82,10 @@ impl Session {
     /// task and labels) is loaded at once, ready to predict; a base model gets its head when
     /// training starts.
     pub fn load_model(&mut self, files: ModelFiles) -> Result<ModelSummary, SessionError> {
-        let model_error = |e: &dyn std::fmt::Display| SessionError::Model(e.to_string());
-        let config = BertConfig::from_json_bytes(&files.config_json).map_err(|e| model_error(&e))?;
-        let tokenizer = TextTokenizer::from_bytes(&files.tokenizer_json, TrainConfig::default().max_len)
-            .map_err(|e| model_error(&e))?;
-        check_vocab(&tokenizer, &config).map_err(|e| model_error(&e))?;
-        safetensors::SafeTensors::read_metadata(&files.model_safetensors)
-            .map_err(|e| SessionError::Model(format!("model.safetensors is not a safetensors file: {e}")))?;
+        let config = BertConfig::from_json_bytes(&files.config_json)?;
+        let tokenizer = TextTokenizer::from_bytes(&files.tokenizer_json, TrainConfig::default().max_len)?;
+        check_vocab(&tokenizer, &config)?;
+        safetensors::SafeTensors::read_metadata(&files.model_safetensors).map_err(SessionError::Weights)?;
         if let Some(limit) = self.max_binding.filter(|&l| config.largest_tensor_bytes() > l) {
             return Err(SessionError::TooLargeForDevice {
                 need: config.largest_tensor_bytes() as f64 / 1e6,
@@ -106,7 +98,7 @@ impl Session {
         if let Some(task) = task {
             let options =
                 LoadOptions { task, labels: None, max_len: TrainConfig::default().max_len, dropout: None, seed: 0 };
-            let model = TaskModel::load(&files, &options, &self.device).map_err(|e| model_error(&e))?;
+            let model = TaskModel::load(&files, &options, &self.device)?;
             parameters = model.num_params();
             self.model = Some(model);
         }
@@ -126,41 +118,20 @@ impl Session {
     /// Parses the training file (and dev file), splitting 80/10/10 when no dev file is given.
     /// Problems are listed by line; the dataset is refused only when a file yields nothing.
     pub fn load_dataset(&mut self, request: DatasetRequest) -> Result<DatasetSummary, SessionError> {
-        let table = TableOptions {
-            text_column: request.text_column.clone(),
-            label_column: request.label_column.clone(),
-            delimiter: None,
+        let options = DatasetOptions {
+            table: TableOptions {
+                text_column: request.text_column.clone(),
+                label_column: request.label_column.clone(),
+                delimiter: None,
+            },
+            limit: request.limit,
+            seed: request.seed,
         };
-        let read = |file: &crate::protocol::DataFile| -> Result<(Examples, Vec<Diagnostic>), SessionError> {
-            let (examples, diagnostics) = match request.task {
-                Task::Cls => {
-                    let Parsed { value, diagnostics } = parse_classification(&file.bytes, &file.name, &table);
-                    (Examples::Cls(value), diagnostics)
-                }
-                Task::Ner => {
-                    let Parsed { value, diagnostics } = parse_ner(&file.bytes, &file.name);
-                    (Examples::Ner(value.examples), diagnostics)
-                }
-            };
-            if examples.is_empty() {
-                let name = if file.name.is_empty() { "pasted text".to_string() } else { file.name.clone() };
-                return Err(match diagnostics.into_iter().find(|d| d.severity == Severity::Error) {
-                    Some(diagnostic) => SessionError::Data { file: name, diagnostic },
-                    None => SessionError::Empty { file: name },
-                });
-            }
-            Ok((examples, diagnostics))
-        };
-        let (train, train_diagnostics) = read(&request.train)?;
-        let train = train.limit(request.limit);
-        let (dataset, dev_diagnostics, split) = match &request.dev {
-            Some(dev_file) => {
-                let (dev, mut diagnostics) = read(dev_file)?;
-                diagnostics.extend(dev.unseen_in(&train));
-                (Dataset { task: request.task, train, dev: Some(dev), test: None }, diagnostics, false)
-            }
-            None => (split_off(request.task, train, request.seed), Vec::new(), true),
-        };
+        fn source(file: &crate::protocol::DataFile) -> DataSource<'_> {
+            DataSource { name: &file.name, bytes: &file.bytes }
+        }
+        let (dataset, diagnostics) =
+            load_dataset(request.task, source(&request.train), request.dev.as_ref().map(source), None, &options)?;
         let labels = label_list(&dataset.train);
         let counts = match &dataset.train {
             Examples::Cls(e) => label_counts(e),
@@ -171,11 +142,11 @@ impl Session {
             n_train: dataset.train.len(),
             n_dev: dataset.dev.as_ref().map_or(0, Examples::len),
             n_test: dataset.test.as_ref().map_or(0, Examples::len),
-            split,
+            split: dataset.split,
             labels,
             label_counts: counts.into_iter().map(|(label, count)| LabelCount { label, count }).collect(),
-            train_diagnostics,
-            dev_diagnostics,
+            train_diagnostics: diagnostics.train,
+            dev_diagnostics: diagnostics.dev,
             preview: dataset.train.head(PREVIEW_LIMIT),
             dev_sample: dataset.dev.as_ref().map(|dev| dev.head(REVIEW_LIMIT)),
         };
@@ -193,7 +164,7 @@ impl Session {
     ) -> Result<(), SessionError> {
         let files = self.files.as_ref().ok_or(SessionError::NoModel)?;
         let dataset = self.dataset.as_ref().ok_or(SessionError::NoDataset)?;
-        config.plan(dataset.train.len()).map_err(|e| SessionError::Train(format!("invalid setting: {e}")))?;
+        let plan = config.plan(dataset.train.len())?;
         // The previous model's weights leave the device before the new copy arrives.
         self.model = None;
         let options = LoadOptions {
@@ -203,13 +174,13 @@ impl Session {
             dropout: Some(config.dropout),
             seed: config.seed,
         };
-        let mut model = TaskModel::load(files, &options, &self.device.clone().autodiff())
-            .map_err(|e| SessionError::Model(e.to_string()))?;
+        let mut model = TaskModel::load(files, &options, &self.device.clone().autodiff())?;
         let parameters = model.num_params();
         let mut on_event = |event: TrainEvent| emit(train_event(event, parameters));
-        let outcome = train(&mut model, &dataset.train, dataset.dev.as_ref(), &config, control, &mut on_event).await;
+        let outcome = train(&mut model, &dataset.train, dataset.dev.as_ref(), &plan, control, &mut on_event).await;
         self.model = Some(model);
-        outcome.map(|_| ()).map_err(|e| SessionError::Train(e.to_string()))
+        outcome?;
+        Ok(())
     }
 
     fn model(&self) -> Result<&TaskModel, SessionError> {
@@ -218,56 +189,7 @@ impl Session {
 
     /// Class probabilities, or a tag per word with the entities they form.
     pub async fn predict(&self, text: &str) -> Result<Prediction, SessionError> {
-        let model = self.model()?;
-        let failed = |e: &dyn std::fmt::Display| SessionError::Predict(e.to_string());
-        match model.task {
-            Task::Cls => {
-                let probabilities = model
-                    .predict_texts(&[text.to_string()], 1)
-                    .await
-                    .map_err(|e| failed(&e))?
-                    .pop()
-                    .unwrap_or_default();
-                let best = probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
-                Ok(Prediction::Cls {
-                    label: model.labels.get(best).cloned().unwrap_or_default(),
-                    labels: model.labels.clone(),
-                    probabilities,
-                })
-            }
-            Task::Ner => {
-                let words = split_words(text);
-                let tokens: Vec<String> = words.iter().map(|w| w.text.to_string()).collect();
-                let tags = model.predict_words(&[tokens], 1).await.map_err(|e| failed(&e))?.pop().unwrap_or_default();
-                let tagged: Vec<TaggedWord> = words
-                    .iter()
-                    .zip(&tags)
-                    .map(|(w, p)| TaggedWord {
-                        text: w.text.to_string(),
-                        start: w.start,
-                        end: w.end,
-                        tag: model.labels.get(p.label).cloned().unwrap_or_else(|| "O".into()),
-                        probability: p.probability,
-                    })
-                    .collect();
-                let tag_names: Vec<&str> = tagged.iter().map(|w| w.tag.as_str()).collect();
-                let entities = extract_entities(&[tag_names], EntityMode::Default)
-                    .map_err(|e| failed(&e))?
-                    .into_iter()
-                    .filter(|e| e.start < e.end && e.end <= tagged.len())
-                    .map(|e| {
-                        let (start, end) = (tagged[e.start].start, tagged[e.end - 1].end);
-                        EntitySpan {
-                            label: e.kind,
-                            start,
-                            end,
-                            text: text.chars().skip(start).take(end - start).collect(),
-                        }
-                    })
-                    .collect();
-                Ok(Prediction::Ner { words: tagged, entities })
-            }
-        }
+        Ok(self.model()?.predict(text).await?)
     }
 
     /// Scores the model on the dataset's dev or test part.
@@ -278,20 +200,13 @@ impl Session {
             Split::Dev => dataset.dev.as_ref().ok_or(SessionError::NoSplit("dev"))?,
             Split::Test => dataset.test.as_ref().ok_or(SessionError::NoSplit("test"))?,
         };
-        model.evaluate(examples, 32).await.map_err(|e| SessionError::Predict(e.to_string()))
+        Ok(model.evaluate(examples, 32).await?)
     }
 
     /// The trained model as a Hugging Face folder.
     pub async fn export(&self) -> Result<ModelFiles, SessionError> {
-        self.model()?.export().await.map_err(|e| SessionError::Export(e.to_string()))
+        self.model()?.export().await.map_err(SessionError::Export)
     }
-}
-
-/// The recipe's seeded, stratified 80/10/10 split.
-fn split_off(task: Task, train: Examples, seed: u64) -> Dataset {
-    let some = |e: Examples| Some(e).filter(|e| !e.is_empty());
-    let (train, dev, test) = train.split(Fractions::DEFAULT, seed);
-    Dataset { task, train, dev: some(dev), test: some(test) }
 }
 
 /// The training loop's events in the protocol's words.

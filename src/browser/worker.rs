@@ -15,7 +15,7 @@ use super::fetch::fetch_model;
 use super::gpu::{choose, cpu, ChosenDevice};
 use super::message::{from_js, to_js, transferables};
 use super::session::Session;
-use crate::protocol::{DevicePreference, Event, ModelBytes, Request};
+use crate::protocol::{DevicePreference, Event, Request, RequestKind};
 
 /// Installs the message handler and says `ready`. Called from the worker binary's `main`.
 pub fn run() {
@@ -38,7 +38,7 @@ fn scope() -> DedicatedWorkerGlobalScope {
 pub fn post(event: &Event) {
     let value = match to_js(event) {
         Ok(value) => value,
-        Err(message) => match to_js(&Event::error("worker", message)) {
+        Err(message) => match to_js(&Event::error(RequestKind::Worker, message)) {
             Ok(value) => value,
             Err(_) => return,
         },
@@ -58,7 +58,7 @@ fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         post(&Event::error(
-            "worker",
+            RequestKind::Worker,
             format!(
                 "the training worker crashed ({info}); it must be restarted (reload the page). \
                  Your files and settings on the page are kept."
@@ -79,7 +79,9 @@ impl Worker {
     fn receive(self: &Rc<Self>, data: JsValue) {
         let request: Request = match from_js(data) {
             Ok(request) => request,
-            Err(e) => return post(&Event::error("unknown", format!("the worker could not read a request: {e}"))),
+            Err(e) => {
+                return post(&Event::error(RequestKind::Unknown, format!("the worker could not read a request: {e}")))
+            }
         };
         match request {
             Request::Pause => self.control.pause(),
@@ -102,9 +104,9 @@ impl Worker {
         loop {
             let next = self.queue.borrow_mut().pop_front();
             let Some(request) = next else { break };
-            let name = request.name();
+            let kind = request.kind();
             if let Err(message) = self.handle(request).await {
-                post(&Event::error(name, message));
+                post(&Event::error(kind, message));
             }
         }
         self.busy.set(false);
@@ -123,7 +125,10 @@ impl Worker {
         let chosen = match choose(preference).await {
             Ok(chosen) => chosen,
             Err(reason) => {
-                post(&Event::error("init", format!("WebGPU is not available: {reason}; training uses the CPU")));
+                post(&Event::error(
+                    RequestKind::Init,
+                    format!("WebGPU is not available: {reason}; training uses the CPU"),
+                ));
                 cpu(Some(reason))
             }
         };
@@ -148,7 +153,7 @@ impl Worker {
                 post(&Event::ModelLoaded(summary));
             }
             Request::LoadModel { files } => {
-                let summary = self.session().await.load_model(files.into()).map_err(|e| e.to_string())?;
+                let summary = self.session().await.load_model(files).map_err(|e| e.to_string())?;
                 post(&Event::ModelLoaded(summary));
             }
             Request::LoadDataset(dataset) => {
@@ -170,7 +175,7 @@ impl Worker {
             }
             Request::Export => {
                 let files = self.session().await.export().await.map_err(|e| e.to_string())?;
-                post(&Event::Exported { files: ModelBytes::from(files) });
+                post(&Event::Exported { files });
             }
             Request::Pause | Request::Resume | Request::Stop => {}
         }

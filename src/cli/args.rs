@@ -2,7 +2,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use super::settings_args::SettingsArgs;
 use crate::core::model::Task;
+use crate::core::train::TrainConfig;
 
 /// Fine-tune a BERT model on a small labelled dataset and export it for Hugging Face
 /// transformers.
@@ -65,28 +67,8 @@ pub struct TrainArgs {
     /// Use only the first N training examples.
     #[arg(long)]
     pub limit: Option<usize>,
-    #[arg(long, default_value_t = 3)]
-    pub epochs: usize,
-    #[arg(long, default_value_t = 5e-5)]
-    pub lr: f64,
-    #[arg(long, default_value_t = 16)]
-    pub batch: usize,
-    #[arg(long, default_value_t = 128)]
-    pub max_len: usize,
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Batches whose gradients are summed before each optimizer step.
-    #[arg(long, default_value_t = 1)]
-    pub grad_accumulation: usize,
-    /// Stop when the dev metric has not improved for this many epochs (keeps the best epoch).
-    #[arg(long)]
-    pub early_stopping: Option<usize>,
-    /// Train everything but the embeddings (faster steps; about half the parameters stay fixed).
-    #[arg(long)]
-    pub freeze_embeddings: bool,
-    /// Batch sentences of similar length together (HF's group_by_length): less padding.
-    #[arg(long)]
-    pub group_by_length: bool,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
     /// Stop after this many optimizer steps (a benchmark on a slow device).
     #[arg(long)]
     pub max_steps: Option<usize>,
@@ -114,7 +96,7 @@ pub struct EvalArgs {
     /// Labelled data in any format the task accepts.
     #[arg(long)]
     pub data: PathBuf,
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = TrainConfig::default().max_len)]
     pub max_len: usize,
     #[arg(long, default_value_t = 32)]
     pub batch: usize,

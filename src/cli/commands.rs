@@ -3,70 +3,72 @@ use std::path::Path;
 use serde_json::json;
 
 use super::args::{EvalArgs, TrainArgs};
+use super::error::CliError;
 use super::{device, files, progress::Progress, summary};
-use crate::core::data::Examples;
-use crate::core::data::{Fractions, TableOptions};
+use crate::core::data::{load_dataset, read_examples, DataSource, Dataset, DatasetOptions, Examples, TableOptions};
 use crate::core::model::Task;
 use crate::core::task_model::{LoadOptions, TaskModel};
-use crate::core::train::{label_list, train, StopAfter, TrainConfig, TrainEvent};
+use crate::core::train::{label_list, train, StopAfter, TrainEvent};
 
 fn table_options(text_column: &Option<String>, label_column: &Option<String>) -> TableOptions {
     TableOptions { text_column: text_column.clone(), label_column: label_column.clone(), delimiter: None }
 }
 
-/// Train/dev/test from the files given, splitting the training file 80/10/10 when no dev file
-/// was given.
-fn datasets(args: &TrainArgs, task: Task) -> Result<(Examples, Option<Examples>, Option<Examples>), String> {
-    let table = table_options(&args.text_column, &args.label_column);
-    let read = |p: &Path| files::read_examples(p, task, &table);
-    let train = read(&args.train)?;
-    let test = args.test.as_deref().map(read).transpose()?;
-    if let Some(dev_path) = args.dev.as_deref() {
-        let train = train.limit(args.limit);
-        let dev = read(dev_path)?;
-        files::print_diagnostics(dev_path, &dev.unseen_in(&train));
-        return Ok((train, Some(dev), test));
-    }
-    let fractions = Fractions::DEFAULT;
-    let (train, dev, split_test) = train.limit(args.limit).split(fractions, args.seed);
-    eprintln!(
-        "no --dev given: split {} into {} train / {} dev / {} test (stratified, seed {})",
-        args.train.display(),
-        train.len(),
-        dev.len(),
-        split_test.len(),
-        args.seed
+/// Train/dev/test from the files given (core's `load_dataset`), every problem printed under
+/// its file's path.
+fn datasets(args: &TrainArgs, task: Task) -> Result<Dataset, CliError> {
+    let train = files::read_bytes(&args.train)?;
+    let dev = args.dev.as_deref().map(files::read_bytes).transpose()?;
+    let test = args.test.as_deref().map(files::read_bytes).transpose()?;
+    let options = DatasetOptions {
+        table: table_options(&args.text_column, &args.label_column),
+        limit: args.limit,
+        seed: args.settings.0.seed,
+    };
+    let name = |p: &Path| p.display().to_string();
+    let (train_name, dev_name, test_name) =
+        (name(&args.train), args.dev.as_deref().map(name), args.test.as_deref().map(name));
+    let loaded = load_dataset(
+        task,
+        DataSource { name: &train_name, bytes: &train },
+        dev_name.as_deref().zip(dev.as_deref()).map(|(name, bytes)| DataSource { name, bytes }),
+        test_name.as_deref().zip(test.as_deref()).map(|(name, bytes)| DataSource { name, bytes }),
+        &options,
     );
-    Ok((train, Some(dev).filter(|d| !d.is_empty()), test.or(Some(split_test).filter(|t| !t.is_empty()))))
+    let (dataset, diagnostics) = loaded.inspect_err(|e| files::print_diagnostics(&e.file, &e.diagnostics))?;
+    files::print_diagnostics(&train_name, &diagnostics.train);
+    for (name, found) in [(dev_name, diagnostics.dev), (test_name, diagnostics.test)] {
+        files::print_diagnostics(name.as_deref().unwrap_or_default(), &found);
+    }
+    if dataset.split {
+        eprintln!(
+            "no --dev given: split {train_name} into {} train / {} dev / {} test (stratified, seed {})",
+            dataset.train.len(),
+            dataset.dev.as_ref().map_or(0, Examples::len),
+            dataset.test.as_ref().map_or(0, Examples::len),
+            args.settings.0.seed
+        );
+    }
+    Ok(dataset)
 }
 
-pub async fn train_command(args: TrainArgs) -> Result<(), String> {
+pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
     let task: Task = args.task.into();
     let files = files::read_model(&args.model)?;
-    let (train_set, dev, test) = datasets(&args, task)?;
+    let Dataset { train: train_set, dev, test, .. } = datasets(&args, task)?;
     let labels = label_list(&train_set);
-    let config = TrainConfig {
-        epochs: args.epochs,
-        learning_rate: args.lr,
-        batch_size: args.batch,
-        max_len: args.max_len,
-        seed: args.seed,
-        grad_accumulation: args.grad_accumulation,
-        early_stopping_patience: args.early_stopping,
-        freeze_embeddings: args.freeze_embeddings,
-        group_by_length: args.group_by_length,
-        ..TrainConfig::default()
-    };
-    config.plan(train_set.len()).map_err(|e| e.to_string())?;
+    let config = args.settings.0.clone();
+    let plan = config.plan(train_set.len())?;
     let device = device::open(args.device)?.autodiff();
     let options = LoadOptions {
         task,
         labels: Some(labels),
-        max_len: args.max_len,
+        max_len: config.max_len,
         dropout: Some(config.dropout),
-        seed: args.seed,
+        seed: config.seed,
     };
-    let mut model = TaskModel::load(&files, &options, &device).map_err(|e| format!("{}: {e}", args.model.display()))?;
+    let mut model = TaskModel::load(&files, &options, &device)
+        .map_err(|source| CliError::Model { path: args.model.clone(), source })?;
     if !model.load_report.unexpected.is_empty() {
         eprintln!("note: unused tensors in the checkpoint: {}", model.load_report.unexpected.join(", "));
     }
@@ -87,17 +89,15 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
         }
     };
     let mut control = StopAfter::new(args.max_steps.unwrap_or(usize::MAX));
-    let outcome = train(&mut model, &train_set, dev.as_ref(), &config, &mut control, &mut on_event)
-        .await
-        .map_err(|e| e.to_string())?;
+    let outcome = train(&mut model, &train_set, dev.as_ref(), &plan, &mut control, &mut on_event).await?;
 
     let dev_report = outcome.epochs.last().and_then(|e| e.dev.clone());
     let test_report = match &test {
-        Some(test) => Some(model.evaluate(test, args.batch * 2).await.map_err(|e| e.to_string())?),
+        Some(test) => Some(model.evaluate(test, config.batch_size * 2).await?),
         None => None,
     };
     if let Some(dir) = &args.export {
-        let exported = model.export().await.map_err(|e| e.to_string())?;
+        let exported = model.export().await.map_err(CliError::Export)?;
         files::write_model(dir, &exported)?;
         eprintln!("exported to {}", dir.display());
     }
@@ -145,19 +145,21 @@ pub async fn train_command(args: TrainArgs) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn eval_command(args: EvalArgs) -> Result<(), String> {
+pub async fn eval_command(args: EvalArgs) -> Result<(), CliError> {
     let files = files::read_model(&args.model)?;
-    let task = Task::from_config_json(&files.config_json).ok_or_else(|| {
-        format!(
-            "{}: config.json names no BertForSequenceClassification or BertForTokenClassification architecture",
-            args.model.display()
-        )
-    })?;
+    let task = Task::from_config_json(&files.config_json)
+        .ok_or_else(|| CliError::NotFineTuned { path: args.model.clone() })?;
     let device = device::open(args.device)?;
     let options = LoadOptions { task, labels: None, max_len: args.max_len, dropout: None, seed: 0 };
-    let model = TaskModel::load(&files, &options, &device).map_err(|e| format!("{}: {e}", args.model.display()))?;
-    let data = files::read_examples(&args.data, task, &table_options(&args.text_column, &args.label_column))?;
-    let report = model.evaluate(&data, args.batch).await.map_err(|e| e.to_string())?;
+    let model = TaskModel::load(&files, &options, &device)
+        .map_err(|source| CliError::Model { path: args.model.clone(), source })?;
+    let bytes = files::read_bytes(&args.data)?;
+    let name = args.data.display().to_string();
+    let table = table_options(&args.text_column, &args.label_column);
+    let (data, diagnostics) = read_examples(task, DataSource { name: &name, bytes: &bytes }, &table)
+        .inspect_err(|e| files::print_diagnostics(&e.file, &e.diagnostics))?;
+    files::print_diagnostics(&name, &diagnostics);
+    let report = model.evaluate(&data, args.batch).await?;
     if args.json {
         println!("{}", json!({ "task": task, "n": data.len(), "metrics": summary::metrics_json(&report) }));
     } else {

@@ -2,17 +2,14 @@
 
 use std::path::Path;
 
-use crate::core::data::Examples;
-use crate::core::data::{parse_classification, parse_ner, Diagnostic, Severity, TableOptions};
-use crate::core::model::Task;
+use super::error::CliError;
+use crate::core::data::{Diagnostic, Severity};
 use crate::core::task_model::ModelFiles;
 
-pub fn read_model(dir: &Path) -> Result<ModelFiles, String> {
+pub fn read_model(dir: &Path) -> Result<ModelFiles, CliError> {
     let read = |name: &str| {
         let path = dir.join(name);
-        std::fs::read(&path).map_err(|e| {
-            format!("{}: {e} (a model folder needs config.json, tokenizer.json and model.safetensors)", path.display())
-        })
+        std::fs::read(&path).map_err(|source| CliError::ModelFile { path, source })
     };
     Ok(ModelFiles {
         config_json: read(ModelFiles::CONFIG)?,
@@ -21,21 +18,26 @@ pub fn read_model(dir: &Path) -> Result<ModelFiles, String> {
     })
 }
 
-pub fn write_model(dir: &Path, files: &ModelFiles) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub fn write_model(dir: &Path, files: &ModelFiles) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|source| CliError::Write { path: dir.to_path_buf(), source })?;
     for (name, bytes) in [
         (ModelFiles::CONFIG, &files.config_json),
         (ModelFiles::TOKENIZER, &files.tokenizer_json),
         (ModelFiles::WEIGHTS, &files.model_safetensors),
     ] {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(&path, bytes).map_err(|source| CliError::Write { path: path.clone(), source })?;
     }
     Ok(())
 }
 
+/// A data file's bytes.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::Read { path: path.to_path_buf(), source })
+}
+
 /// Prints each diagnostic as `file:line: severity: message`.
-pub fn print_diagnostics(path: &Path, diagnostics: &[Diagnostic]) {
+pub fn print_diagnostics(file: &str, diagnostics: &[Diagnostic]) {
     const SHOWN: usize = 20;
     for d in diagnostics.iter().take(SHOWN) {
         let kind = match d.severity {
@@ -43,33 +45,11 @@ pub fn print_diagnostics(path: &Path, diagnostics: &[Diagnostic]) {
             Severity::Error => "error",
         };
         match d.line {
-            0 => eprintln!("{}: {kind}: {}", path.display(), d.message),
-            line => eprintln!("{}:{line}: {kind}: {}", path.display(), d.message),
+            0 => eprintln!("{file}: {kind}: {}", d.message),
+            line => eprintln!("{file}:{line}: {kind}: {}", d.message),
         }
     }
     if diagnostics.len() > SHOWN {
-        eprintln!("{}: … and {} more problems", path.display(), diagnostics.len() - SHOWN);
+        eprintln!("{file}: … and {} more problems", diagnostics.len() - SHOWN);
     }
-}
-
-/// Reads a labelled file for `task`. Problems are printed; the file is refused only when
-/// nothing usable was read.
-pub fn read_examples(path: &Path, task: Task, table: &TableOptions) -> Result<Examples, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let (examples, diagnostics) = match task {
-        Task::Cls => {
-            let parsed = parse_classification(&bytes, &name, table);
-            (Examples::Cls(parsed.value), parsed.diagnostics)
-        }
-        Task::Ner => {
-            let parsed = parse_ner(&bytes, &name);
-            (Examples::Ner(parsed.value.examples), parsed.diagnostics)
-        }
-    };
-    print_diagnostics(path, &diagnostics);
-    if examples.is_empty() {
-        return Err(format!("{}: no usable examples (see the problems above)", path.display()));
-    }
-    Ok(examples)
 }

@@ -4,8 +4,10 @@
 mod args;
 mod commands;
 mod device;
+mod error;
 mod files;
 mod progress;
+mod settings_args;
 mod summary;
 
 use std::process::ExitCode;
@@ -23,8 +25,8 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(error) => {
+            eprintln!("error: {}", error::report(&error));
             ExitCode::FAILURE
         }
     }

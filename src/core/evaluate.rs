@@ -22,7 +22,7 @@ pub enum EvalError {
     Device(String),
     #[error(transparent)]
     Metrics(#[from] MetricsError),
-    #[error("this model is for {model:?}, the data for {data:?}")]
+    #[error("this model is for {model}, the data for {data}")]
     TaskMismatch { model: Task, data: Task },
 }
 

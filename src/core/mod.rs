@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod metrics_files;
 pub mod model;
 pub mod model_zip;
+pub mod predict;
 pub mod rng;
 pub mod task_model;
 pub mod tokenize;

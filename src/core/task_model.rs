@@ -11,8 +11,11 @@ use super::tokenize::{TextTokenizer, TokenizeError};
 /// fetching and file reading live at the edges (CLI, browser).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelFiles {
+    #[serde(with = "serde_bytes")]
     pub config_json: Vec<u8>,
+    #[serde(with = "serde_bytes")]
     pub tokenizer_json: Vec<u8>,
+    #[serde(with = "serde_bytes")]
     pub model_safetensors: Vec<u8>,
 }
 

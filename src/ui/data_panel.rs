@@ -7,6 +7,7 @@ use web_sys::HtmlInputElement;
 
 use super::charts;
 use super::chips::{tag_chips, TagStyle};
+use super::chosen::Chosen;
 use super::files;
 use super::samples::SAMPLES;
 use super::saved;
@@ -18,17 +19,6 @@ use crate::protocol::{DataFile, DatasetRequest, DatasetSummary, Request};
 
 /// What the file pickers offer: every extension the core's parsers know.
 const DATA_FILES: &str = ".csv,.tsv,.txt,.jsonl,.json,.ndjson,.conll,.conllu,.iob,.iob2,.bio,.bioes";
-
-/// The data the user chose, kept by the page so that nothing is lost when the worker restarts
-/// or the page reloads.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Chosen {
-    pub task: Task,
-    pub train: DataFile,
-    pub dev: Option<DataFile>,
-    pub text_column: String,
-    pub label_column: String,
-}
 
 #[component]
 pub fn DataPanel() -> impl IntoView {

@@ -9,7 +9,6 @@ use super::state::{use_state, Status};
 use super::worker_link::use_worker;
 use crate::core::metrics_files::{metrics_csv, metrics_json};
 use crate::core::model_zip::model_zip;
-use crate::core::task_model::ModelFiles;
 use crate::protocol::Request;
 
 const FOLDER: &str = "tunelab-model";
@@ -23,7 +22,6 @@ pub fn ExportPanel() -> impl IntoView {
     // The worker's files arrive as an event; zip them and hand them to the browser.
     Effect::new(move |_| {
         let Status::Done(files) = state.export.get() else { return };
-        let files = ModelFiles::from(files);
         let name = format!("{FOLDER}.zip");
         let saved = model_zip(&files, FOLDER).map_err(|e| e.to_string()).and_then(|zip| {
             files::save(&zip, &name, "application/zip")?;

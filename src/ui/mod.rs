@@ -1,28 +1,48 @@
 //! The playground page: Leptos components over the training worker. Never touches burn; every
-//! piece of model work is a protocol request to the worker (`worker_link`).
+//! piece of model work is a protocol request to the worker (`worker_link`). The pure logic
+//! (`settings`, `format`) compiles natively too, so native tests cover it; the rest is wasm32.
 
+#[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
 mod charts;
+#[cfg(target_arch = "wasm32")]
 mod chips;
+pub mod chosen;
+#[cfg(target_arch = "wasm32")]
 mod data_panel;
+#[cfg(target_arch = "wasm32")]
 mod export_panel;
+#[cfg(target_arch = "wasm32")]
 mod files;
-mod format;
+pub mod format;
+#[cfg(target_arch = "wasm32")]
 mod model_panel;
+#[cfg(target_arch = "wasm32")]
 mod palette;
+#[cfg(target_arch = "wasm32")]
 mod results_panel;
+#[cfg(target_arch = "wasm32")]
 mod review;
+#[cfg(target_arch = "wasm32")]
 mod samples;
+#[cfg(target_arch = "wasm32")]
 mod saved;
-mod settings;
+pub mod settings;
+#[cfg(target_arch = "wasm32")]
 pub mod state;
+#[cfg(target_arch = "wasm32")]
 mod train_panel;
+#[cfg(target_arch = "wasm32")]
 mod try_panel;
+#[cfg(target_arch = "wasm32")]
 pub mod worker_link;
 
+#[cfg(target_arch = "wasm32")]
 pub use app::App;
 
 /// Mounts the page into `<body>`; a panic shows in the page, not only in the console.
+#[cfg(target_arch = "wasm32")]
 pub fn mount() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
@@ -33,6 +53,7 @@ pub fn mount() {
     leptos::mount::mount_to_body(App);
 }
 
+#[cfg(target_arch = "wasm32")]
 fn show_fatal(message: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     if let (Ok(p), Some(body)) = (document.create_element("p"), document.body()) {

@@ -10,7 +10,7 @@ use super::state::{use_state, Status};
 use super::worker_link::use_worker;
 use crate::core::model_zip::read_model_zip;
 use crate::core::task_model::ModelFiles;
-use crate::protocol::{DevicePreference, ModelBytes, ModelSource, Request};
+use crate::protocol::{DevicePreference, ModelSource, Request};
 
 /// The model `cargo xtask models` puts beside the page.
 pub const DEFAULT_MODEL: &str = "models/all-MiniLM-L6-v2";
@@ -29,7 +29,7 @@ pub fn ModelPanel() -> impl IntoView {
     let link = use_worker();
     let source = RwSignal::new(Source::Default);
     let hub_id = RwSignal::new(DEFAULT_HUB_ID.to_string());
-    let local = RwSignal::new(None::<ModelBytes>);
+    let local = RwSignal::new(None::<ModelFiles>);
     let local_note = RwSignal::new(None::<String>);
     let device = RwSignal::new(DevicePreference::Auto);
 
@@ -209,11 +209,11 @@ fn DeviceFacts() -> impl IntoView {
 }
 
 /// Three model files picked one by one, or one zip holding them.
-async fn read_model_files(picked: Vec<web_sys::File>) -> Result<ModelBytes, String> {
+async fn read_model_files(picked: Vec<web_sys::File>) -> Result<ModelFiles, String> {
     if let [zip] = picked.as_slice() {
         if zip.name().ends_with(".zip") {
             let data = files::read(zip).await?;
-            return read_model_zip(&data, &zip.name()).map(ModelBytes::from).map_err(|e| e.to_string());
+            return read_model_zip(&data, &zip.name()).map_err(|e| e.to_string());
         }
     }
     let mut found = ModelFiles { config_json: Vec::new(), tokenizer_json: Vec::new(), model_safetensors: Vec::new() };
@@ -240,7 +240,7 @@ async fn read_model_files(picked: Vec<web_sys::File>) -> Result<ModelBytes, Stri
     .map(|(name, _)| name)
     .collect();
     if missing.is_empty() {
-        Ok(found.into())
+        Ok(found)
     } else {
         Err(format!("missing {}: choose all three files at once", missing.join(" and ")))
     }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data_panel::Chosen;
+use super::chosen::Chosen;
 use crate::core::model::Task;
 use crate::core::train::TrainConfig;
 use crate::protocol::DataFile;

@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 
 use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
-use crate::protocol::{DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelBytes, ModelSummary, Prediction};
+use crate::protocol::{
+    DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction, RequestKind,
+};
 
 /// The training worker's life.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +73,7 @@ pub struct State {
     pub steps: RwSignal<Vec<StepProgress>>,
     pub epochs: RwSignal<Vec<EpochSummary>>,
     pub prediction: RwSignal<Status<(String, Prediction)>>,
-    pub export: RwSignal<Status<ModelBytes>>,
+    pub export: RwSignal<Status<ModelFiles>>,
     /// Errors that belong to no panel.
     pub notices: RwSignal<Vec<String>>,
     /// Wall-clock milliseconds, ticking every second, so times shown move between events.
@@ -165,20 +167,25 @@ impl State {
             Event::Prediction { text, prediction } => self.prediction.set(Status::Done((text, prediction))),
             Event::Evaluation { .. } => {}
             Event::Exported { files } => self.export.set(Status::Done(files)),
-            Event::Error { request, message } => self.fail(&request, message),
+            Event::Error { request, message } => self.fail(request, message),
         }
     }
 
     /// Puts an error next to the panel whose request failed.
-    fn fail(&self, request: &str, message: String) {
+    fn fail(&self, request: RequestKind, message: String) {
         match request {
-            "init" => self.device_note.set(Some(message)),
-            "fetch_model" | "load_model" => self.model.set(Status::Failed(message)),
-            "load_dataset" => self.dataset.set(Status::Failed(message)),
-            "train" => self.run.set(Run::Failed(message)),
-            "predict" => self.prediction.set(Status::Failed(message)),
-            "export" => self.export.set(Status::Failed(message)),
-            _ => self.notices.update(|n| n.push(message)),
+            RequestKind::Init => self.device_note.set(Some(message)),
+            RequestKind::FetchModel | RequestKind::LoadModel => self.model.set(Status::Failed(message)),
+            RequestKind::LoadDataset => self.dataset.set(Status::Failed(message)),
+            RequestKind::Train => self.run.set(Run::Failed(message)),
+            RequestKind::Predict => self.prediction.set(Status::Failed(message)),
+            RequestKind::Export => self.export.set(Status::Failed(message)),
+            RequestKind::Pause
+            | RequestKind::Resume
+            | RequestKind::Stop
+            | RequestKind::Evaluate
+            | RequestKind::Worker
+            | RequestKind::Unknown => self.notices.update(|n| n.push(message)),
         }
     }
 }

@@ -8,21 +8,53 @@ use leptos::prelude::*;
 use super::charts;
 use super::format::{count, duration};
 use super::saved;
-use super::settings::{check, read_all, SETTINGS};
+use super::settings::{check, control, read_all, step, texts, Control};
 use super::state::{use_state, Run};
 use super::worker_link::use_worker;
-use crate::core::train::TrainConfig;
+use crate::core::train::{Setting, TrainConfig, SETTINGS};
 use crate::protocol::Request;
 
 /// The curves are redrawn at most this often (events may come faster on a fast GPU).
 const REDRAW: Duration = Duration::from_millis(500);
+
+/// One setting's field: its label, a number box or a checkbox, its help and its problem.
+fn setting_field(setting: &'static Setting, value: RwSignal<String>) -> impl IntoView {
+    let id = setting.key;
+    let problem = move || check(setting, &value.get());
+    let (min, max) = setting.bounds.input_range();
+    let input = match control(setting) {
+        Control::Number => view! {
+            <input id=id type="number" min=min max=max step=step(setting)
+                aria-describedby=format!("{id}-help")
+                aria-invalid=move || problem().is_some().to_string()
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev)) />
+        }
+        .into_any(),
+        Control::Checkbox => view! {
+            <input id=id type="checkbox"
+                aria-describedby=format!("{id}-help")
+                prop:checked=move || value.get() == "true"
+                on:change=move |ev| value.set(event_target_checked(&ev).to_string()) />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="setting">
+            <label for=id>{setting.label}</label>
+            {input}
+            <small id=format!("{id}-help")>{setting.help}</small>
+            {move || problem().map(|p| view! { <small class="error">{p}</small> })}
+        </div>
+    }
+}
 
 #[component]
 pub fn TrainPanel() -> impl IntoView {
     let state = use_state();
     let link = use_worker();
     let initial = saved::load_settings().unwrap_or_default();
-    let values: Vec<RwSignal<String>> = SETTINGS.iter().map(|s| RwSignal::new((s.read)(&initial))).collect();
+    let values: Vec<RwSignal<String>> = texts(&initial).into_iter().map(RwSignal::new).collect();
     let values = StoredValue::new(values);
     let problems = RwSignal::new(Vec::<String>::new());
     let smoothing = RwSignal::new(0.6f64);
@@ -49,7 +81,7 @@ pub fn TrainPanel() -> impl IntoView {
     };
     let defaults = move |_| {
         let config = TrainConfig::default();
-        values.with_value(|v| v.iter().zip(&SETTINGS).for_each(|(value, s)| value.set((s.read)(&config))));
+        values.with_value(|v| v.iter().zip(texts(&config)).for_each(|(value, text)| value.set(text)));
         problems.set(Vec::new());
     };
 
@@ -74,23 +106,16 @@ pub fn TrainPanel() -> impl IntoView {
             <details class="settings" open=true>
                 <summary>"Settings (the defaults are the usual recipe for fine-tuning BERT)"</summary>
                 <div class="settings-grid">
-                    {SETTINGS.iter().enumerate().map(|(i, s)| {
-                        let value = values.with_value(|v| v[i]);
-                        let problem = move || check(s, &value.get());
-                        view! {
-                            <div class="setting">
-                                <label for=s.id>{s.label}</label>
-                                <input id=s.id type="number" min=s.min max=s.max step=s.step
-                                    aria-describedby=format!("{}-help", s.id)
-                                    aria-invalid=move || problem().is_some().to_string()
-                                    prop:value=move || value.get()
-                                    on:input=move |ev| value.set(event_target_value(&ev)) />
-                                <small id=format!("{}-help", s.id)>{s.help}</small>
-                                {move || problem().map(|p| view! { <small class="error">{p}</small> })}
-                            </div>
-                        }
-                    }).collect_view()}
+                    {SETTINGS.iter().enumerate().filter(|(_, s)| !s.advanced)
+                        .map(|(i, s)| setting_field(s, values.with_value(|v| v[i]))).collect_view()}
                 </div>
+                <details class="settings">
+                    <summary>"More settings"</summary>
+                    <div class="settings-grid">
+                        {SETTINGS.iter().enumerate().filter(|(_, s)| s.advanced)
+                            .map(|(i, s)| setting_field(s, values.with_value(|v| v[i]))).collect_view()}
+                    </div>
+                </details>
                 <button on:click=defaults>"Back to the defaults"</button>
             </details>
             <div class="controls">

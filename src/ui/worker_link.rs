@@ -8,7 +8,7 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use super::state::{Run, State, Status, WorkerStatus};
 use crate::browser::message::{from_js, to_js, transferables};
-use crate::protocol::{Event, Request};
+use crate::protocol::{Event, Request, RequestKind};
 
 /// Trunk's loader for the `worker` binary (`data-loader-shim`, file hashes off).
 const WORKER_SCRIPT: &str = "./worker_loader.js";
@@ -120,7 +120,7 @@ impl WorkerLink {
             return;
         }
         match from_js::<Event>(data) {
-            Ok(Event::Error { request, message }) if request == "worker" => self.crashed(generation, message),
+            Ok(Event::Error { request: RequestKind::Worker, message }) => self.crashed(generation, message),
             Ok(event @ Event::Ready { .. }) => {
                 let pending = self.inner.try_update_value(|inner| {
                     inner.ready = true;
@@ -207,7 +207,7 @@ fn post_to(worker: &Worker, request: &Request) -> Result<(), String> {
     } else {
         worker.post_message(&value)
     };
-    sent.map_err(|e| format!("could not send `{}` to the training worker: {}", request.name(), describe(&e)))
+    sent.map_err(|e| format!("could not send `{}` to the training worker: {}", request.kind().name(), describe(&e)))
 }
 
 /// A JS exception's message.

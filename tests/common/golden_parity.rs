@@ -69,7 +69,7 @@ fn batch(fixture: &Fixture, device: &Device) -> BatchInput {
 pub async fn check_forward(files: &ModelFiles, fixture: &Fixture, device: &Device, tolerance: f32) -> (f32, f32) {
     let config = BertConfig::from_json_bytes(&files.config_json).expect("config");
     let mut weights = WeightMap::from_safetensors(&files.model_safetensors).expect("weights");
-    let bert = Bert::load(&mut weights, &config, true, device).expect("load");
+    let bert = Bert::load(&mut weights, &config, Some(0), device).expect("load");
     assert!(weights.unexpected().is_empty(), "unexpected {:?}", weights.unexpected());
     let hidden = bert.forward(batch(fixture, device));
     let pooled = bert.pool(hidden.clone()).expect("pooler");

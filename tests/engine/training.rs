@@ -12,8 +12,8 @@ use tunelab::core::model::Task;
 use tunelab::core::task_model::{LoadOptions, TaskModel};
 use tunelab::core::train::batch::group_by_length;
 use tunelab::core::train::{
-    bias_and_norm_params, global_grad_norm, label_list, train, AdamW, AdamWSettings, RunToEnd, StopAfter, TrainConfig,
-    TrainEvent,
+    bias_and_norm_params, global_grad_norm, label_list, train, AdamW, AdamWSettings, ConfigError, Field, RunToEnd,
+    StopAfter, TrainConfig, TrainEvent,
 };
 
 use crate::support::{model_files, read_f32, shared};
@@ -41,16 +41,19 @@ fn accumulation_divides_the_steps() {
 #[test]
 fn invalid_settings_are_named() {
     for (config, field) in [
-        (TrainConfig { batch_size: 0, ..TrainConfig::default() }, "batch size"),
-        (TrainConfig { learning_rate: -1.0, ..TrainConfig::default() }, "learning rate"),
-        (TrainConfig { max_len: 4, ..TrainConfig::default() }, "max length"),
-        (TrainConfig { dropout: 1.0, ..TrainConfig::default() }, "dropout"),
-        (TrainConfig { early_stopping_patience: Some(0), ..TrainConfig::default() }, "early stopping patience"),
+        (TrainConfig { batch_size: 0, ..TrainConfig::default() }, Field::BatchSize),
+        (TrainConfig { learning_rate: -1.0, ..TrainConfig::default() }, Field::LearningRate),
+        (TrainConfig { max_len: 4, ..TrainConfig::default() }, Field::MaxLen),
+        (TrainConfig { dropout: 1.0, ..TrainConfig::default() }, Field::Dropout),
+        (TrainConfig { early_stopping_patience: Some(0), ..TrainConfig::default() }, Field::EarlyStoppingPatience),
+        (TrainConfig { seed: 1 << 32, ..TrainConfig::default() }, Field::Seed),
+        (TrainConfig { epsilon: 0.0, ..TrainConfig::default() }, Field::Epsilon),
     ] {
-        let err = config.plan(10).expect_err(field);
-        assert_eq!(err.field, field, "{err}");
+        let err = config.plan(10).expect_err("out of bounds");
+        assert_eq!(err.field(), Some(field), "{err}");
+        assert!(err.to_string().starts_with(field.setting().label), "{err}");
     }
-    assert_eq!(TrainConfig::default().plan(0).expect_err("empty").field, "training examples");
+    assert_eq!(TrainConfig::default().plan(0).expect_err("empty"), ConfigError::NoTrainingExamples);
 }
 
 #[test]
@@ -158,9 +161,15 @@ fn training_reports_steps_and_dev_metrics() {
     let mut model = ner_model(&train_set);
     let config = TrainConfig { epochs: 1, batch_size: 8, max_len: 64, ..TrainConfig::default() };
     let mut events = Vec::new();
-    let outcome =
-        pollster::block_on(train(&mut model, &train_set, Some(&dev), &config, &mut RunToEnd, &mut |e| events.push(e)))
-            .expect("train");
+    let outcome = pollster::block_on(train(
+        &mut model,
+        &train_set,
+        Some(&dev),
+        &config.plan(train_set.len()).expect("plan"),
+        &mut RunToEnd,
+        &mut |e| events.push(e),
+    ))
+    .expect("train");
     assert_eq!(outcome.steps, 3);
     assert!(matches!(events.first(), Some(TrainEvent::Started { .. })));
     let steps: Vec<_> =
@@ -189,9 +198,14 @@ fn a_stop_request_ends_training_after_the_current_step() {
     let mut model = ner_model(&train_set);
     let config = TrainConfig { epochs: 2, batch_size: 8, max_len: 64, ..TrainConfig::default() };
     let mut events = Vec::new();
-    let outcome = pollster::block_on(train(&mut model, &train_set, None, &config, &mut StopAfter::new(2), &mut |e| {
-        events.push(e)
-    }))
+    let outcome = pollster::block_on(train(
+        &mut model,
+        &train_set,
+        None,
+        &config.plan(train_set.len()).expect("plan"),
+        &mut StopAfter::new(2),
+        &mut |e| events.push(e),
+    ))
     .expect("train");
     assert!(outcome.cancelled);
     assert_eq!(outcome.steps, 2);
@@ -203,8 +217,15 @@ fn accumulated_batches_make_one_step() {
     let train_set = wnut_slice(16);
     let mut model = ner_model(&train_set);
     let config = TrainConfig { epochs: 1, batch_size: 4, grad_accumulation: 2, max_len: 32, ..TrainConfig::default() };
-    let outcome =
-        pollster::block_on(train(&mut model, &train_set, None, &config, &mut RunToEnd, &mut |_| {})).expect("train");
+    let outcome = pollster::block_on(train(
+        &mut model,
+        &train_set,
+        None,
+        &config.plan(train_set.len()).expect("plan"),
+        &mut RunToEnd,
+        &mut |_| {},
+    ))
+    .expect("train");
     assert_eq!(outcome.steps, 2);
 }
 
@@ -217,13 +238,28 @@ fn frozen_embeddings_stay_as_loaded_and_are_trainable_again_afterwards() {
     let (word_before, query_before) = (word(&model), query(&model));
     let config =
         TrainConfig { epochs: 1, batch_size: 8, max_len: 32, freeze_embeddings: true, ..TrainConfig::default() };
-    let outcome =
-        pollster::block_on(train(&mut model, &train_set, None, &config, &mut RunToEnd, &mut |_| {})).expect("train");
+    let outcome = pollster::block_on(train(
+        &mut model,
+        &train_set,
+        None,
+        &config.plan(train_set.len()).expect("plan"),
+        &mut RunToEnd,
+        &mut |_| {},
+    ))
+    .expect("train");
     assert_eq!(outcome.steps, 2);
     assert_eq!(word(&model), word_before, "frozen word embeddings changed");
     assert_ne!(query(&model), query_before, "the encoder did not train");
     assert!(model.model.bert.embeddings.word.weight.val().is_require_grad(), "embeddings stayed frozen");
     let config = TrainConfig { freeze_embeddings: false, ..config };
-    pollster::block_on(train(&mut model, &train_set, None, &config, &mut RunToEnd, &mut |_| {})).expect("train");
+    pollster::block_on(train(
+        &mut model,
+        &train_set,
+        None,
+        &config.plan(train_set.len()).expect("plan"),
+        &mut RunToEnd,
+        &mut |_| {},
+    ))
+    .expect("train");
     assert_ne!(word(&model), word_before, "unfrozen word embeddings did not train");
 }

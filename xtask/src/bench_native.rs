@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::bench::{epoch_rates, step_rates, Row, Setup, DATA, MODEL};
+use crate::bench_rows::{epoch_rates, step_rates, Row, Setup, DATA, MODEL};
 use crate::bench_torch::{self, run_json};
 use crate::{cargo, root, run_checked, target_dir};
 
@@ -93,7 +93,7 @@ pub fn cpu_row(setup: &Setup, slice: &Slice, flags: &[&str]) -> Result<Row, Stri
     let (tokens_per_s, sequences_per_s) = epoch_rates(&epochs, "train_seconds", "train_tokens", "train_sequences");
     Ok(Row {
         name,
-        measured: crate::bench::counted(epochs.len().saturating_sub(1), "epoch"),
+        measured: crate::bench_rows::counted(epochs.len().saturating_sub(1), "epoch"),
         tokens_per_s,
         sequences_per_s,
         peak_rss_mb: result["peak_rss_mb"].as_f64(),
@@ -126,7 +126,7 @@ fn step_row(name: &str, setup: &Setup, result: &Value) -> Row {
             Some(adapter) => format!("{name} ({adapter})"),
             None => name.to_string(),
         },
-        measured: crate::bench::counted(points.len().saturating_sub(1), "step"),
+        measured: crate::bench_rows::counted(points.len().saturating_sub(1), "step"),
         tokens_per_s,
         sequences_per_s,
         peak_rss_mb: result["peak_rss_mb"].as_f64(),

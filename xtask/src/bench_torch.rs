@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::bench::{epoch_rates, Row, Setup, MODEL};
+use crate::bench_rows::{epoch_rates, Row, Setup, MODEL};
 use crate::{root, run_checked};
 
 /// Trains `epochs` epochs on `data` (CoNLL) and returns the script's JSON.
@@ -38,7 +38,7 @@ pub fn row(setup: &Setup, slice: &Path, flags: &[&str]) -> Result<Row, String> {
             torch["torch"].as_str().unwrap_or("?"),
             setup.threads
         ),
-        measured: crate::bench::counted(epochs.len().saturating_sub(1), "epoch"),
+        measured: crate::bench_rows::counted(epochs.len().saturating_sub(1), "epoch"),
         tokens_per_s,
         sequences_per_s,
         peak_rss_mb: torch["peak_rss_mb"].as_f64(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::bench::{step_rates, Row, Setup};
+use crate::bench_rows::{step_rates, Row, Setup};
 use crate::browser::mounts;
 use crate::{pkg, root, static_server};
 
@@ -100,7 +100,7 @@ fn browser_row(device: &str, setup: &Setup, report: &Value) -> Row {
     let device_memory_mb = steps.iter().filter_map(|s| s["device_memory_bytes"].as_f64()).reduce(f64::max);
     Row {
         name,
-        measured: crate::bench::counted(points.len().saturating_sub(1), "step"),
+        measured: crate::bench_rows::counted(points.len().saturating_sub(1), "step"),
         tokens_per_s,
         sequences_per_s,
         device_memory_mb: device_memory_mb.map(|b| b / (1024.0 * 1024.0)),

@@ -6,6 +6,7 @@ use std::process::{Command, ExitCode};
 
 mod bench;
 mod bench_native;
+mod bench_rows;
 mod bench_torch;
 mod bench_web;
 mod browser;

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::bench::median;
+use crate::bench_rows::median;
 use crate::browser::chromedriver;
 use crate::{cargo, page, root, run_checked, static_server};
 

@@ -44,8 +44,7 @@ pub fn write(dir: &Path, minilm: &Path) -> Result<(), String> {
     fs::write(&config_path, serde_json::to_string_pretty(&config).unwrap_or_default())
         .map_err(|e| format!("{}: {e}", config_path.display()))?;
     let weights_path = dir.join("model.safetensors");
-    fs::write(&weights_path, safetensors(&tensors(vocab_size)))
-        .map_err(|e| format!("{}: {e}", weights_path.display()))
+    fs::write(&weights_path, safetensors(&tensors(vocab_size))).map_err(|e| format!("{}: {e}", weights_path.display()))
 }
 
 fn vocab_size(config: &Path) -> Result<usize, String> {

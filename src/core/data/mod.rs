@@ -4,11 +4,12 @@
 //! diagnostic for everything it could not; no parser panics or returns early on bad input.
 //!
 //! Codemap: `lines` bytes → numbered UTF-8 lines; `format` which parser a file needs; `load`
-//! one entry point per task; `table` CSV/TSV; `jsonl` classification and word/tag JSONL;
+//! one entry point per task; `dataset` a task's files → train/dev/test with diagnostics; `table` CSV/TSV; `jsonl` classification and word/tag JSONL;
 //! `conll` CoNLL; `spans` span JSONL and word splitting; `tag_scheme` IOB1/IOB2/BIOES/BILOU/IO
 //! to IOB2; `split` seeded stratified splits; `labels` label counts and dev-only labels.
 
 mod conll;
+mod dataset;
 mod diagnostics;
 mod examples;
 mod format;
@@ -22,6 +23,7 @@ mod table;
 mod tag_scheme;
 
 pub use conll::parse_conll;
+pub use dataset::{load_dataset, read_examples, DataSource, Dataset, DatasetDiagnostics, DatasetError, DatasetOptions};
 pub use diagnostics::{Diagnostic, Parsed, Severity};
 pub use examples::Examples;
 pub use format::{detect_format, Format};

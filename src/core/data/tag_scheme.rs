@@ -131,87 +131,126 @@ fn to_bi(prefix: u8) -> u8 {
 
 /// Detects the file's scheme, rewrites every tag to IOB2 in place and reports what changed.
 pub(crate) fn normalise(sentences: &mut [RawSentence]) -> (TagScheme, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let mut bare: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let (mut bioes, mut bilou, mut prefixed, mut b_opens, mut i_opens) = (false, false, false, false, false);
-    let mut respelled = false;
+    let (survey, mut diagnostics) = Survey::of(sentences);
+    let scheme = survey.scheme();
+    diagnostics.extend(survey.diagnostics(scheme));
+    if scheme == TagScheme::Iob2 && !survey.respelled && !survey.i_opens && diagnostics.is_empty() {
+        return (scheme, diagnostics);
+    }
+    diagnostics.extend(rewrite_to_iob2(sentences, scheme));
+    (scheme, diagnostics)
+}
 
-    for sentence in sentences.iter() {
-        let mut prev: Option<&str> = None;
-        for (index, tag) in sentence.tags.iter().enumerate() {
-            let line = || tag_line(sentence.line, &sentence.tag_lines, index);
-            prev = match parse_tag(tag) {
-                Tag::Outside => {
-                    respelled |= tag != "O";
-                    None
-                }
-                Tag::Unknown => {
-                    diagnostics.push(Diagnostic::error(
-                        line(),
-                        format!("tag \"{tag}\" is neither O nor a known prefix (B-, I-, E-, S-, L-, U-) with a type; read as O"),
-                    ));
-                    None
-                }
-                Tag::Bare(kind) => {
-                    bare.entry(kind.to_string()).or_insert_with(|| (line(), 0)).1 += 1;
-                    Some(kind)
-                }
-                Tag::Prefixed(p, kind) => {
-                    prefixed = true;
-                    respelled |= tag.as_bytes().get(..2) != Some(&[p, b'-']);
-                    bioes |= matches!(p, b'E' | b'S');
-                    bilou |= matches!(p, b'L' | b'U');
-                    let continues = prev == Some(kind);
-                    match p {
-                        b'B' if !continues => b_opens = true,
-                        b'I' if !continues => i_opens = true,
-                        _ => {}
+/// What a first pass over the tags found: which prefixes occur, how entities open, and tags
+/// without a prefix (by type: the first line and how many).
+#[derive(Default)]
+struct Survey {
+    bare: BTreeMap<String, (usize, usize)>,
+    bioes: bool,
+    bilou: bool,
+    prefixed: bool,
+    /// Some entity opens with B- (after O or another type).
+    b_opens: bool,
+    /// Some entity opens with I- (IOB1's way, or a stray I- in IOB2).
+    i_opens: bool,
+    /// Some tag is spelled other than its IOB2 form (`o`, `b-PER` …).
+    respelled: bool,
+}
+
+impl Survey {
+    /// The survey, and an error for every tag that is neither O nor prefixed nor bare.
+    fn of(sentences: &[RawSentence]) -> (Self, Vec<Diagnostic>) {
+        let mut survey = Survey::default();
+        let mut diagnostics = Vec::new();
+        for sentence in sentences {
+            let mut prev: Option<&str> = None;
+            for (index, tag) in sentence.tags.iter().enumerate() {
+                let line = || tag_line(sentence.line, &sentence.tag_lines, index);
+                prev = match parse_tag(tag) {
+                    Tag::Outside => {
+                        survey.respelled |= tag != "O";
+                        None
                     }
-                    Some(kind)
-                }
-            };
+                    Tag::Unknown => {
+                        diagnostics.push(Diagnostic::error(
+                            line(),
+                            format!("tag \"{tag}\" is neither O nor a known prefix (B-, I-, E-, S-, L-, U-) with a type; read as O"),
+                        ));
+                        None
+                    }
+                    Tag::Bare(kind) => {
+                        survey.bare.entry(kind.to_string()).or_insert_with(|| (line(), 0)).1 += 1;
+                        Some(kind)
+                    }
+                    Tag::Prefixed(p, kind) => {
+                        survey.prefixed = true;
+                        survey.respelled |= tag.as_bytes().get(..2) != Some(&[p, b'-']);
+                        survey.bioes |= matches!(p, b'E' | b'S');
+                        survey.bilou |= matches!(p, b'L' | b'U');
+                        let continues = prev == Some(kind);
+                        match p {
+                            b'B' if !continues => survey.b_opens = true,
+                            b'I' if !continues => survey.i_opens = true,
+                            _ => {}
+                        }
+                        Some(kind)
+                    }
+                };
+            }
         }
+        (survey, diagnostics)
     }
 
-    let scheme = if bilou {
-        TagScheme::Bilou
-    } else if bioes {
-        TagScheme::Bioes
-    } else if prefixed {
-        if i_opens && !b_opens {
-            TagScheme::Iob1
+    fn scheme(&self) -> TagScheme {
+        if self.bilou {
+            TagScheme::Bilou
+        } else if self.bioes {
+            TagScheme::Bioes
+        } else if self.prefixed {
+            if self.i_opens && !self.b_opens {
+                TagScheme::Iob1
+            } else {
+                TagScheme::Iob2
+            }
+        } else if !self.bare.is_empty() {
+            TagScheme::Io
         } else {
             TagScheme::Iob2
         }
-    } else if !bare.is_empty() {
-        TagScheme::Io
-    } else {
-        TagScheme::Iob2
-    };
-
-    match scheme {
-        TagScheme::Iob2 => {}
-        TagScheme::Io => diagnostics.push(Diagnostic::warning(
-            0,
-            "tags have no B-/I- prefixes (IO scheme); converted to IOB2, so adjacent entities of one type merge",
-        )),
-        TagScheme::Bioes => diagnostics.push(Diagnostic::warning(0, "tags are BIOES; converted to IOB2 (S→B, E→I)")),
-        TagScheme::Bilou => diagnostics.push(Diagnostic::warning(0, "tags are BILOU; converted to IOB2 (U→B, L→I)")),
-        TagScheme::Iob1 => diagnostics.push(Diagnostic::warning(0, "tags are IOB1; converted to IOB2")),
     }
-    if scheme != TagScheme::Io {
-        for (kind, (line, count)) in &bare {
-            diagnostics.push(Diagnostic::warning(
-                *line,
-                format!("tag \"{kind}\" has no B-/I- prefix; read as I-{kind} ({count} such tags, the first here)"),
-            ));
+
+    /// A warning for a conversion, and one per bare type read as I- (outside the IO scheme).
+    fn diagnostics(&self, scheme: TagScheme) -> Vec<Diagnostic> {
+        let mut diagnostics = Vec::new();
+        match scheme {
+            TagScheme::Iob2 => {}
+            TagScheme::Io => diagnostics.push(Diagnostic::warning(
+                0,
+                "tags have no B-/I- prefixes (IO scheme); converted to IOB2, so adjacent entities of one type merge",
+            )),
+            TagScheme::Bioes => {
+                diagnostics.push(Diagnostic::warning(0, "tags are BIOES; converted to IOB2 (S→B, E→I)"))
+            }
+            TagScheme::Bilou => {
+                diagnostics.push(Diagnostic::warning(0, "tags are BILOU; converted to IOB2 (U→B, L→I)"))
+            }
+            TagScheme::Iob1 => diagnostics.push(Diagnostic::warning(0, "tags are IOB1; converted to IOB2")),
         }
+        if scheme != TagScheme::Io {
+            for (kind, (line, count)) in &self.bare {
+                diagnostics.push(Diagnostic::warning(
+                    *line,
+                    format!("tag \"{kind}\" has no B-/I- prefix; read as I-{kind} ({count} such tags, the first here)"),
+                ));
+            }
+        }
+        diagnostics
     }
+}
 
-    if scheme == TagScheme::Iob2 && !respelled && !i_opens && bare.is_empty() && diagnostics.is_empty() {
-        return (scheme, diagnostics);
-    }
-
+/// Rewrites every tag to IOB2 in place; in a file meant as IOB2, an entity opened by I- is
+/// read as B- and reported once (the first line, and how many).
+fn rewrite_to_iob2(sentences: &mut [RawSentence], scheme: TagScheme) -> Option<Diagnostic> {
     let mut stray: Option<(usize, String)> = None;
     let mut stray_count = 0usize;
     for sentence in sentences.iter_mut() {
@@ -248,11 +287,10 @@ pub(crate) fn normalise(sentences: &mut [RawSentence]) -> (TagScheme, Vec<Diagno
             }
         }
     }
-    if let Some((line, kind)) = stray {
-        diagnostics.push(Diagnostic::warning(
+    stray.map(|(line, kind)| {
+        Diagnostic::warning(
             line,
             format!("I-{kind} starts an entity here without B-{kind}; read as B-{kind} ({stray_count} such tags in the file)"),
-        ));
-    }
-    (scheme, diagnostics)
+        )
+    })
 }

@@ -26,23 +26,25 @@ pub struct Bert {
 }
 
 impl Bert {
+    /// `pooler_seed`: `Some` builds the pooler, from the checkpoint or, where it has none,
+    /// initialised as HF does from that seed; `None` leaves it out (token tasks).
     pub fn load(
         weights: &mut WeightMap,
         config: &BertConfig,
-        with_pooler: bool,
+        pooler_seed: Option<u64>,
         device: &Device,
     ) -> Result<Self, ModelError> {
         let embeddings = Embeddings::load(weights, config, device)?;
         let layers = (0..config.num_hidden_layers)
             .map(|i| EncoderLayer::load(weights, i, config, device))
             .collect::<Result<Vec<_>, _>>()?;
-        let pooler = if with_pooler {
+        let pooler = if let Some(seed) = pooler_seed {
             let h = config.hidden_size;
             let weight = weights.take_optional("pooler.dense.weight", &[h, h])?;
             let bias = weights.take_optional("pooler.dense.bias", &[h])?;
             Some(match (weight, bias) {
                 (Some(w), Some(b)) => super::weights::linear_from_hf(&w, &b, device),
-                _ => super::init::linear(h, h, config.initializer_range, 0x9001, device),
+                _ => super::init::linear(h, h, config.initializer_range, seed, device),
             })
         } else {
             None

@@ -37,6 +37,18 @@ impl Task {
     }
 }
 
+impl std::fmt::Display for Task {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Task::Cls => "sequence classification",
+            Task::Ner => "named-entity recognition (token classification)",
+        })
+    }
+}
+
+/// Mixed into the run's seed for a pooler the checkpoint lacks.
+const POOLER_STREAM: u64 = 0x9001;
+
 /// A BERT encoder with a classification head.
 #[derive(Module, Debug)]
 pub struct Classifier {
@@ -71,7 +83,9 @@ impl Classifier {
         if num_labels == 0 {
             return Err(ModelError::NoLabels);
         }
-        let bert = Bert::load(weights, config, task == Task::Cls, device)?;
+        // The pooler draws from its own stream of the run's seed, apart from the head's.
+        let pooler_seed = (task == Task::Cls).then(|| seed ^ POOLER_STREAM);
+        let bert = Bert::load(weights, config, pooler_seed, device)?;
         let h = config.hidden_size;
         let head = if load_head {
             let weight = weights.take_optional("classifier.weight", &[num_labels, h])?;

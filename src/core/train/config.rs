@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use super::settings::{Field, SettingError, SETTINGS};
+
 /// The user's training settings; defaults are DESIGN.md's recipe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -60,13 +62,23 @@ impl Default for TrainConfig {
     }
 }
 
-/// A setting outside the range it can work in.
+/// Why settings cannot train on the data.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{field} = {value}: {expected}")]
-pub struct ConfigError {
-    pub field: &'static str,
-    pub value: String,
-    pub expected: &'static str,
+pub enum ConfigError {
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    #[error("there are no training examples to train on")]
+    NoTrainingExamples,
+}
+
+impl ConfigError {
+    /// The setting at fault, if one is.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Self::Setting(e) => Some(e.field()),
+            Self::NoTrainingExamples => None,
+        }
+    }
 }
 
 /// Settings checked against the data, with the step counts worked out before training starts.
@@ -81,43 +93,18 @@ pub struct TrainPlan {
 }
 
 impl TrainConfig {
+    /// Every setting against its bounds (`SETTINGS`).
+    pub fn validate(&self) -> Result<(), SettingError> {
+        SETTINGS.iter().try_for_each(|setting| setting.check(self))
+    }
+
+    /// The settings checked, and the step counts worked out for `n_train` examples: the one
+    /// validation a run goes through (`train` takes the plan).
     pub fn plan(&self, n_train: usize) -> Result<TrainPlan, ConfigError> {
-        let check = |ok: bool, field: &'static str, value: String, expected: &'static str| {
-            if ok {
-                Ok(())
-            } else {
-                Err(ConfigError { field, value, expected })
-            }
-        };
-        check((1..=1000).contains(&self.epochs), "epochs", self.epochs.to_string(), "between 1 and 1000")?;
-        check(
-            self.learning_rate > 0.0 && self.learning_rate <= 1.0,
-            "learning rate",
-            self.learning_rate.to_string(),
-            "in (0, 1]",
-        )?;
-        check((1..=1024).contains(&self.batch_size), "batch size", self.batch_size.to_string(), "between 1 and 1024")?;
-        check((8..=512).contains(&self.max_len), "max length", self.max_len.to_string(), "between 8 and 512")?;
-        check((0.0..1.0).contains(&self.weight_decay), "weight decay", self.weight_decay.to_string(), "in [0, 1)")?;
-        check((0.0..=1.0).contains(&self.warmup_ratio), "warmup ratio", self.warmup_ratio.to_string(), "in [0, 1]")?;
-        check((0.0..1.0).contains(&self.dropout), "dropout", self.dropout.to_string(), "in [0, 1)")?;
-        check(
-            self.max_grad_norm >= 0.0 && self.max_grad_norm.is_finite(),
-            "max grad norm",
-            self.max_grad_norm.to_string(),
-            "0 (off) or positive",
-        )?;
-        check((0.0..1.0).contains(&self.beta1), "beta1", self.beta1.to_string(), "in [0, 1)")?;
-        check((0.0..1.0).contains(&self.beta2), "beta2", self.beta2.to_string(), "in [0, 1)")?;
-        check(self.epsilon > 0.0, "epsilon", self.epsilon.to_string(), "positive")?;
-        check(
-            (1..=1024).contains(&self.grad_accumulation),
-            "gradient accumulation",
-            self.grad_accumulation.to_string(),
-            "between 1 and 1024",
-        )?;
-        check(self.early_stopping_patience != Some(0), "early stopping patience", "0".into(), "at least 1 epoch")?;
-        check(n_train > 0, "training examples", n_train.to_string(), "at least 1")?;
+        self.validate()?;
+        if n_train == 0 {
+            return Err(ConfigError::NoTrainingExamples);
+        }
         let batches_per_epoch = n_train.div_ceil(self.batch_size);
         let steps_per_epoch = batches_per_epoch.div_ceil(self.grad_accumulation);
         let total_steps = steps_per_epoch * self.epochs;

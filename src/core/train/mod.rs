@@ -6,10 +6,12 @@ mod events;
 mod labels;
 pub mod loss;
 mod optimizer;
+mod settings;
 mod trainer;
 
 pub use config::{ConfigError, TrainConfig, TrainPlan};
 pub use events::{Control, EpochSummary, Flow, RunToEnd, StepProgress, StopAfter, TrainEvent};
 pub use labels::label_list;
 pub use optimizer::{bias_and_norm_params, global_grad_norm, AdamW, AdamWSettings, OptimizerError};
+pub use settings::{Bounds, Field, Setting, SettingError, Value, SETTINGS};
 pub use trainer::{encode_examples, train, TrainError, TrainOutcome};

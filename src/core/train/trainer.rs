@@ -11,7 +11,7 @@ use super::batch::{collate, group_by_length, token_targets, Sample, Target};
 use super::events::{Control, EpochSummary, Flow, StepProgress, TrainEvent};
 use super::loss::cross_entropy;
 use super::optimizer::{bias_and_norm_params, AdamW};
-use super::{ConfigError, TrainConfig};
+use super::{ConfigError, TrainPlan};
 use crate::core::data::Examples;
 use crate::core::evaluate::{EvalError, EvalReport};
 use crate::core::rng::Rng;
@@ -21,13 +21,15 @@ use crate::core::tokenize::{TextTokenizer, TokenizeError};
 /// Why training could not start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
-    #[error("invalid setting: {0}")]
+    #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("the plan was made for {planned} training examples, but {given} were given")]
+    PlanMismatch { planned: usize, given: usize },
     #[error(transparent)]
     Tokenize(#[from] TokenizeError),
-    #[error("evaluation failed: {0}")]
+    #[error("evaluation on the dev set failed: {0}")]
     Eval(#[from] EvalError),
-    #[error("the model was built for {model:?} but the training data is {data:?}")]
+    #[error("the model was built for {model} but the training data is for {data}")]
     TaskMismatch { model: crate::core::model::Task, data: crate::core::model::Task },
     #[error("label `{label}` (line {line}) is not one of the model's labels")]
     UnknownLabel { label: String, line: usize },
@@ -82,17 +84,24 @@ pub fn encode_examples(
     Ok((samples, truncated))
 }
 
-/// Fine-tunes `model` on `train`, evaluating on `dev` after every epoch.
+/// Fine-tunes `model` on `train`, evaluating on `dev` after every epoch. `plan` is the
+/// validated settings (`TrainConfig::plan`) for these training examples.
 pub async fn train<C: Control>(
     model: &mut TaskModel,
     train: &Examples,
     dev: Option<&Examples>,
-    config: &TrainConfig,
+    plan: &TrainPlan,
     control: &mut C,
     on_event: &mut dyn FnMut(TrainEvent),
 ) -> Result<TrainOutcome, TrainError> {
-    if !config.freeze_embeddings {
-        return train_loop(model, train, dev, config, control, on_event).await;
+    if train.task() != model.task {
+        return Err(TrainError::TaskMismatch { model: model.task, data: train.task() });
+    }
+    if plan.n_train != train.len() {
+        return Err(TrainError::PlanMismatch { planned: plan.n_train, given: train.len() });
+    }
+    if !plan.config.freeze_embeddings {
+        return train_loop(model, train, dev, plan, control, on_event).await;
     }
     // Frozen embeddings get no gradient at all (no backward through the 30k-row table, no
     // optimizer update); they are trainable again afterwards, whatever the outcome.
@@ -100,156 +109,234 @@ pub async fn train<C: Control>(
         model.model.bert.embeddings = model.model.bert.embeddings.clone().set_require_grad(trainable);
     };
     embeddings(model, false);
-    let outcome = train_loop(model, train, dev, config, control, on_event).await;
+    let outcome = train_loop(model, train, dev, plan, control, on_event).await;
     embeddings(model, true);
     outcome
+}
+
+/// What the loop carries from step to step and epoch to epoch.
+struct Run<'p> {
+    plan: &'p TrainPlan,
+    samples: Vec<Sample>,
+    lengths: Vec<usize>,
+    truncated_examples: usize,
+    optimizer: AdamW,
+    rng: Rng,
+    pad_id: u32,
+    started: Instant,
+    eval_seconds: f64,
+    tokens_seen: usize,
+    step: usize,
+    epochs: Vec<EpochSummary>,
+    /// With early stopping: the best dev score so far, its epoch and its weights.
+    best: Option<(f64, usize, crate::core::model::Classifier)>,
 }
 
 async fn train_loop<C: Control>(
     model: &mut TaskModel,
     train: &Examples,
     dev: Option<&Examples>,
-    config: &TrainConfig,
+    plan: &TrainPlan,
     control: &mut C,
     on_event: &mut dyn FnMut(TrainEvent),
 ) -> Result<TrainOutcome, TrainError> {
-    if train.task() != model.task {
-        return Err(TrainError::TaskMismatch { model: model.task, data: train.task() });
+    let mut run = Run::prepare(model, train, plan)?;
+    on_event(TrainEvent::Started { plan: plan.clone(), truncated_examples: run.truncated_examples });
+    for epoch in 1..=plan.config.epochs {
+        let epoch_started = Instant::now();
+        let tokens_before = run.tokens_seen;
+        let (epoch_loss, flow) = run.epoch_steps(model, epoch, control, on_event).await?;
+        if flow == Flow::Stop {
+            on_event(TrainEvent::Cancelled { step: run.step });
+            return Ok(run.outcome(true));
+        }
+        let summary = run.evaluate(model, dev, epoch, epoch_loss, epoch_started, tokens_before).await?;
+        on_event(TrainEvent::Epoch(summary.clone()));
+        let stop_early = run.early_stopping(model, &summary);
+        run.epochs.push(summary);
+        if let Some((best_epoch, patience)) = stop_early {
+            on_event(TrainEvent::EarlyStopped { epoch, best_epoch, patience });
+            break;
+        }
     }
-    let plan = config.plan(train.len())?;
-    let (samples, truncated_examples) = encode_examples(&model.tokenizer, train, &model.labels)?;
-    on_event(TrainEvent::Started { plan: plan.clone(), truncated_examples });
+    // With early stopping, the model kept is the one of the best epoch (HF's load_best_model_at_end).
+    if let Some((_, _, best_model)) = run.best.take() {
+        model.model = best_model;
+    }
+    let outcome = run.outcome(false);
+    on_event(TrainEvent::Finished {
+        steps: outcome.steps,
+        train_seconds: outcome.train_seconds,
+        train_tokens_per_s: outcome.train_tokens_per_s,
+    });
+    Ok(outcome)
+}
 
-    let device = model.device.clone();
-    device.seed(config.seed);
-    crate::core::model::dropout::seed(config.seed);
-    let mut rng = Rng::new(config.seed);
-    let no_decay =
-        if config.exempt_bias_and_norm_from_decay { bias_and_norm_params(&model.model) } else { HashSet::new() };
-    let mut optimizer = AdamW::new(config.into(), no_decay);
-    let pad_id = model.tokenizer.pad_id();
-    let lengths: Vec<usize> = samples.iter().map(Sample::len).collect();
+impl<'p> Run<'p> {
+    /// Encodes the examples and seeds every source of randomness from the plan's seed.
+    fn prepare(model: &TaskModel, train: &Examples, plan: &'p TrainPlan) -> Result<Self, TrainError> {
+        let config = &plan.config;
+        let (samples, truncated_examples) = encode_examples(&model.tokenizer, train, &model.labels)?;
+        model.device.seed(config.seed);
+        crate::core::model::dropout::seed(config.seed);
+        let no_decay =
+            if config.exempt_bias_and_norm_from_decay { bias_and_norm_params(&model.model) } else { HashSet::new() };
+        Ok(Self {
+            plan,
+            lengths: samples.iter().map(Sample::len).collect(),
+            samples,
+            truncated_examples,
+            optimizer: AdamW::new(config.into(), no_decay),
+            rng: Rng::new(config.seed),
+            pad_id: model.tokenizer.pad_id(),
+            started: Instant::now(),
+            eval_seconds: 0.0,
+            tokens_seen: 0,
+            step: 0,
+            epochs: Vec::new(),
+            best: None,
+        })
+    }
 
-    let started = Instant::now();
-    let mut eval_seconds = 0.0;
-    let mut tokens_seen = 0usize;
-    let mut step = 0usize;
-    let mut epochs = Vec::new();
-    let mut best: Option<(f64, usize, crate::core::model::Classifier)> = None;
-    let train_seconds = |eval_seconds: f64| started.elapsed().as_secs_f64() - eval_seconds;
+    fn train_seconds(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() - self.eval_seconds
+    }
 
-    for epoch in 1..=config.epochs {
-        let mut order: Vec<usize> = (0..samples.len()).collect();
+    /// This epoch's batches: shuffled, then grouped by length when asked.
+    fn epoch_order(&mut self) -> Vec<usize> {
+        let config = &self.plan.config;
+        let mut order: Vec<usize> = (0..self.samples.len()).collect();
         if config.shuffle {
-            rng.shuffle(&mut order);
+            self.rng.shuffle(&mut order);
         }
         if config.group_by_length {
-            order = group_by_length(&order, &lengths, config.batch_size);
+            order = group_by_length(&order, &self.lengths, config.batch_size);
         }
-        let batches: Vec<&[usize]> = order.chunks(config.batch_size).collect();
-        let epoch_started = Instant::now();
-        let epoch_tokens_before = tokens_seen;
-        let mut epoch_loss = 0.0f64;
-        let mut epoch_batches = 0usize;
-        for group in batches.chunks(config.grad_accumulation) {
-            let mut accumulator = GradientsAccumulator::new();
-            let mut step_loss = 0.0f32;
-            for indices in group {
-                let batch_samples: Vec<&Sample> = indices.iter().map(|&i| &samples[i]).collect();
-                let batch = collate(&batch_samples, pad_id, &device);
-                tokens_seen += batch.real_tokens;
-                let loss = cross_entropy(model.model.logits(batch.input), batch.labels);
-                // HF divides each micro-batch loss by the accumulation count before summing grads.
-                let scaled = if group.len() > 1 { loss.clone().div_scalar(group.len() as f64) } else { loss.clone() };
-                let grads = GradientsParams::from_grads(scaled.backward(), &model.model);
-                accumulator.accumulate(&model.model, grads);
-                let value = loss.into_scalar_async::<f32>().await.map_err(|e| TrainError::Device(format!("{e:?}")))?;
-                if !value.is_finite() {
-                    return Err(TrainError::Diverged { value, step: step + 1 });
-                }
-                step_loss += value / group.len() as f32;
-            }
-            let learning_rate = plan.learning_rate(step);
-            model.model = optimizer
-                .step(model.model.clone(), accumulator.grads(), learning_rate)
-                .map_err(|e| TrainError::Device(e.to_string()))?;
-            step += 1;
-            epoch_loss += step_loss as f64;
-            epoch_batches += 1;
-            let elapsed_s = train_seconds(eval_seconds);
-            let per_step = elapsed_s / step as f64;
+        order
+    }
+
+    /// One epoch of optimizer steps; the sum of the step losses, and whether to go on.
+    async fn epoch_steps<C: Control>(
+        &mut self,
+        model: &mut TaskModel,
+        epoch: usize,
+        control: &mut C,
+        on_event: &mut dyn FnMut(TrainEvent),
+    ) -> Result<((f64, usize), Flow), TrainError> {
+        let order = self.epoch_order();
+        let batches: Vec<&[usize]> = order.chunks(self.plan.config.batch_size).collect();
+        let (mut loss_sum, mut steps) = (0.0f64, 0usize);
+        for group in batches.chunks(self.plan.config.grad_accumulation) {
+            let (step_loss, learning_rate) = self.step(model, group).await?;
+            loss_sum += step_loss as f64;
+            steps += 1;
+            let elapsed_s = self.train_seconds();
+            let per_step = elapsed_s / self.step as f64;
             on_event(TrainEvent::Step(StepProgress {
                 epoch,
-                step,
-                total_steps: plan.total_steps,
+                step: self.step,
+                total_steps: self.plan.total_steps,
                 loss: step_loss,
                 learning_rate,
-                tokens_per_s: tokens_seen as f64 / elapsed_s.max(1e-9),
-                tokens: tokens_seen,
+                tokens_per_s: self.tokens_seen as f64 / elapsed_s.max(1e-9),
+                tokens: self.tokens_seen,
                 elapsed_s,
-                eta_s: per_step * plan.total_steps.saturating_sub(step) as f64,
-                device_memory_bytes: device.memory_pool_usage().map(|u| u.bytes_reserved),
+                eta_s: per_step * self.plan.total_steps.saturating_sub(self.step) as f64,
+                device_memory_bytes: model.device.memory_pool_usage().map(|u| u.bytes_reserved),
             }));
             if control.between_steps().await == Flow::Stop {
-                on_event(TrainEvent::Cancelled { step });
-                let secs = train_seconds(eval_seconds);
-                return Ok(TrainOutcome {
-                    steps: step,
-                    cancelled: true,
-                    train_seconds: secs,
-                    train_tokens_per_s: tokens_seen as f64 / secs.max(1e-9),
-                    epochs,
-                    truncated_examples,
-                });
+                return Ok(((loss_sum, steps), Flow::Stop));
             }
         }
+        Ok(((loss_sum, steps), Flow::Continue))
+    }
+
+    /// One optimizer step over a group of accumulated batches: its mean loss and learning rate.
+    async fn step(&mut self, model: &mut TaskModel, group: &[&[usize]]) -> Result<(f32, f64), TrainError> {
+        let device = model.device.clone();
+        let mut accumulator = GradientsAccumulator::new();
+        let mut step_loss = 0.0f32;
+        for indices in group {
+            let batch_samples: Vec<&Sample> = indices.iter().map(|&i| &self.samples[i]).collect();
+            let batch = collate(&batch_samples, self.pad_id, &device);
+            self.tokens_seen += batch.real_tokens;
+            let loss = cross_entropy(model.model.logits(batch.input), batch.labels);
+            // HF divides each micro-batch loss by the accumulation count before summing grads.
+            let scaled = if group.len() > 1 { loss.clone().div_scalar(group.len() as f64) } else { loss.clone() };
+            let grads = GradientsParams::from_grads(scaled.backward(), &model.model);
+            accumulator.accumulate(&model.model, grads);
+            let value = loss.into_scalar_async::<f32>().await.map_err(|e| TrainError::Device(e.to_string()))?;
+            if !value.is_finite() {
+                return Err(TrainError::Diverged { value, step: self.step + 1 });
+            }
+            step_loss += value / group.len() as f32;
+        }
+        let learning_rate = self.plan.learning_rate(self.step);
+        model.model = self
+            .optimizer
+            .step(model.model.clone(), accumulator.grads(), learning_rate)
+            .map_err(|e| TrainError::Device(e.to_string()))?;
+        self.step += 1;
+        Ok((step_loss, learning_rate))
+    }
+
+    /// The end of an epoch: dev evaluation (not counted as training time) and its summary.
+    async fn evaluate(
+        &mut self,
+        model: &TaskModel,
+        dev: Option<&Examples>,
+        epoch: usize,
+        (loss_sum, steps): (f64, usize),
+        epoch_started: Instant,
+        tokens_before: usize,
+    ) -> Result<EpochSummary, TrainError> {
         let epoch_seconds = epoch_started.elapsed().as_secs_f64();
         let eval_started = Instant::now();
         let (report, dev_predictions): (Option<EvalReport>, _) = match dev {
             Some(dev) => {
-                let (report, predictions) = model.evaluate_with_predictions(dev, config.batch_size * 2).await?;
+                let (report, predictions) =
+                    model.evaluate_with_predictions(dev, self.plan.config.batch_size * 2).await?;
                 (Some(report), Some(predictions))
             }
             None => (None, None),
         };
-        eval_seconds += eval_started.elapsed().as_secs_f64();
-        let summary = EpochSummary {
+        self.eval_seconds += eval_started.elapsed().as_secs_f64();
+        Ok(EpochSummary {
             epoch,
-            train_loss: (epoch_loss / epoch_batches.max(1) as f64) as f32,
+            train_loss: (loss_sum / steps.max(1) as f64) as f32,
             train_seconds: epoch_seconds,
-            train_tokens: tokens_seen - epoch_tokens_before,
-            train_sequences: samples.len(),
-            dev: report.clone(),
+            train_tokens: self.tokens_seen - tokens_before,
+            train_sequences: self.samples.len(),
+            dev: report,
             dev_predictions,
-            elapsed_s: started.elapsed().as_secs_f64(),
-        };
-        on_event(TrainEvent::Epoch(summary.clone()));
-        epochs.push(summary);
-        if let (Some(patience), Some(report)) = (config.early_stopping_patience, report) {
-            let score = report.headline();
-            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-                best = Some((score, epoch, model.model.clone()));
-            } else if let Some((_, best_epoch, _)) = &best {
-                if epoch - best_epoch >= patience {
-                    on_event(TrainEvent::EarlyStopped { epoch, best_epoch: *best_epoch, patience });
-                    break;
-                }
+            elapsed_s: self.started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Keeps the best epoch's weights; `Some((best epoch, patience))` when patience ran out.
+    fn early_stopping(&mut self, model: &TaskModel, summary: &EpochSummary) -> Option<(usize, usize)> {
+        let (patience, report) = (self.plan.config.early_stopping_patience?, summary.dev.as_ref()?);
+        let score = report.headline();
+        match &self.best {
+            Some((best, best_epoch, _)) if score <= *best => {
+                (summary.epoch - best_epoch >= patience).then_some((*best_epoch, patience))
+            }
+            _ => {
+                self.best = Some((score, summary.epoch, model.model.clone()));
+                None
             }
         }
     }
-    // With early stopping, the model kept is the one of the best epoch (HF's load_best_model_at_end).
-    if let Some((_, _, best_model)) = best {
-        model.model = best_model;
+
+    fn outcome(&self, cancelled: bool) -> TrainOutcome {
+        let secs = self.train_seconds();
+        TrainOutcome {
+            steps: self.step,
+            cancelled,
+            train_seconds: secs,
+            train_tokens_per_s: self.tokens_seen as f64 / secs.max(1e-9),
+            epochs: self.epochs.clone(),
+            truncated_examples: self.truncated_examples,
+        }
     }
-    let secs = train_seconds(eval_seconds);
-    let train_tokens_per_s = tokens_seen as f64 / secs.max(1e-9);
-    on_event(TrainEvent::Finished { steps: step, train_seconds: secs, train_tokens_per_s });
-    Ok(TrainOutcome {
-        steps: step,
-        cancelled: false,
-        train_seconds: secs,
-        train_tokens_per_s,
-        epochs,
-        truncated_examples,
-    })
 }

@@ -1,0 +1,51 @@
+//! What can stop a command, with its chain of causes kept; `report` prints the chain on one line.
+
+use std::error::Error;
+use std::path::PathBuf;
+
+use crate::core::data::DatasetError;
+use crate::core::evaluate::EvalError;
+use crate::core::task_model::LoadError;
+use crate::core::train::{ConfigError, TrainError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{}", .path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{} (a model folder needs config.json, tokenizer.json and model.safetensors)", .path.display())]
+    ModelFile { path: PathBuf, source: std::io::Error },
+    #[error("{}", .path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Data(#[from] DatasetError),
+    #[error("{}", .path.display())]
+    Model { path: PathBuf, source: LoadError },
+    #[error("{}: config.json names no BertForSequenceClassification or BertForTokenClassification architecture", .path.display())]
+    NotFineTuned { path: PathBuf },
+    #[error("invalid settings")]
+    Settings(#[from] ConfigError),
+    #[error("training failed")]
+    Train(#[from] TrainError),
+    #[error("evaluation failed")]
+    Eval(#[from] EvalError),
+    #[error("export failed")]
+    Export(#[source] LoadError),
+    #[error("no GPU device could be created through wgpu (Vulkan/Metal/DX12): {0}; use --device cpu")]
+    NoGpu(String),
+}
+
+/// The error and each cause after it, `: `-separated; a cause whose text the message already
+/// ends with (an error that repeats its source) is not repeated.
+pub fn report(error: &dyn Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        let text = source.to_string();
+        if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = source.source();
+    }
+    message
+}
