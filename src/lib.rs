@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod core;
 pub mod protocol;
+pub mod share;
 pub mod ui;
 
 /// The JS package's exports; behind a feature so that the page and the worker, which link this

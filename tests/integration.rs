@@ -10,5 +10,6 @@ mod js_types;
 mod metrics;
 mod session;
 mod settings;
+mod share;
 mod support;
 mod tidy;

@@ -67,19 +67,30 @@ fn core_knows_nothing_of_the_browser_the_terminal_or_files() {
     assert!(found.is_empty(), "core must stay pure: {found:#?}");
 }
 
-#[test]
-fn protocol_imports_only_core() {
-    let code = code(&root().join("src/protocol.rs"));
-    let outside: Vec<&str> = code
-        .match_indices("crate::")
+/// The first segment of every `crate::` path in `code`.
+fn crate_modules(code: &str) -> BTreeSet<String> {
+    code.match_indices("crate::")
         .map(|(i, _)| {
             code[i + "crate::".len()..].split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("")
         })
-        .filter(|module| *module != "core")
-        .collect();
-    assert!(outside.is_empty(), "protocol reaches outside core: {outside:?}");
-    for forbidden in ["web_sys", "wasm_bindgen", "leptos", "burn::"] {
-        assert!(!code.contains(forbidden), "protocol uses {forbidden}");
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn protocol_and_share_import_only_core() {
+    for (layer, files, own) in [
+        ("protocol", vec![root().join("src/protocol.rs")], "protocol"),
+        ("share", rust_files(&root().join("src/share")), "share"),
+    ] {
+        for file in files {
+            let code = code(&file);
+            let outside: Vec<String> = crate_modules(&code).into_iter().filter(|m| m != "core" && m != own).collect();
+            assert!(outside.is_empty(), "{layer} ({}) reaches outside core: {outside:?}", relative(&file));
+            for forbidden in ["web_sys", "wasm_bindgen", "leptos", "burn::"] {
+                assert!(!code.contains(forbidden), "{layer} ({}) uses {forbidden}", relative(&file));
+            }
+        }
     }
 }
 

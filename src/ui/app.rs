@@ -16,6 +16,8 @@ use crate::protocol::{DevicePreference, Request};
 pub fn App() -> impl IntoView {
     let state = State::new();
     provide_context(state);
+    // Before the panels start: they begin from the link's data and settings.
+    super::share_link::open_from_location(state);
     let link = WorkerLink::start(state);
     provide_context(link);
     link.send(Request::Init { device: DevicePreference::Auto });
@@ -27,6 +29,10 @@ pub fn App() -> impl IntoView {
             <p>"Fine-tune a BERT model on your own data, on your own GPU, in this tab. Nothing is uploaded anywhere."</p>
         </header>
         <Notices />
+        {move || state.opened_link.get().map(|summary| view! {
+            <p class="note" id="opened-link" role="status">{summary}" "
+                <button on:click=move |_| state.opened_link.set(None)>"Dismiss"</button></p>
+        })}
         <main>
             <ModelPanel />
             <DataPanel />

@@ -43,7 +43,8 @@ pub fn DataPanel() -> impl IntoView {
             text_column: optional(&data.text_column),
             label_column: optional(&data.label_column),
             limit: None,
-            seed: crate::core::train::TrainConfig::default().seed,
+            // The split follows the Seed setting (as last entered in the form).
+            seed: saved::load_settings().unwrap_or_default().seed,
         };
         if keep {
             not_kept.set(saved::save_data(&data).err());

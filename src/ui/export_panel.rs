@@ -44,6 +44,7 @@ pub fn ExportPanel() -> impl IntoView {
         }
     };
     let no_epochs = move || state.epochs.with(Vec::is_empty);
+    let shared = RwSignal::new(None::<Result<String, String>>);
 
     view! {
         <section class="panel" aria-labelledby="export-title">
@@ -69,6 +70,18 @@ pub fn ExportPanel() -> impl IntoView {
                 _ => ().into_any(),
             }}
             {move || note.get().map(|n| view! { <p class="note" id="export-note">{n}</p> })}
+            <h3>"Share"</h3>
+            <p class="note">"A link that carries the task, the settings, the model's name and the data: whoever opens it gets this run set up, ready to train. The data travels inside the link (after the #), which no server sees."</p>
+            <div class="controls">
+                <button id="share" on:click=move |_| shared.set(Some(super::share_link::make_link(state)))>"Make a share link"</button>
+            </div>
+            {move || shared.get().map(|made| match made {
+                Ok(url) => view! {
+                    <p class="note" id="share-length">{format!("{} characters (a link stays intact in chat and mail up to {}).", url.chars().count(), crate::share::LINK_CAP)}</p>
+                    <input id="share-url" type="text" readonly=true prop:value=url.clone() aria-label="The share link" />
+                }.into_any(),
+                Err(message) => view! { <p class="error" id="share-error" role="alert">{message}</p> }.into_any(),
+            })}
         </section>
     }
 }

@@ -30,6 +30,8 @@ mod samples;
 mod saved;
 pub mod settings;
 #[cfg(target_arch = "wasm32")]
+mod share_link;
+#[cfg(target_arch = "wasm32")]
 pub mod state;
 #[cfg(target_arch = "wasm32")]
 mod train_panel;

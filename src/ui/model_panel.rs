@@ -11,6 +11,7 @@ use super::worker_link::use_worker;
 use crate::core::model_zip::read_model_zip;
 use crate::core::task_model::ModelFiles;
 use crate::protocol::{DevicePreference, ModelSource, Request};
+use crate::share::SharedModel;
 
 /// The model `cargo xtask models` puts beside the page.
 pub const DEFAULT_MODEL: &str = "models/all-MiniLM-L6-v2";
@@ -27,21 +28,27 @@ enum Source {
 pub fn ModelPanel() -> impl IntoView {
     let state = use_state();
     let link = use_worker();
-    let source = RwSignal::new(Source::Default);
-    let hub_id = RwSignal::new(DEFAULT_HUB_ID.to_string());
+    let (source, hub_id) = match state.shared_model.get_untracked() {
+        SharedModel::Hub { id } => (RwSignal::new(Source::Hub), RwSignal::new(id)),
+        SharedModel::Default => (RwSignal::new(Source::Default), RwSignal::new(DEFAULT_HUB_ID.to_string())),
+    };
     let local = RwSignal::new(None::<ModelFiles>);
     let local_note = RwSignal::new(None::<String>);
     let device = RwSignal::new(DevicePreference::Auto);
 
     let load = move |_| {
         let request = match source.get_untracked() {
-            Source::Default => Request::FetchModel { source: ModelSource::Folder { url: DEFAULT_MODEL.into() } },
+            Source::Default => {
+                state.shared_model.set(SharedModel::Default);
+                Request::FetchModel { source: ModelSource::Folder { url: DEFAULT_MODEL.into() } }
+            }
             Source::Hub => {
                 let id = hub_id.get_untracked().trim().to_string();
                 if id.is_empty() {
                     state.model.set(Status::Failed("type a Hugging Face model id, such as bert-base-cased".into()));
                     return;
                 }
+                state.shared_model.set(SharedModel::Hub { id: id.clone() });
                 Request::FetchModel { source: ModelSource::Hub { id, revision: None } }
             }
             Source::Files => match local.get_untracked() {

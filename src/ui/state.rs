@@ -7,6 +7,7 @@ use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
 use crate::protocol::{
     DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction, RequestKind,
 };
+use crate::share::SharedModel;
 
 /// The training worker's life.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +82,10 @@ pub struct State {
     /// When the last progress event arrived, and when the run was started (ms).
     pub step_seen_at: RwSignal<f64>,
     pub run_started_at: RwSignal<f64>,
+    /// The model a share link names: the default, or the Hub id last loaded.
+    pub shared_model: RwSignal<SharedModel>,
+    /// What the link the page was opened with set up, in words.
+    pub opened_link: RwSignal<Option<String>>,
 }
 
 impl State {
@@ -103,6 +108,8 @@ impl State {
             clock: RwSignal::new(now()),
             step_seen_at: RwSignal::new(0.0),
             run_started_at: RwSignal::new(0.0),
+            shared_model: RwSignal::new(SharedModel::Default),
+            opened_link: RwSignal::new(None),
         }
     }
 

@@ -57,6 +57,14 @@ pub fn TrainPanel() -> impl IntoView {
     let values: Vec<RwSignal<String>> = texts(&initial).into_iter().map(RwSignal::new).collect();
     let values = StoredValue::new(values);
     let problems = RwSignal::new(Vec::<String>::new());
+    // The form is kept as it is typed (when every field is valid): a reload or a share link
+    // gets what the person sees, not only what last trained.
+    Effect::new(move |_| {
+        let entered: Vec<String> = values.with_value(|v| v.iter().map(|s| s.get()).collect());
+        if let Ok(config) = read_all(&entered, 1) {
+            saved::save_settings(&config);
+        }
+    });
     let smoothing = RwSignal::new(0.6f64);
 
     let ready = move || {

@@ -197,6 +197,12 @@ impl Page {
         element.text().await.map_err(|e| format!("{css}: {e}"))
     }
 
+    /// An input's current value.
+    pub async fn value(&self, css: &str) -> Result<String, String> {
+        let element = self.wait_for(css, css, Duration::from_secs(30)).await?;
+        element.prop("value").await.map_err(|e| format!("{css}: {e}"))?.ok_or_else(|| format!("{css} has no value"))
+    }
+
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
     }

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use driver::{downloaded, Chromedriver, Page};
+use tunelab::core::model::Task;
 use tunelab::core::model_zip::read_model_zip;
+use tunelab::core::train::TrainConfig;
+use tunelab::share::{decode_fragment, encode_fragment, LinkData, RunLink, SharedFile, SharedModel};
 
 const MODEL_LOAD: Duration = Duration::from_secs(600);
 const TRAINING: Duration = Duration::from_secs(1800);
@@ -53,7 +56,10 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
     let page = Page::open(&driver, out, 1280, 800).await?;
     let result = async {
         ner_flow(&page, url, &data).await?;
+        share_flow(&page).await?;
         classification_flow(&page, url, &data).await?;
+        open_link_flow(&page, url, &data).await?;
+        damaged_link_flow(&page, url).await?;
         phone_layout(&driver, url, out).await
     }
     .await;
@@ -144,6 +150,75 @@ async fn train_one_epoch(page: &Page) -> Result<(), String> {
         return Err("the loss curve has no points".into());
     }
     page.wait_for_text("the end of training", ".progress", "Finished", TRAINING).await?;
+    Ok(())
+}
+
+/// The Share button's link carries what the NER flow set up: the task, its one epoch, its data.
+async fn share_flow(page: &Page) -> Result<(), String> {
+    page.click("#share").await?;
+    let url = page.value("#share-url").await?;
+    let fragment = url.split_once('#').map(|(_, f)| f).ok_or_else(|| format!("no # in the share link: {url}"))?;
+    let link = decode_fragment(fragment).map_err(|e| format!("the page's own link does not decode: {e}"))?;
+    let LinkData::Inline { train, .. } = &link.data else { return Err("the link's data is not inline".into()) };
+    if link.task != Task::Ner || link.settings.epochs != 1 || !train.name.contains("wnut17") || train.text.is_empty() {
+        return Err(format!(
+            "the share link does not carry the NER run: {:?} {} epochs, {}",
+            link.task, link.settings.epochs, train.name
+        ));
+    }
+    page.screenshot_at("share-link", "#share-url").await?;
+    println!("e2e: share link of {} characters carries {} ({} bytes)", url.len(), train.name, train.text.len());
+    Ok(())
+}
+
+/// A link made elsewhere: the page starts from its data and settings, says what it set up,
+/// and trains nothing by itself.
+async fn open_link_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
+    let text = std::fs::read_to_string(&data.ner_train).map_err(|e| e.to_string())?;
+    let link = RunLink {
+        task: Task::Ner,
+        settings: TrainConfig { learning_rate: 2e-4, epochs: 2, seed: 7, ..TrainConfig::default() },
+        model: SharedModel::Default,
+        language: "en".into(),
+        data: LinkData::Inline { train: SharedFile { name: "from-a-link.conll".into(), text }, dev: None },
+        text_column: None,
+        label_column: None,
+    };
+    page.goto("about:blank").await?;
+    page.goto(&format!("{url}#{}", encode_fragment(&link))).await?;
+    page.wait_for_text("the link's summary", "#opened-link", "from-a-link.conll", Duration::from_secs(60)).await?;
+    for (field, expected) in [("#learning-rate", "0.0002"), ("#epochs", "2"), ("#seed", "7")] {
+        let value = page.value(field).await?;
+        if value != expected {
+            return Err(format!("{field} shows {value}, the link says {expected}"));
+        }
+    }
+    page.wait_for_text("the link's data, split", "#split-sizes", "from-a-link.conll", Duration::from_secs(60)).await?;
+    if page.count("#loss-chart svg").await > 0 {
+        return Err("a run started before Train was pressed".into());
+    }
+    page.screenshot("link-opened").await
+}
+
+/// A damaged link gets a message, and the page stays usable.
+async fn damaged_link_flow(page: &Page, url: &str) -> Result<(), String> {
+    page.goto("about:blank").await?;
+    page.goto(&format!("{url}#v1.eJzLSM3JyVcozy_KSQEAGgQEXQ<img src=x onerror=alert(1)>")).await?;
+    let notice = page
+        .wait_for_text(
+            "the damaged link's message",
+            ".notices",
+            "This link could not be opened",
+            Duration::from_secs(60),
+        )
+        .await?;
+    let shown = notice.text().await.unwrap_or_default();
+    if page.count(".notices img").await > 0 {
+        return Err("markup from the link reached the page".into());
+    }
+    page.wait_for("the model panel, still usable", "#load-model", Duration::from_secs(30)).await?;
+    page.screenshot("link-damaged").await?;
+    println!("e2e: damaged link: {}", shown.replace('\n', " "));
     Ok(())
 }
 

@@ -1,0 +1,125 @@
+//! A link that reproduces a run: the task, every setting, the model, the language and the data,
+//! as JSON, deflated, in base64url, after `#` (a fragment never reaches a server).
+//!
+//! `v1.` starts every fragment so that a later format is told apart. A decoded link is checked
+//! as a hand-edited one would need: its settings against their bounds, its size before and
+//! after inflating (a small link must not inflate into gigabytes).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use crate::core::model::Task;
+use crate::core::train::{SettingError, TrainConfig};
+
+/// The longest URL the page makes: 8,000 characters. Slack (40,000 characters a message), Teams
+/// (about 28,000), WhatsApp and mail keep it whole, and 8 KB is the request-line limit of common
+/// servers and proxies; Telegram (4,096) and Discord (2,000) cut it. Past it, the data goes by
+/// URL or in a lesson file.
+pub const LINK_CAP: usize = 8_000;
+/// The most JSON a fragment may inflate to.
+const INFLATED_CAP: usize = 4 << 20;
+const VERSION: &str = "v1.";
+
+/// The model a link names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum SharedModel {
+    /// The site's own default model.
+    Default,
+    /// A Hugging Face Hub repository id.
+    Hub { id: String },
+}
+
+/// A data file carried in the link, as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// Where the link's data is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LinkData {
+    /// In the link itself.
+    Inline { train: SharedFile, dev: Option<SharedFile> },
+    /// A raw CSV/CoNLL/JSONL file the page fetches (the server must allow cross-origin reads).
+    Url { train: String, dev: Option<String> },
+}
+
+/// Everything a link carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunLink {
+    pub task: Task,
+    pub settings: TrainConfig,
+    pub model: SharedModel,
+    /// A BCP 47 tag of the page's language (`en`, `zh-Hans`).
+    pub language: String,
+    pub data: LinkData,
+    /// CSV/TSV columns, when the person chose them.
+    #[serde(default)]
+    pub text_column: Option<String>,
+    #[serde(default)]
+    pub label_column: Option<String>,
+}
+
+/// Why a fragment is not a link the page can open.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LinkError {
+    #[error("this is not a Tunelab link (it should start with #{VERSION})")]
+    NotALink,
+    #[error("the link is damaged: it holds characters a link cannot (it may have been cut or edited)")]
+    Characters,
+    #[error("the link is damaged: its data does not unpack (it may have been cut short)")]
+    Truncated,
+    #[error("the link unpacks to more than {} MB: it is not one this page made", INFLATED_CAP >> 20)]
+    TooLarge,
+    #[error("the link's contents are not readable: {0}")]
+    Contents(String),
+    #[error("the link's settings are out of range: {0}")]
+    Settings(#[from] SettingError),
+    #[error("the link's model id `{0}` is not a Hugging Face repository id")]
+    ModelId(String),
+}
+
+/// The fragment (without `#`) that carries `link`.
+pub fn encode_fragment(link: &RunLink) -> String {
+    let json = serde_json::to_vec(link).unwrap_or_default();
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    format!("{VERSION}{}", URL_SAFE_NO_PAD.encode(packed))
+}
+
+/// The link a fragment (with or without `#`) carries, checked.
+pub fn decode_fragment(fragment: &str) -> Result<RunLink, LinkError> {
+    let body = fragment.trim().trim_start_matches('#').strip_prefix(VERSION).ok_or(LinkError::NotALink)?;
+    if body.len() > INFLATED_CAP {
+        return Err(LinkError::TooLarge);
+    }
+    let packed = URL_SAFE_NO_PAD.decode(body).map_err(|_| LinkError::Characters)?;
+    let json =
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, INFLATED_CAP).map_err(|e| match e.status {
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
+            _ => LinkError::Truncated,
+        })?;
+    let link: RunLink = serde_json::from_slice(&json).map_err(|e| LinkError::Contents(e.to_string()))?;
+    link.settings.validate()?;
+    if let SharedModel::Hub { id } = &link.model {
+        if !is_hub_id(id) {
+            return Err(LinkError::ModelId(id.clone()));
+        }
+    }
+    Ok(link)
+}
+
+/// `owner/name` or `name`: letters, digits, `-`, `_`, `.`; no path tricks.
+fn is_hub_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('/').collect();
+    (1..=2).contains(&parts.len())
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 96
+                && !p.starts_with('.')
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+}

@@ -1,0 +1,107 @@
+//! Share links on the page: opening the page with one (its data and settings become the page's,
+//! nothing runs until Train), and making one from the page's data, settings and model.
+
+use super::chosen::Chosen;
+use super::saved;
+use super::state::State;
+use crate::core::train::{TrainConfig, SETTINGS};
+use crate::protocol::DataFile;
+use crate::share::{decode_fragment, encode_fragment, LinkData, RunLink, SharedFile, SharedModel, LINK_CAP};
+
+/// The page's language until the message catalogue exists.
+const LANGUAGE: &str = "en";
+
+fn location() -> Option<web_sys::Location> {
+    web_sys::window().map(|w| w.location())
+}
+
+/// Reads the link in the address, if any: its data and settings are stored as the page's own
+/// (so the panels start from them), and `opened_link` says what it set up. A damaged link is a
+/// notice; the page works as usual.
+pub fn open_from_location(state: State) {
+    let Some(hash) = location().and_then(|l| l.hash().ok()).filter(|h| h.len() > 1) else { return };
+    let opened = decode_fragment(&hash).map_err(|e| e.to_string()).and_then(|link| apply(state, &link).map(|()| link));
+    match opened {
+        Ok(link) => state.opened_link.set(Some(summary(&link))),
+        Err(why) => state.notices.update(|n| {
+            n.push(format!("This link could not be opened: {why}. The page works as usual; ask for the link again."))
+        }),
+    }
+}
+
+fn apply(state: State, link: &RunLink) -> Result<(), String> {
+    let LinkData::Inline { train, dev } = &link.data else {
+        return Err("its data is at a URL, which this page does not fetch yet".into());
+    };
+    let file = |f: &SharedFile| DataFile { name: f.name.clone(), bytes: f.text.clone().into_bytes() };
+    let chosen = Chosen {
+        task: link.task,
+        train: file(train),
+        dev: dev.as_ref().map(file),
+        text_column: link.text_column.clone().unwrap_or_default(),
+        label_column: link.label_column.clone().unwrap_or_default(),
+    };
+    if let Err(note) = saved::save_data(&chosen) {
+        state.notices.update(|n| n.push(note));
+    }
+    saved::save_settings(&link.settings);
+    state.shared_model.set(link.model.clone());
+    Ok(())
+}
+
+/// What a link sets up, in words, shown before anything runs.
+fn summary(link: &RunLink) -> String {
+    let defaults = TrainConfig::default();
+    let changed: Vec<String> = SETTINGS
+        .iter()
+        .filter(|s| s.get(&link.settings) != s.get(&defaults))
+        .map(|s| format!("{} {}", s.label.to_lowercase(), s.text(&link.settings)))
+        .collect();
+    let data = match &link.data {
+        LinkData::Inline { train, dev } => {
+            let lines = train.text.lines().count();
+            let dev = dev.as_ref().map_or(String::new(), |d| format!(" and {}", d.name));
+            format!("{} ({lines} lines){dev}", train.name)
+        }
+        LinkData::Url { train, .. } => train.clone(),
+    };
+    let model = match &link.model {
+        SharedModel::Default => "the default model".to_string(),
+        SharedModel::Hub { id } => format!("the Hugging Face model {id}"),
+    };
+    let settings = if changed.is_empty() { "the usual recipe".to_string() } else { changed.join(", ") };
+    format!(
+        "This link set up a run: {} on {data}, with {model} and {settings}. Nothing runs until you press Train.",
+        link.task
+    )
+}
+
+/// The page's current data, settings and model as a link: the URL, or why there is none.
+pub fn make_link(state: State) -> Result<String, String> {
+    let chosen = saved::load_data().ok_or("choose data first: a link carries the data with it")?;
+    let text = |f: &DataFile| String::from_utf8(f.bytes.clone()).map_err(|_| format!("{} is not UTF-8 text", f.name));
+    let train = SharedFile { name: chosen.train.name.clone(), text: text(&chosen.train)? };
+    let dev = chosen.dev.as_ref().map(|d| text(d).map(|t| SharedFile { name: d.name.clone(), text: t })).transpose()?;
+    let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let link = RunLink {
+        task: chosen.task,
+        settings: saved::load_settings().unwrap_or_default(),
+        model: state.shared_model.get_untracked(),
+        language: LANGUAGE.into(),
+        data: LinkData::Inline { train, dev },
+        text_column: optional(&chosen.text_column),
+        label_column: optional(&chosen.label_column),
+    };
+    let base = location()
+        .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
+        .ok_or("this page has no address to link to")?;
+    let url = format!("{base}#{}", encode_fragment(&link));
+    if url.chars().count() > LINK_CAP {
+        return Err(format!(
+            "The link would be {} characters, over the {LINK_CAP} that chat apps and mail keep intact: the data is too big \
+             to travel in it. Use a smaller sample, or share the data file itself.",
+            url.chars().count()
+        ));
+    }
+    Ok(url)
+}
