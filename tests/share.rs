@@ -51,7 +51,11 @@ fn data_is_deflated_and_links_past_the_cap_are_told_apart() {
         let text = conll_sentences(n);
         let fragment = encode_fragment(&link(text.clone()));
         let deflated = (fragment.len() - 3) * 3 / 4;
-        println!("{n} WNUT-17 sentences: {} bytes of CoNLL → {deflated} deflated → {} characters", text.len(), fragment.len());
+        println!(
+            "{n} WNUT-17 sentences: {} bytes of CoNLL → {deflated} deflated → {} characters",
+            text.len(),
+            fragment.len()
+        );
         assert!(deflated < text.len() / 2, "deflate should at least halve CoNLL text");
     }
     assert!(encode_fragment(&link(conll_sentences(20))).len() < LINK_CAP);

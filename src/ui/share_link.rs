@@ -1,6 +1,8 @@
 //! Share links on the page: opening the page with one (its data and settings become the page's,
 //! nothing runs until Train), and making one from the page's data, settings and model.
 
+use leptos::prelude::*;
+
 use super::chosen::Chosen;
 use super::saved;
 use super::state::State;

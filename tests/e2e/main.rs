@@ -56,8 +56,9 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
     let page = Page::open(&driver, out, 1280, 800).await?;
     let result = async {
         ner_flow(&page, url, &data).await?;
-        share_flow(&page).await?;
+        share_over_the_cap(&page).await?;
         classification_flow(&page, url, &data).await?;
+        share_flow(&page).await?;
         open_link_flow(&page, url, &data).await?;
         damaged_link_flow(&page, url).await?;
         phone_layout(&driver, url, out).await
@@ -153,16 +154,28 @@ async fn train_one_epoch(page: &Page) -> Result<(), String> {
     Ok(())
 }
 
-/// The Share button's link carries what the NER flow set up: the task, its one epoch, its data.
+/// The NER flow's 96 sentences (train and dev files) do not fit in a link: the page says so.
+async fn share_over_the_cap(page: &Page) -> Result<(), String> {
+    page.click("#share").await?;
+    let message = page
+        .wait_for_text("the over-the-cap message", "#share-error", "over the 8000", Duration::from_secs(30))
+        .await?;
+    page.screenshot_at("share-over-the-cap", "#share-error").await?;
+    println!("e2e: share over the cap: {}", message.text().await.unwrap_or_default());
+    Ok(())
+}
+
+/// The Share button's link carries what the classification flow set up: the task, its one
+/// epoch, its data.
 async fn share_flow(page: &Page) -> Result<(), String> {
     page.click("#share").await?;
     let url = page.value("#share-url").await?;
     let fragment = url.split_once('#').map(|(_, f)| f).ok_or_else(|| format!("no # in the share link: {url}"))?;
     let link = decode_fragment(fragment).map_err(|e| format!("the page's own link does not decode: {e}"))?;
     let LinkData::Inline { train, .. } = &link.data else { return Err("the link's data is not inline".into()) };
-    if link.task != Task::Ner || link.settings.epochs != 1 || !train.name.contains("wnut17") || train.text.is_empty() {
+    if link.task != Task::Cls || link.settings.epochs != 1 || !train.name.contains("sst2") || train.text.is_empty() {
         return Err(format!(
-            "the share link does not carry the NER run: {:?} {} epochs, {}",
+            "the share link does not carry the classification run: {:?} {} epochs, {}",
             link.task, link.settings.epochs, train.name
         ));
     }
