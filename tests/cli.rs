@@ -1,31 +1,15 @@
 //! The `tunelab` binary end to end on small slices of the real datasets.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use crate::support::{model_dir, shared};
+use crate::support::{conll_slice, model_dir, shared};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tunelab-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
-}
-
-/// The first `n` sentences of a CoNLL file.
-fn conll_slice(path: &Path, skip: usize, n: usize) -> String {
-    let text = std::fs::read_to_string(path).expect("conll");
-    let mut sentences: Vec<Vec<&str>> = vec![Vec::new()];
-    for line in text.lines() {
-        match (line.trim().is_empty(), sentences.last_mut()) {
-            (true, Some(last)) if !last.is_empty() => sentences.push(Vec::new()),
-            (false, Some(last)) => last.push(line),
-            _ => {}
-        }
-    }
-    let picked: Vec<String> =
-        sentences.iter().filter(|s| !s.is_empty()).skip(skip).take(n).map(|s| s.join("\n")).collect();
-    picked.join("\n\n") + "\n"
 }
 
 fn tunelab(args: &[&str]) -> Output {

@@ -7,20 +7,11 @@ use tunelab::share::{
     decode_fragment, encode_fragment, LinkData, LinkError, RunLink, SharedFile, SharedModel, LINK_CAP,
 };
 
-use crate::support::shared;
+use crate::support::{conll_slice, shared};
 
-/// The first `n` WNUT-17 sentences (its blank lines hold a tab).
+/// The first `n` WNUT-17 sentences.
 fn conll_sentences(n: usize) -> String {
-    let text = std::fs::read_to_string(shared("data/wnut17/train.conll")).expect("wnut17");
-    let mut sentences: Vec<Vec<&str>> = vec![Vec::new()];
-    for line in text.lines() {
-        match (line.trim().is_empty(), sentences.last_mut()) {
-            (true, Some(last)) if !last.is_empty() => sentences.push(Vec::new()),
-            (false, Some(last)) => last.push(line),
-            _ => {}
-        }
-    }
-    sentences.iter().filter(|s| !s.is_empty()).take(n).map(|s| s.join("\n")).collect::<Vec<_>>().join("\n\n") + "\n"
+    conll_slice(&shared("data/wnut17/train.conll"), 0, n)
 }
 
 fn link(train: String) -> RunLink {

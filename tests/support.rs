@@ -1,12 +1,28 @@
 //! Paths and loaders shared by the test modules.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use tunelab::core::task_model::ModelFiles;
 
 pub fn shared(path: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")).join(path)
+}
+
+/// The first `n` sentences of a CoNLL file.
+pub fn conll_slice(path: &Path, skip: usize, n: usize) -> String {
+    let text = std::fs::read_to_string(path).expect("conll");
+    let mut sentences: Vec<Vec<&str>> = vec![Vec::new()];
+    for line in text.lines() {
+        match (line.trim().is_empty(), sentences.last_mut()) {
+            (true, Some(last)) if !last.is_empty() => sentences.push(Vec::new()),
+            (false, Some(last)) => last.push(line),
+            _ => {}
+        }
+    }
+    let picked: Vec<String> =
+        sentences.iter().filter(|s| !s.is_empty()).skip(skip).take(n).map(|s| s.join("\n")).collect();
+    picked.join("\n\n") + "\n"
 }
 
 /// The default model, put in place by `cargo xtask models` (or `TUNELAB_MODEL_DIR`).
