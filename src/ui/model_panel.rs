@@ -155,7 +155,7 @@ pub fn ModelPanel() -> impl IntoView {
                         <dt>"Hidden size"</dt><dd>{m.hidden_size}</dd>
                         <dt>"Parameters"</dt><dd>{count(m.parameters)}</dd>
                         <dt>"Vocabulary"</dt><dd>{count(m.vocab_size)}" word pieces"</dd>
-                        {m.task.map(|t| view! { <dt>"Fine-tuned for"</dt><dd>{format!("{t:?}: {}", m.labels.join(", "))}</dd> })}
+                        {m.task.map(|t| view! { <dt>"Fine-tuned for"</dt><dd>{format!("{t}: {}", m.labels.join(", "))}</dd> })}
                     </dl>
                 }.into_any(),
             }}
