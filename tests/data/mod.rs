@@ -2,6 +2,7 @@
 //! datasets, and bad inputs (each asserting its diagnostic and line).
 
 mod big;
+mod cluener;
 mod conll;
 mod format;
 mod jsonl;

@@ -1,6 +1,7 @@
 //! One entry point per task: detect the format, run its parser, and say so when the file
 //! holds nothing usable.
 
+use super::cluener::{is_cluener, parse_cluener};
 use super::conll::parse_conll;
 use super::jsonl::{objects, parse_cls_jsonl, parse_ner_jsonl};
 use super::lines::Decoded;
@@ -28,12 +29,13 @@ pub fn parse_classification(bytes: &[u8], file_name: &str, options: &TableOption
     parsed
 }
 
-/// Reads an NER file: CoNLL, JSONL with `tokens`/`tags`, or span JSONL with `text`/`entities`
-/// (told apart by the first object in the file). Tags come back as IOB2.
+/// Reads an NER file: CoNLL, JSONL with `tokens`/`tags`, CLUENER's JSON, or span JSONL with
+/// `text`/`entities` (told apart by the first object in the file). Tags come back as IOB2.
 pub fn parse_ner(bytes: &[u8], file_name: &str) -> Parsed<NerFile> {
     let mut parsed = match detect_format(file_name, bytes) {
         Format::Conll => parse_conll(bytes),
         Format::Jsonl if has_tokens(bytes) => parse_ner_jsonl(bytes),
+        Format::Jsonl if is_cluener(bytes) => parse_cluener(bytes),
         Format::Jsonl => parse_span_jsonl(bytes),
         Format::Csv | Format::Tsv => Parsed {
             value: NerFile { examples: Vec::new(), scheme: TagScheme::Iob2 },

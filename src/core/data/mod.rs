@@ -4,10 +4,13 @@
 //! diagnostic for everything it could not; no parser panics or returns early on bad input.
 //!
 //! Codemap: `lines` bytes → numbered UTF-8 lines; `format` which parser a file needs; `load`
-//! one entry point per task; `dataset` a task's files → train/dev/test with diagnostics; `table` CSV/TSV; `jsonl` classification and word/tag JSONL;
-//! `conll` CoNLL; `spans` span JSONL and word splitting; `tag_scheme` IOB1/IOB2/BIOES/BILOU/IO
-//! to IOB2; `split` seeded stratified splits; `labels` label counts and dev-only labels.
+//! one entry point per task; `dataset` a task's files → train/dev/test with diagnostics;
+//! `table` CSV/TSV; `jsonl` classification and word/tag JSONL; `conll` CoNLL; `spans` span
+//! JSONL and word splitting; `cluener` CLUENER's JSON (character spans, end inclusive);
+//! `tag_scheme` IOB1/IOB2/BIOES/BILOU/IO to IOB2; `split` seeded stratified splits; `labels`
+//! label counts and dev-only labels.
 
+mod cluener;
 mod conll;
 mod dataset;
 mod diagnostics;
@@ -22,6 +25,7 @@ mod split;
 mod table;
 mod tag_scheme;
 
+pub use cluener::parse_cluener;
 pub use conll::parse_conll;
 pub use dataset::{load_dataset, read_examples, DataSource, Dataset, DatasetDiagnostics, DatasetError, DatasetOptions};
 pub use diagnostics::{Diagnostic, Parsed, Severity};

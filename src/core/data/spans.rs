@@ -224,6 +224,18 @@ fn span_example(object: &Map<String, Value>, line: usize, diagnostics: &mut Vec<
         }
     };
 
+    tag_spans(text, entities, line, diagnostics)
+}
+
+/// A text and its `[start, end, "LABEL"]` entities (code points, `end` exclusive) as words with
+/// IOB2 tags; every entity that cannot be used gets a diagnostic. Other span formats
+/// (CLUENER's) end here too.
+pub(super) fn tag_spans(
+    text: &str,
+    entities: &[Value],
+    line: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<NerExample> {
     let split = split(text);
     if split.words.is_empty() {
         diagnostics.push(Diagnostic::error(line, "the text has no words; line skipped"));
