@@ -13,7 +13,7 @@ use tunelab::core::task_model::{LoadOptions, TaskModel};
 use tunelab::core::train::batch::group_by_length;
 use tunelab::core::train::{
     bias_and_norm_params, global_grad_norm, label_list, train, AdamW, AdamWSettings, ConfigError, Field, RunToEnd,
-    StopAfter, TrainConfig, TrainEvent,
+    StopAfter, TrainConfig, TrainEvent, TrainOutcome,
 };
 
 use crate::support::{model_files, read_f32, shared};
@@ -212,20 +212,18 @@ fn a_stop_request_ends_training_after_the_current_step() {
     assert!(matches!(events.last(), Some(TrainEvent::Cancelled { step: 2 })));
 }
 
+/// Trains on `train_set` to the end, without dev data or events.
+fn train_to_end(model: &mut TaskModel, train_set: &Examples, config: &TrainConfig) -> TrainOutcome {
+    let plan = config.plan(train_set.len()).expect("plan");
+    pollster::block_on(train(model, train_set, None, &plan, &mut RunToEnd, &mut |_| {})).expect("train")
+}
+
 #[test]
 fn accumulated_batches_make_one_step() {
     let train_set = wnut_slice(16);
     let mut model = ner_model(&train_set);
     let config = TrainConfig { epochs: 1, batch_size: 4, grad_accumulation: 2, max_len: 32, ..TrainConfig::default() };
-    let outcome = pollster::block_on(train(
-        &mut model,
-        &train_set,
-        None,
-        &config.plan(train_set.len()).expect("plan"),
-        &mut RunToEnd,
-        &mut |_| {},
-    ))
-    .expect("train");
+    let outcome = train_to_end(&mut model, &train_set, &config);
     assert_eq!(outcome.steps, 2);
 }
 
@@ -238,28 +236,12 @@ fn frozen_embeddings_stay_as_loaded_and_are_trainable_again_afterwards() {
     let (word_before, query_before) = (word(&model), query(&model));
     let config =
         TrainConfig { epochs: 1, batch_size: 8, max_len: 32, freeze_embeddings: true, ..TrainConfig::default() };
-    let outcome = pollster::block_on(train(
-        &mut model,
-        &train_set,
-        None,
-        &config.plan(train_set.len()).expect("plan"),
-        &mut RunToEnd,
-        &mut |_| {},
-    ))
-    .expect("train");
+    let outcome = train_to_end(&mut model, &train_set, &config);
     assert_eq!(outcome.steps, 2);
     assert_eq!(word(&model), word_before, "frozen word embeddings changed");
     assert_ne!(query(&model), query_before, "the encoder did not train");
     assert!(model.model.bert.embeddings.word.weight.val().is_require_grad(), "embeddings stayed frozen");
     let config = TrainConfig { freeze_embeddings: false, ..config };
-    pollster::block_on(train(
-        &mut model,
-        &train_set,
-        None,
-        &config.plan(train_set.len()).expect("plan"),
-        &mut RunToEnd,
-        &mut |_| {},
-    ))
-    .expect("train");
+    train_to_end(&mut model, &train_set, &config);
     assert_ne!(word(&model), word_before, "unfrozen word embeddings did not train");
 }
