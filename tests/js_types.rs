@@ -4,10 +4,14 @@
 use std::collections::BTreeSet;
 
 use serde::Serialize;
-use tunelab::core::data::{Diagnostic, Severity};
+use tunelab::core::data::{ClsExample, Diagnostic, Examples, NerExample, Severity};
+use tunelab::core::evaluate::Predictions;
 use tunelab::core::model::Task;
-use tunelab::core::train::{StepProgress, TrainConfig};
-use tunelab::protocol::{Backend, DeviceInfo, DownloadProgress, Event, ModelSummary};
+use tunelab::core::predict::{EntitySpan, Prediction, TaggedWord};
+use tunelab::core::train::{EpochSummary, StepProgress, TrainConfig};
+use tunelab::protocol::{
+    Backend, DataFile, DatasetRequest, DatasetSummary, DeviceInfo, DownloadProgress, Event, LabelCount, ModelSummary,
+};
 
 fn types() -> String {
     let api = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/api.rs")).expect("src/api.rs");
@@ -59,6 +63,32 @@ fn event(kind: &str) -> BTreeSet<String> {
     let text = types();
     let at = text.find(&format!("{{ type: \"{kind}\"")).unwrap_or_else(|| panic!("no event {kind}"));
     fields(&text, at)
+}
+
+/// The fields of the member of union `name` whose `tag` is `value`.
+fn variant(name: &str, tag: &str, value: &str) -> BTreeSet<String> {
+    let text = types();
+    let at = text.find(&format!("export type {name} =")).unwrap_or_else(|| panic!("no type {name}"));
+    let member = text[at..].find(&format!("{{ {tag}: \"{value}\"")).unwrap_or_else(|| panic!("no {name} {value}"));
+    fields(&text, at + member)
+}
+
+/// The fields of the object that `field` holds, inside the union member `variant` names.
+fn nested(name: &str, tag: &str, value: &str, field: &str) -> BTreeSet<String> {
+    let text = types();
+    let at = text.find(&format!("export type {name} =")).unwrap_or_else(|| panic!("no type {name}"));
+    let member = at + text[at..].find(&format!("{{ {tag}: \"{value}\"")).unwrap_or_else(|| panic!("no {value}"));
+    let inner = member + text[member..].find(&format!("{field}: {{")).unwrap_or_else(|| panic!("no {field}"));
+    fields(&text, inner + field.len() + 2)
+}
+
+/// The keys of the first element of the array at `field`.
+fn element_keys(value: &impl Serialize, field: &str) -> BTreeSet<String> {
+    let json = serde_json::to_value(value).expect("serialises");
+    match &json[field][0] {
+        serde_json::Value::Object(map) => map.keys().cloned().collect(),
+        other => panic!("{field}[0] is not an object: {other}"),
+    }
 }
 
 fn keys(value: &impl Serialize) -> BTreeSet<String> {
@@ -122,4 +152,87 @@ fn reports_declare_every_field() {
     let download =
         DownloadProgress { file: "f".into(), url: "u".into(), loaded: 0, total: None, cached: false, done: false };
     assert_eq!(interface("DownloadProgress"), keys(&download));
+}
+
+#[test]
+fn datasets_declare_every_field() {
+    let file = DataFile { name: "train.csv".into(), bytes: b"text,label\n".to_vec() };
+    let request = DatasetRequest {
+        task: Task::Cls,
+        train: file.clone(),
+        dev: Some(file.clone()),
+        text_column: Some("text".into()),
+        label_column: Some("label".into()),
+        limit: Some(1),
+        seed: 7,
+    };
+    assert_eq!(interface("DatasetRequest"), keys(&request));
+    assert_eq!(interface("DataFile"), keys(&file));
+    let cls = Examples::Cls(vec![ClsExample { text: "t".into(), label: "l".into(), line: 2 }]);
+    let summary = DatasetSummary {
+        task: Task::Cls,
+        n_train: 1,
+        n_dev: 0,
+        n_test: 0,
+        split: true,
+        labels: vec!["l".into()],
+        label_counts: vec![LabelCount { label: "l".into(), count: 1 }],
+        train_diagnostics: Vec::new(),
+        dev_diagnostics: Vec::new(),
+        preview: cls.clone(),
+        dev_sample: Some(cls.clone()),
+    };
+    assert_eq!(interface("DatasetSummary"), keys(&summary));
+    assert_eq!(nested_in_interface("DatasetSummary", "label_counts"), element_keys(&summary, "label_counts"));
+    let ner = Examples::Ner(vec![NerExample { tokens: vec!["a".into()], tags: vec!["O".into()], line: 1 }]);
+    for (tag, examples) in [("cls", &cls), ("ner", &ner)] {
+        assert_eq!(variant("Examples", "task", tag), keys(examples), "{tag}");
+        assert_eq!(nested("Examples", "task", tag, "examples"), element_keys(examples, "examples"), "{tag}");
+    }
+}
+
+#[test]
+fn predictions_declare_every_field() {
+    let cls = Prediction::Cls { label: "a".into(), labels: vec!["a".into()], probabilities: vec![1.0] };
+    assert_eq!(variant("Prediction", "task", "cls"), keys(&cls));
+    let ner = Prediction::Ner {
+        words: vec![TaggedWord { text: "w".into(), start: 0, end: 1, tag: "B-X".into(), probability: 0.9 }],
+        entities: vec![EntitySpan { label: "X".into(), start: 0, end: 1, text: "w".into() }],
+    };
+    assert_eq!(variant("Prediction", "task", "ner"), keys(&ner));
+    for field in ["words", "entities"] {
+        assert_eq!(nested("Prediction", "task", "ner", field), element_keys(&ner, field), "{field}");
+    }
+}
+
+#[test]
+fn every_run_event_is_declared() {
+    let epoch = Event::Epoch(EpochSummary {
+        epoch: 1,
+        train_loss: 1.0,
+        train_seconds: 1.0,
+        train_tokens: 1,
+        train_sequences: 1,
+        dev: None,
+        dev_predictions: Some(Predictions::Ner(vec![vec!["O".into()]])),
+        elapsed_s: 1.0,
+    });
+    assert_eq!(event("epoch"), keys(&epoch));
+    let cases = [
+        ("paused", Event::Paused { step: 1 }),
+        ("resumed", Event::Resumed { step: 1 }),
+        ("early_stopped", Event::EarlyStopped { epoch: 2, best_epoch: 1, patience: 1 }),
+        ("stopped", Event::Stopped { step: 1 }),
+    ];
+    for (kind, value) in cases {
+        assert_eq!(event(kind), keys(&value), "{kind}");
+    }
+}
+
+/// The fields of the object type of `field` in interface `name` (an array's element type).
+fn nested_in_interface(name: &str, field: &str) -> BTreeSet<String> {
+    let text = types();
+    let at = text.find(&format!("export interface {name} ")).unwrap_or_else(|| panic!("no interface {name}"));
+    let inner = at + text[at..].find(&format!("{field}: {{")).unwrap_or_else(|| panic!("no {field}"));
+    fields(&text, inner + field.len() + 2)
 }

@@ -73,12 +73,12 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
         eprintln!("note: unused tensors in the checkpoint: {}", model.load_report.unexpected.join(", "));
     }
     eprintln!(
-        "{} parameters, {} labels, {} train / {} dev examples, device {:?}",
+        "{} parameters, {} labels, {} train / {} dev examples, device {}",
         model.num_params(),
         model.labels.len(),
         train_set.len(),
         dev.as_ref().map_or(0, Examples::len),
-        args.device
+        device.identity().map_or_else(|| args.device.to_string(), |i| i.name)
     );
     let progress = Progress::new();
     let mut steps = Vec::new();

@@ -102,7 +102,7 @@ async fn probabilities(
         let input = collate(&batch, pad_id, device).input;
         let probs = softmax(model.logits(input), 1);
         let data = probs.into_data_async().await.map_err(|e| EvalError::Device(e.to_string()))?;
-        let values = data.try_to_vec::<f32>().map_err(|e| EvalError::Device(format!("{e:?}")))?;
+        let values = data.try_to_vec::<f32>().map_err(|e| EvalError::Device(e.to_string()))?;
         let rows: Vec<Vec<f32>> = values.chunks(labels).map(<[f32]>::to_vec).collect();
         for (k, &i) in chunk.iter().enumerate() {
             out[i] = match model.task {

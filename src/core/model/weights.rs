@@ -196,7 +196,7 @@ impl WeightWriter {
     ) -> Result<(), ModelError> {
         let shape = tensor.dims().to_vec();
         let data = tensor.into_data_async().await.map_err(|e| ModelError::Device(e.to_string()))?;
-        let values = data.try_to_vec::<f32>().map_err(|e| ModelError::Device(format!("{e:?}")))?;
+        let values = data.try_to_vec::<f32>().map_err(|e| ModelError::Device(e.to_string()))?;
         self.tensors.push((name.into(), HostTensor { shape, values }));
         Ok(())
     }

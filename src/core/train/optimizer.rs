@@ -227,8 +227,8 @@ impl ModuleVisitor for HostGrads<'_> {
         if let Some(grad) = self.grads.remove::<D>(param.id) {
             match grad
                 .try_into_data()
-                .map_err(|e| format!("{e:?}"))
-                .and_then(|d| d.try_into_vec::<f32>().map_err(|e| format!("{e:?}")))
+                .map_err(|e| e.to_string())
+                .and_then(|d| d.try_into_vec::<f32>().map_err(|e| e.to_string()))
             {
                 Ok(values) => {
                     self.read.insert(param.id, values);
@@ -259,14 +259,14 @@ impl ModuleMapper for HostUpdate<'_> {
         let mut data = match inner.clone().try_into_data() {
             Ok(data) => data,
             Err(e) => {
-                self.error = Some(OptimizerError(format!("{e:?}")));
+                self.error = Some(OptimizerError(e.to_string()));
                 return Param::from_mapped_value(id, Tensor::from_inner(inner), mapper);
             }
         };
         match data.as_mut_slice::<f32>() {
             Ok(values) => self.optimizer.update_host(id, values, &grad, self.lr, self.clip),
             Err(e) => {
-                self.error = Some(OptimizerError(format!("{e:?}")));
+                self.error = Some(OptimizerError(e.to_string()));
                 return Param::from_mapped_value(id, Tensor::from_inner(inner), mapper);
             }
         }
