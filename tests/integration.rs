@@ -7,6 +7,7 @@ mod common {
 mod data;
 mod engine;
 mod js_types;
+mod lesson;
 mod metrics;
 mod session;
 mod settings;

@@ -10,11 +10,11 @@ use tunelab::share::{
 use crate::support::{conll_slice, shared};
 
 /// The first `n` WNUT-17 sentences.
-fn conll_sentences(n: usize) -> String {
+pub fn conll_sentences(n: usize) -> String {
     conll_slice(&shared("data/wnut17/train.conll"), 0, n)
 }
 
-fn link(train: String) -> RunLink {
+pub fn link(train: String) -> RunLink {
     RunLink {
         task: Task::Ner,
         settings: TrainConfig { learning_rate: 2e-4, epochs: 10, seed: 7, ..TrainConfig::default() },
@@ -23,6 +23,7 @@ fn link(train: String) -> RunLink {
         data: LinkData::Inline { train: SharedFile { name: "wnut.conll".into(), text: train }, dev: None },
         text_column: None,
         label_column: None,
+        lesson: None,
     }
 }
 

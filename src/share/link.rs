@@ -9,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
+use super::lesson::{Lesson, LessonError};
 use crate::core::model::Task;
 use crate::core::train::{SettingError, TrainConfig};
 
@@ -62,6 +63,22 @@ pub struct RunLink {
     pub text_column: Option<String>,
     #[serde(default)]
     pub label_column: Option<String>,
+    /// A teacher's frame around the run, when the link is a lesson.
+    #[serde(default)]
+    pub lesson: Option<Lesson>,
+}
+
+/// What a lesson file's `format` field says.
+pub const FILE_FORMAT: &str = "tunelab-lesson/1";
+/// How a lesson file's name ends.
+pub const FILE_SUFFIX: &str = ".tunelab.json";
+
+/// A lesson file: a link's contents as readable JSON, for data too big for a link.
+#[derive(Serialize, Deserialize)]
+struct LessonFile {
+    format: String,
+    #[serde(flatten)]
+    link: RunLink,
 }
 
 /// Why a fragment is not a link the page can open.
@@ -81,6 +98,10 @@ pub enum LinkError {
     Settings(#[from] SettingError),
     #[error("the link's model id `{0}` is not a Hugging Face repository id")]
     ModelId(String),
+    #[error("the link's lesson cannot be used: {0}")]
+    Lesson(#[from] LessonError),
+    #[error("this is not a Tunelab lesson file (its `format` should be {FILE_FORMAT})")]
+    NotALessonFile,
 }
 
 /// The fragment (without `#`) that carries `link`.
@@ -103,13 +124,51 @@ pub fn decode_fragment(fragment: &str) -> Result<RunLink, LinkError> {
             _ => LinkError::Truncated,
         })?;
     let link: RunLink = serde_json::from_slice(&json).map_err(|e| LinkError::Contents(e.to_string()))?;
-    link.settings.validate()?;
-    if let SharedModel::Hub { id } = &link.model {
-        if !is_hub_id(id) {
-            return Err(LinkError::ModelId(id.clone()));
-        }
-    }
+    link.check()?;
     Ok(link)
+}
+
+/// A lesson file's text for `link`.
+pub fn encode_file(link: &RunLink) -> String {
+    serde_json::to_string_pretty(&LessonFile { format: FILE_FORMAT.into(), link: link.clone() }).unwrap_or_default()
+}
+
+/// The link a lesson file carries, checked as a link is.
+pub fn decode_file(bytes: &[u8]) -> Result<RunLink, LinkError> {
+    if bytes.len() > INFLATED_CAP {
+        return Err(LinkError::TooLarge);
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| LinkError::Contents(e.to_string()))?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(FILE_FORMAT) {
+        return Err(LinkError::NotALessonFile);
+    }
+    let file: LessonFile = serde_json::from_value(value).map_err(|e| LinkError::Contents(e.to_string()))?;
+    file.link.check()?;
+    Ok(file.link)
+}
+
+impl RunLink {
+    /// The checks a link from elsewhere needs: settings in bounds, a real Hub id, a usable lesson.
+    pub fn check(&self) -> Result<(), LinkError> {
+        self.settings.validate()?;
+        if let SharedModel::Hub { id } = &self.model {
+            if !is_hub_id(id) {
+                return Err(LinkError::ModelId(id.clone()));
+            }
+        }
+        if let Some(lesson) = &self.lesson {
+            lesson.check()?;
+        }
+        Ok(())
+    }
+
+    /// A short id that names this run's set-up (a lesson's id on result cards): the same link
+    /// gives the same id. FNV-1a over the link's JSON.
+    pub fn id(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        let hash = json.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        format!("{hash:016x}")
+    }
 }
 
 /// `owner/name` or `name`: letters, digits, `-`, `_`, `.`; no path tricks.

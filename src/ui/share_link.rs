@@ -93,6 +93,7 @@ pub fn make_link(state: State) -> Result<String, String> {
         data: LinkData::Inline { train, dev },
         text_column: optional(&chosen.text_column),
         label_column: optional(&chosen.label_column),
+        lesson: None,
     };
     let base = location()
         .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))

@@ -196,6 +196,7 @@ async fn open_link_flow(page: &Page, url: &str, data: &Slices) -> Result<(), Str
         data: LinkData::Inline { train: SharedFile { name: "from-a-link.conll".into(), text }, dev: None },
         text_column: None,
         label_column: None,
+        lesson: None,
     };
     page.goto("about:blank").await?;
     page.goto(&format!("{url}#{}", encode_fragment(&link))).await?;

@@ -1,5 +1,6 @@
 //! Fine-tuning: the recipe's settings, the optimizer and schedule, batching, and the loop.
 
+pub mod advice;
 pub mod batch;
 mod config;
 mod events;
@@ -9,6 +10,7 @@ mod optimizer;
 mod settings;
 mod trainer;
 
+pub use advice::{small_data_advice, Advice};
 pub use config::{ConfigError, TrainConfig, TrainPlan};
 pub use events::{Control, EpochSummary, Flow, RunToEnd, StepProgress, StopAfter, TrainEvent};
 pub use labels::label_list;
