@@ -8,7 +8,31 @@ use crate::core::metrics::EntityReport;
 use crate::core::model::Task;
 use crate::core::train::EpochSummary;
 
-use super::lesson::metric_name;
+use super::lesson::{metric_name, GuideStep};
+
+/// A guide step's name and what to look at while on it.
+pub fn step_text(step: GuideStep) -> (&'static str, &'static str) {
+    match step {
+        GuideStep::Data => (
+            "Look at the data",
+            "Check the preview and the counts per label in panel 2: how many examples are there, and is any label rare?",
+        ),
+        GuideStep::Settings => (
+            "Read the settings",
+            "Panel 3 lists the settings; the help under each says what it does. Locked ones are your teacher's choice.",
+        ),
+        GuideStep::Train => (
+            "Train and watch the loss",
+            "Press Train. The loss should fall; after each epoch the guide says what changed on the dev set.",
+        ),
+        GuideStep::Results => (
+            "Read the results",
+            "Panel 4 scores the model on data it never trained on: which labels or entity types does it get right?",
+        ),
+        GuideStep::TryIt => ("Try it", "Type a sentence of your own in panel 5 and see what the model makes of it."),
+        GuideStep::HandIn => ("Hand in", "Press Hand in: it makes a small result card (settings and scores, no data) for your teacher."),
+    }
+}
 
 /// A type "is found" when the model recalls at least this share of its dev entities.
 const FOUND: f64 = 0.5;

@@ -4,9 +4,11 @@ use leptos::prelude::*;
 
 use super::data_panel::DataPanel;
 use super::export_panel::ExportPanel;
+use super::lesson_view::LessonView;
 use super::model_panel::ModelPanel;
 use super::results_panel::ResultsPanel;
 use super::state::{use_state, State, WorkerStatus};
+use super::teach_panel::TeachPanel;
 use super::train_panel::TrainPanel;
 use super::try_panel::TryPanel;
 use super::worker_link::WorkerLink;
@@ -34,12 +36,14 @@ pub fn App() -> impl IntoView {
                 <button on:click=move |_| state.opened_link.set(None)>"Dismiss"</button></p>
         })}
         <main>
+            <LessonView />
             <ModelPanel />
             <DataPanel />
             <TrainPanel />
             <ResultsPanel />
             <TryPanel />
             <ExportPanel />
+            <TeachPanel />
         </main>
     }
 }

@@ -182,3 +182,18 @@ pub fn confusion_heatmap(labels: &[String], matrix: &[Vec<usize>]) -> String {
         Ok(())
     })
 }
+
+/// Several runs' loss curves on one chart, in the palette's colours by position (the page
+/// writes the legend beside it, as text).
+pub fn overlaid_curves(title: &str, runs: &[Vec<(usize, f32)>]) -> String {
+    let right = runs.iter().flat_map(|r| r.last().map(|p| p.0)).max().unwrap_or(1);
+    let top = runs.iter().flat_map(|r| r.iter().map(|p| f64::from(p.1))).fold(0.0f64, f64::max).max(1e-3) * 1.05;
+    over_steps(title, 280, top, right, &|v| format!("{v:.2}"), |chart| {
+        for (i, points) in runs.iter().enumerate() {
+            let colour = rgb(palette::color(i));
+            let line = points.iter().map(|&(x, y)| (x as f64, f64::from(y)));
+            chart.draw_series(LineSeries::new(line, colour.stroke_width(2)))?;
+        }
+        Ok(())
+    })
+}

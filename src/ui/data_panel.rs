@@ -16,6 +16,7 @@ use super::worker_link::use_worker;
 use crate::core::data::{Diagnostic, Examples, Severity};
 use crate::core::model::Task;
 use crate::protocol::{DataFile, DatasetRequest, DatasetSummary, Request};
+use crate::share::FILE_SUFFIX;
 
 /// What the file pickers offer: every extension the core's parsers know.
 const DATA_FILES: &str = ".csv,.tsv,.txt,.jsonl,.json,.ndjson,.conll,.conllu,.iob,.iob2,.bio,.bioes";
@@ -83,6 +84,9 @@ pub fn DataPanel() -> impl IntoView {
         spawn_local(async move {
             let Some(file) = picked.into_iter().next() else { return };
             match files::read(&file).await {
+                Ok(bytes) if file.name().ends_with(FILE_SUFFIX) => {
+                    super::share_link::open_lesson_file(state, &file.name(), &bytes);
+                }
                 Ok(bytes) => {
                     let file = DataFile { name: file.name(), bytes };
                     if as_dev {
@@ -93,6 +97,16 @@ pub fn DataPanel() -> impl IntoView {
                     }
                 }
                 Err(message) => state.dataset.set(Status::Failed(message)),
+            }
+        });
+    };
+
+    let read_lesson = move |picked: Vec<web_sys::File>| {
+        spawn_local(async move {
+            let Some(file) = picked.into_iter().next() else { return };
+            match files::read(&file).await {
+                Ok(bytes) => super::share_link::open_lesson_file(state, &file.name(), &bytes),
+                Err(message) => state.notices.update(|n| n.push(message)),
             }
         });
     };
@@ -126,6 +140,7 @@ pub fn DataPanel() -> impl IntoView {
                 <span>"No data at hand? Try a small built-in sample: "</span>
                 {SAMPLES.iter().map(|s| view! {
                     <button title=s.about on:click=move |_| {
+                        state.advise_on_load.set(true);
                         task.set(s.task);
                         dev_file.set(None);
                         load(DataFile { name: s.file_name.into(), bytes: s.text.as_bytes().to_vec() });
@@ -144,6 +159,11 @@ pub fn DataPanel() -> impl IntoView {
                     "Dev file (optional; without one, 10 % of the training file is held out for dev and 10 % for test): ",
                     move |picked| read_and_load(picked, true),
                 )}
+                <label>"A lesson or a shared run (.tunelab.json): "
+                    <input type="file" id="lesson-file" accept=".json" on:change=move |ev| {
+                        let input: HtmlInputElement = event_target(&ev);
+                        read_lesson(files::list(input.files()));
+                    } /></label>
                 {move || dev_file.get().map(|f| view! {
                     <p class="note">{format!("Dev file: {} ", f.name)}
                         <button on:click=move |_| { dev_file.set(None); reload(); }>"Remove"</button></p>

@@ -12,6 +12,7 @@ use crate::core::model_zip::model_zip;
 use crate::protocol::Request;
 
 const FOLDER: &str = "tunelab-model";
+const SHARE_FILE: &str = "tunelab-run.tunelab.json";
 
 #[component]
 pub fn ExportPanel() -> impl IntoView {
@@ -45,6 +46,7 @@ pub fn ExportPanel() -> impl IntoView {
     };
     let no_epochs = move || state.epochs.with(Vec::is_empty);
     let shared = RwSignal::new(None::<Result<String, String>>);
+    let shared_file = RwSignal::new(None::<Result<String, String>>);
 
     view! {
         <section class="panel" aria-labelledby="export-title">
@@ -74,6 +76,12 @@ pub fn ExportPanel() -> impl IntoView {
             <p class="note">"A link that carries the task, the settings, the model's name and the data: whoever opens it gets this run set up, ready to train. The data travels inside the link (after the #), which no server sees."</p>
             <div class="controls">
                 <button id="share" on:click=move |_| shared.set(Some(super::share_link::make_link(state)))>"Make a share link"</button>
+                <button id="share-file" on:click=move |_| {
+                    let saved = super::share_link::current_link(state, None).and_then(|link| {
+                        files::save(crate::share::encode_file(&link).as_bytes(), SHARE_FILE, "application/json")
+                    });
+                    shared_file.set(Some(saved.map(|()| format!("Saved {SHARE_FILE}: whoever opens it on this page gets the run set up, data included."))));
+                }>"Download it as a file (any size)"</button>
             </div>
             {move || shared.get().map(|made| match made {
                 Ok(url) => view! {
@@ -81,6 +89,10 @@ pub fn ExportPanel() -> impl IntoView {
                     <input id="share-url" type="text" readonly=true prop:value=url.clone() aria-label="The share link" />
                 }.into_any(),
                 Err(message) => view! { <p class="error" id="share-error" role="alert">{message}</p> }.into_any(),
+            })}
+            {move || shared_file.get().map(|saved| match saved {
+                Ok(note) => view! { <p class="note" id="share-file-note">{note}</p> }.into_any(),
+                Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
             })}
         </section>
     }

@@ -10,12 +10,16 @@ mod charts;
 mod chips;
 pub mod chosen;
 #[cfg(target_arch = "wasm32")]
+mod compare_cards;
+#[cfg(target_arch = "wasm32")]
 mod data_panel;
 #[cfg(target_arch = "wasm32")]
 mod export_panel;
 #[cfg(target_arch = "wasm32")]
 mod files;
 pub mod format;
+#[cfg(target_arch = "wasm32")]
+mod lesson_view;
 #[cfg(target_arch = "wasm32")]
 mod model_panel;
 #[cfg(target_arch = "wasm32")]
@@ -33,6 +37,8 @@ pub mod settings;
 mod share_link;
 #[cfg(target_arch = "wasm32")]
 pub mod state;
+#[cfg(target_arch = "wasm32")]
+mod teach_panel;
 #[cfg(target_arch = "wasm32")]
 mod train_panel;
 #[cfg(target_arch = "wasm32")]

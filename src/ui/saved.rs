@@ -6,9 +6,11 @@ use super::chosen::Chosen;
 use crate::core::model::Task;
 use crate::core::train::TrainConfig;
 use crate::protocol::DataFile;
+use crate::share::RunLink;
 
 const DATA_KEY: &str = "tunelab.data.v1";
 const SETTINGS_KEY: &str = "tunelab.settings.v1";
+const LESSON_KEY: &str = "tunelab.lesson.v1";
 /// localStorage holds about 5 MB per site; larger files are not kept.
 const MAX_SAVED: usize = 2_000_000;
 
@@ -85,4 +87,18 @@ pub fn save_settings(config: &TrainConfig) {
 
 pub fn load_settings() -> Option<TrainConfig> {
     serde_json::from_str(&storage()?.get_item(SETTINGS_KEY).ok()??).ok()
+}
+
+/// Keeps the open lesson for the next visit: a reload leaves the student in it.
+pub fn save_lesson(link: Option<&RunLink>) {
+    let Some(storage) = storage() else { return };
+    let json = link.and_then(|l| serde_json::to_string(l).ok());
+    let _ = match json {
+        Some(json) => storage.set_item(LESSON_KEY, &json),
+        None => storage.remove_item(LESSON_KEY),
+    };
+}
+
+pub fn load_lesson() -> Option<RunLink> {
+    serde_json::from_str(&storage()?.get_item(LESSON_KEY).ok()??).ok()
 }

@@ -1,5 +1,6 @@
-//! Share links on the page: opening the page with one (its data and settings become the page's,
-//! nothing runs until Train), and making one from the page's data, settings and model.
+//! Share links and lesson files on the page: opening the page with one (its data and settings
+//! become the page's, nothing runs until Train), and making one from the page's data, settings,
+//! model and, for a lesson, the teacher's frame.
 
 use leptos::prelude::*;
 
@@ -8,7 +9,10 @@ use super::saved;
 use super::state::State;
 use crate::core::train::{TrainConfig, SETTINGS};
 use crate::protocol::DataFile;
-use crate::share::{decode_fragment, encode_fragment, LinkData, RunLink, SharedFile, SharedModel, LINK_CAP};
+use crate::share::{
+    decode_file, decode_fragment, encode_fragment, Lesson, LinkData, RunLink, SharedFile, SharedModel,
+    LINK_CAP,
+};
 
 /// The page's language until the message catalogue exists.
 const LANGUAGE: &str = "en";
@@ -19,15 +23,63 @@ fn location() -> Option<web_sys::Location> {
 
 /// Reads the link in the address, if any: its data and settings are stored as the page's own
 /// (so the panels start from them), and `opened_link` says what it set up. A damaged link is a
-/// notice; the page works as usual.
+/// notice; the page works as usual. Without a link, a lesson opened before is picked up again.
 pub fn open_from_location(state: State) {
-    let Some(hash) = location().and_then(|l| l.hash().ok()).filter(|h| h.len() > 1) else { return };
+    let Some(hash) = location().and_then(|l| l.hash().ok()).filter(|h| h.len() > 1) else {
+        state.lesson.set(saved::load_lesson());
+        return;
+    };
     let opened = decode_fragment(&hash).map_err(|e| e.to_string()).and_then(|link| apply(state, &link).map(|()| link));
     match opened {
-        Ok(link) => state.opened_link.set(Some(summary(&link))),
+        Ok(link) => {
+            state.opened_link.set(Some(summary(&link)));
+            open_lesson(state, link);
+        }
         Err(why) => state.notices.update(|n| {
             n.push(format!("This link could not be opened: {why}. The page works as usual; ask for the link again."))
         }),
+    }
+}
+
+/// Opens a lesson file: its data, settings and lesson become the page's, which then starts
+/// again from them (as a link does).
+pub fn open_lesson_file(state: State, name: &str, bytes: &[u8]) {
+    let opened = decode_file(bytes).map_err(|e| e.to_string()).and_then(|link| apply(state, &link).map(|()| link));
+    match opened {
+        Ok(link) => {
+            saved::save_lesson(link.lesson.is_some().then_some(&link));
+            restart_without_link();
+        }
+        Err(why) => state.notices.update(|n| n.push(format!("{name} could not be opened: {why}."))),
+    }
+}
+
+/// Closes the lesson: the page keeps the data and settings, and shows every control again.
+pub fn leave_lesson(state: State) {
+    saved::save_lesson(None);
+    state.lesson.set(None);
+    forget_link_in_address();
+}
+
+fn open_lesson(state: State, link: RunLink) {
+    let lesson = link.lesson.is_some().then_some(link);
+    saved::save_lesson(lesson.as_ref());
+    state.lesson.set(lesson);
+}
+
+/// Drops the `#…` from the address without a reload, so a reload does not open the link again.
+fn forget_link_in_address() {
+    let Some(window) = web_sys::window() else { return };
+    let path = window.location().pathname().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+}
+
+fn restart_without_link() {
+    forget_link_in_address();
+    if let Some(location) = location() {
+        let _ = location.reload();
     }
 }
 
@@ -78,8 +130,8 @@ fn summary(link: &RunLink) -> String {
     )
 }
 
-/// The page's current data, settings and model as a link: the URL, or why there is none.
-pub fn make_link(state: State) -> Result<String, String> {
+/// The page's current data, settings and model, with `lesson` around them.
+pub fn current_link(state: State, lesson: Option<Lesson>) -> Result<RunLink, String> {
     let chosen = saved::load_data().ok_or("choose data first: a link carries the data with it")?;
     let text = |f: &DataFile| String::from_utf8(f.bytes.clone()).map_err(|_| format!("{} is not UTF-8 text", f.name));
     let train = SharedFile { name: chosen.train.name.clone(), text: text(&chosen.train)? };
@@ -93,18 +145,30 @@ pub fn make_link(state: State) -> Result<String, String> {
         data: LinkData::Inline { train, dev },
         text_column: optional(&chosen.text_column),
         label_column: optional(&chosen.label_column),
-        lesson: None,
+        lesson,
     };
+    link.check().map_err(|e| e.to_string())?;
+    Ok(link)
+}
+
+/// The URL that carries `link`, or why it cannot (over [`LINK_CAP`]: the data is too big).
+pub fn link_url(link: &RunLink) -> Result<String, String> {
     let base = location()
         .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
         .ok_or("this page has no address to link to")?;
-    let url = format!("{base}#{}", encode_fragment(&link));
+    let url = format!("{base}#{}", encode_fragment(link));
     if url.chars().count() > LINK_CAP {
+        let other = if link.lesson.is_some() { "Download the lesson file instead" } else { "Press \"Download it as a file\" instead" };
         return Err(format!(
             "The link would be {} characters, over the {LINK_CAP} that chat apps and mail keep intact: the data is too big \
-             to travel in it. Use a smaller sample, or share the data file itself.",
+             to travel in it. {other}.",
             url.chars().count()
         ));
     }
     Ok(url)
+}
+
+/// The page's current data, settings and model as a link: the URL, or why there is none.
+pub fn make_link(state: State) -> Result<String, String> {
+    link_url(&current_link(state, None)?)
 }

@@ -7,7 +7,7 @@ use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
 use crate::protocol::{
     DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction, RequestKind,
 };
-use crate::share::SharedModel;
+use crate::share::{RunLink, SharedModel};
 
 /// The training worker's life.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +86,12 @@ pub struct State {
     pub shared_model: RwSignal<SharedModel>,
     /// What the link the page was opened with set up, in words.
     pub opened_link: RwSignal<Option<String>>,
+    /// The lesson the page is in: the link or file that carried it (its `lesson` is set).
+    pub lesson: RwSignal<Option<RunLink>>,
+    /// The student has made a result card of this run.
+    pub handed_in: RwSignal<bool>,
+    /// Apply the small-data suggestion once the next dataset is read (a built-in sample).
+    pub advise_on_load: RwSignal<bool>,
 }
 
 impl State {
@@ -110,6 +116,9 @@ impl State {
             run_started_at: RwSignal::new(0.0),
             shared_model: RwSignal::new(SharedModel::Default),
             opened_link: RwSignal::new(None),
+            lesson: RwSignal::new(None),
+            handed_in: RwSignal::new(false),
+            advise_on_load: RwSignal::new(false),
         }
     }
 
@@ -126,6 +135,7 @@ impl State {
         self.epochs.set(Vec::new());
         self.prediction.set(Status::Empty);
         self.export.set(Status::Empty);
+        self.handed_in.set(false);
     }
 
     /// The trained model is ready for predictions and export.

@@ -11,20 +11,54 @@ use super::saved;
 use super::settings::{check, control, read_all, step, texts, Control};
 use super::state::{use_state, Run};
 use super::worker_link::use_worker;
-use crate::core::train::{Setting, TrainConfig, SETTINGS};
+use crate::core::train::{small_data_advice, Advice, Field, Setting, TrainConfig, SETTINGS};
 use crate::protocol::Request;
+use crate::share::Access;
 
 /// The curves are redrawn at most this often (events may come faster on a fast GPU).
 const REDRAW: Duration = Duration::from_millis(500);
 
-/// One setting's field: its label, a number box or a checkbox, its help and its problem.
-fn setting_field(setting: &'static Setting, value: RwSignal<String>) -> impl IntoView {
+/// How the open lesson shows `field`, and the teacher's reason for a lock.
+fn access(state: super::state::State, field: Field) -> (Access, Option<String>) {
+    state.lesson.with(|link| {
+        let lesson = link.as_ref().and_then(|l| l.lesson.as_ref());
+        lesson.map_or((Access::Shown, None), |l| (l.access(field), l.reason(field).map(str::to_string)))
+    })
+}
+
+/// The lesson's value of every setting it locks or hides, over `config`.
+fn enforce(state: super::state::State, config: &mut TrainConfig) {
+    let Some(fixed) = state.lesson.with_untracked(|l| l.as_ref().map(|l| l.settings.clone())) else { return };
+    for setting in SETTINGS.iter().filter(|s| access(state, s.field).0 != Access::Shown) {
+        let _ = setting.apply(config, &setting.text(&fixed));
+    }
+}
+
+/// The small-data suggestion for the form's values, over the settings the person may change.
+fn advice(state: super::state::State, entered: &[String]) -> Option<Advice> {
+    let n_train = state.dataset.with(|d| d.done().map(|d| d.n_train))?;
+    let mut config = read_all(entered, n_train).ok()?;
+    enforce(state, &mut config);
+    let mut advice = small_data_advice(&config, n_train).ok()??;
+    let mut suggested = advice.suggested.clone();
+    enforce(state, &mut suggested);
+    (suggested != config).then(|| {
+        advice.suggested_steps = suggested.plan(n_train).map_or(advice.suggested_steps, |p| p.total_steps);
+        advice.suggested = suggested;
+        advice
+    })
+}
+
+/// One setting's field: its label, a number box or a checkbox, its help and its problem; a
+/// lesson's lock greys it and says why.
+fn setting_field(setting: &'static Setting, value: RwSignal<String>, locked: Option<Option<String>>) -> impl IntoView {
     let id = setting.key;
+    let disabled = locked.is_some();
     let problem = move || check(setting, &value.get());
     let (min, max) = setting.bounds.input_range();
     let input = match control(setting) {
         Control::Number => view! {
-            <input id=id type="number" min=min max=max step=step(setting)
+            <input id=id type="number" min=min max=max step=step(setting) disabled=disabled
                 aria-describedby=format!("{id}-help")
                 aria-invalid=move || problem().is_some().to_string()
                 prop:value=move || value.get()
@@ -32,17 +66,22 @@ fn setting_field(setting: &'static Setting, value: RwSignal<String>) -> impl Int
         }
         .into_any(),
         Control::Checkbox => view! {
-            <input id=id type="checkbox"
+            <input id=id type="checkbox" disabled=disabled
                 aria-describedby=format!("{id}-help")
                 prop:checked=move || value.get() == "true"
                 on:change=move |ev| value.set(event_target_checked(&ev).to_string()) />
         }
         .into_any(),
     };
+    let lock = locked.map(|reason| {
+        let why = reason.map_or(String::new(), |r| format!(": {r}"));
+        view! { <small class="locked" id=format!("{id}-lock")>{format!("🔒 Locked by your teacher{why}")}</small> }
+    });
     view! {
-        <div class="setting">
+        <div class="setting" class:is-locked=disabled>
             <label for=id>{setting.label}</label>
             {input}
+            {lock}
             <small id=format!("{id}-help")>{setting.help}</small>
             {move || problem().map(|p| view! { <small class="error">{p}</small> })}
         </div>
@@ -76,7 +115,8 @@ pub fn TrainPanel() -> impl IntoView {
         let n_train = state.dataset.with_untracked(|d| d.done().map_or(0, |d| d.n_train));
         let entered: Vec<String> = values.with_value(|v| v.iter().map(|s| s.get_untracked()).collect());
         match read_all(&entered, n_train) {
-            Ok(config) => {
+            Ok(mut config) => {
+                enforce(state, &mut config);
                 problems.set(Vec::new());
                 saved::save_settings(&config);
                 state.clear_run();
@@ -87,10 +127,40 @@ pub fn TrainPanel() -> impl IntoView {
             Err(found) => problems.set(found),
         }
     };
-    let defaults = move |_| {
-        let config = TrainConfig::default();
-        values.with_value(|v| v.iter().zip(texts(&config)).for_each(|(value, text)| value.set(text)));
+    // Sets the form to `config`, except what a lesson locks or hides.
+    let set_form = move |config: &TrainConfig| {
+        values.with_value(|v| {
+            for ((value, text), setting) in v.iter().zip(texts(config)).zip(SETTINGS.iter()) {
+                if access(state, setting.field).0 == Access::Shown {
+                    value.set(text);
+                }
+            }
+        });
         problems.set(Vec::new());
+    };
+    let defaults = move |_| set_form(&TrainConfig::default());
+    let entered = move || values.with_value(|v| v.iter().map(|s| s.get()).collect::<Vec<_>>());
+    let suggestion = Memo::new(move |_| advice(state, &entered()));
+    // A built-in sample starts from settings that learn something in the first run.
+    Effect::new(move |_| {
+        if state.advise_on_load.get() && state.dataset.with(|d| d.done().is_some()) {
+            state.advise_on_load.set(false);
+            if let Some(a) = suggestion.get_untracked() {
+                set_form(&a.suggested);
+            }
+        }
+    });
+    let fields = move |advanced: bool| {
+        SETTINGS
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.advanced == advanced)
+            .filter_map(move |(i, s)| {
+                let (access, reason) = access(state, s.field);
+                let locked = (access == Access::Locked).then_some(reason);
+                (access != Access::Hidden).then(|| setting_field(s, values.with_value(|v| v[i]), locked))
+            })
+            .collect_view()
     };
 
     // Redraw ticks: the curves follow the steps, but no more often than REDRAW.
@@ -113,19 +183,29 @@ pub fn TrainPanel() -> impl IntoView {
             <div>
             <details class="settings" open=true>
                 <summary>"Settings (the defaults are the usual recipe for fine-tuning BERT)"</summary>
-                <div class="settings-grid">
-                    {SETTINGS.iter().enumerate().filter(|(_, s)| !s.advanced)
-                        .map(|(i, s)| setting_field(s, values.with_value(|v| v[i]))).collect_view()}
-                </div>
+                <div class="settings-grid">{move || fields(false)}</div>
                 <details class="settings">
                     <summary>"More settings"</summary>
-                    <div class="settings-grid">
-                        {SETTINGS.iter().enumerate().filter(|(_, s)| s.advanced)
-                            .map(|(i, s)| setting_field(s, values.with_value(|v| v[i]))).collect_view()}
-                    </div>
+                    <div class="settings-grid">{move || fields(true)}</div>
                 </details>
                 <button on:click=defaults>"Back to the defaults"</button>
             </details>
+            {move || suggestion.get().map(|a| {
+                let n_train = state.dataset.with(|d| d.done().map_or(0, |d| d.n_train));
+                let suggested = a.suggested.clone();
+                view! {
+                    <div class="advice" id="small-data-advice" role="note">
+                        <p>{format!(
+                            "Your data is small: {n_train} training examples, and these settings make {} optimizer steps. \
+                             Runs this small rarely learn in fewer than {} steps: the model ends up predicting the most common label. \
+                             Suggested: learning rate {}, {} epochs ({} steps).",
+                            a.planned_steps, crate::core::train::advice::MIN_STEPS,
+                            a.suggested.learning_rate, a.suggested.epochs, a.suggested_steps
+                        )}</p>
+                        <button id="use-advice" on:click=move |_| set_form(&suggested)>"Suggest settings for small data"</button>
+                    </div>
+                }
+            })}
             <div class="controls">
                 <button id="train" class="primary" on:click=train disabled=move || !ready()>"Train"</button>
                 <button id="pause" on:click=move |_| link.send(Request::Pause)

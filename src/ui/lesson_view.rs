@@ -1,0 +1,161 @@
+//! The student's view of a lesson: the teacher's title and instructions, the goal (met or not
+//! yet), the guide (step n of m, and after each epoch what happened, in words), and Hand in.
+
+use leptos::prelude::*;
+
+use super::files;
+use super::state::{use_state, Run, State, Status};
+use crate::protocol::Backend;
+use crate::share::guide::{epoch_story, step_text, zero_score_advice};
+use crate::share::lesson::metric_name;
+use crate::share::{Lesson, Progress, ResultCard, RunLink};
+
+fn progress(state: State) -> Progress {
+    let run = state.run.get();
+    Progress {
+        data_loaded: state.dataset.with(|d| d.done().is_some()),
+        run_started: run != Run::Idle || state.epochs.with(|e| !e.is_empty()),
+        run_ended: matches!(run, Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. }),
+        tried: matches!(state.prediction.get(), Status::Done(_)),
+        handed_in: state.handed_in.get(),
+    }
+}
+
+/// The best dev figure of the run so far.
+fn best(state: State) -> Option<f64> {
+    state.epochs.with(|e| e.iter().filter_map(|e| e.dev.as_ref().map(|d| d.headline())).reduce(f64::max))
+}
+
+/// The run as a card for the teacher.
+fn card(state: State, link: &RunLink, lesson: &Lesson, name: String) -> Option<ResultCard> {
+    let plan = state.plan.get_untracked()?;
+    let device = state.device.get_untracked().map_or_else(
+        || "unknown".to_string(),
+        |d| {
+            d.adapter.map_or_else(
+                || match d.backend {
+                    Backend::Webgpu => "WebGPU".to_string(),
+                    Backend::Cpu => "CPU".to_string(),
+                },
+                |a| if a.description.is_empty() { a.vendor } else { a.description },
+            )
+        },
+    );
+    let mut card = ResultCard::new(
+        link.task,
+        plan.config,
+        &state.steps.get_untracked(),
+        &state.epochs.get_untracked(),
+        device,
+    );
+    card.lesson_id = Some(link.id());
+    card.lesson_title = Some(lesson.title.clone());
+    card.goal = lesson.goal.map(|g| g.at_least);
+    card.name = name;
+    Some(card)
+}
+
+#[component]
+pub fn LessonView() -> impl IntoView {
+    let state = use_state();
+    move || {
+        let link = state.lesson.get()?;
+        let lesson = link.lesson.clone()?;
+        Some(view! { <LessonFrame link lesson /> })
+    }
+}
+
+#[component]
+fn LessonFrame(link: RunLink, lesson: Lesson) -> impl IntoView {
+    let state = use_state();
+    let task = link.task;
+    let steps = lesson.steps();
+    let metric = metric_name(task);
+    let goal = lesson.clone();
+    let guide = lesson.clone();
+    let name = RwSignal::new(String::new());
+    let handed = RwSignal::new(None::<Result<String, String>>);
+    let stored = StoredValue::new((link, lesson.clone()));
+    let hand_in = move |_| {
+        let made = stored.with_value(|(link, lesson)| card(state, link, lesson, name.get_untracked()));
+        let Some(card) = made else {
+            handed.set(Some(Err("Train first: a result card holds the run's scores.".into())));
+            return;
+        };
+        let saved = files::save(card.to_json().as_bytes(), "tunelab-result.json", "application/json");
+        let base = web_sys::window().and_then(|w| {
+            let l = w.location();
+            Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
+        });
+        handed.set(Some(saved.map(|()| format!("{}#{}", base.unwrap_or_default(), card.to_fragment()))));
+        state.handed_in.set(true);
+    };
+
+    view! {
+        <section class="panel wide lesson" id="lesson" aria-labelledby="lesson-title">
+            <h2 id="lesson-title">{format!("Lesson: {}", lesson.title)}</h2>
+            <div id="lesson-instructions">
+                {lesson.paragraphs().into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+            </div>
+            {move || goal.goal.map(|g| {
+                let best = best(state);
+                let met = goal.goal_met(best) == Some(true);
+                let status = match (met, best) {
+                    (true, Some(b)) => format!("met ({b:.2})"),
+                    (false, Some(b)) => format!("not met yet (best so far {b:.2})"),
+                    _ => "not met yet (no score yet)".to_string(),
+                };
+                view! {
+                    <p id="lesson-goal" class:met=met class:unmet=!met>
+                        {format!("Goal: dev {metric} ≥ {:.2}: {status}", g.at_least)}
+                    </p>
+                }
+            })}
+            {move || {
+                let at = guide.current_step(progress(state));
+                let (title, hint) = step_text(steps[at]);
+                view! {
+                    <ol class="guide-steps">
+                        {steps.iter().enumerate().map(|(i, s)| view! {
+                            <li class:current=i == at class:done=i < at>{step_text(*s).0}</li>
+                        }).collect_view()}
+                    </ol>
+                    <p id="guide-step"><strong>{format!("Step {} of {}: {title}. ", at + 1, steps.len())}</strong>{hint}</p>
+                }
+            }}
+            <ul id="guide-epochs">
+                {move || {
+                    let epochs = state.epochs.get();
+                    let first = state.steps.with(|s| s.first().map(|s| s.loss));
+                    let sample = state.dataset.with(|d| d.done().and_then(|d| d.dev_sample.clone()));
+                    (1..=epochs.len())
+                        .filter_map(|n| epoch_story(task, &epochs[..n], first, sample.as_ref()))
+                        .map(|story| view! { <li>{story}</li> })
+                        .collect_view()
+                }}
+            </ul>
+            {move || {
+                let ended = matches!(state.run.get(), Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. });
+                let steps = state.steps.with(|s| s.last().map_or(0, |s| s.step));
+                state.epochs.with(|e| e.last().and_then(|last| zero_score_advice(task, last, steps)))
+                    .filter(|_| ended)
+                    .map(|advice| view! { <p class="warning" id="guide-zero">{advice}</p> })
+            }}
+            <div class="controls">
+                <label class="inline">"Your name (optional) "
+                    <input type="text" id="hand-in-name" prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                <button id="hand-in" class="primary" on:click=hand_in
+                    disabled=move || state.epochs.with(Vec::is_empty) || state.run.get().active()>"Hand in"</button>
+                <button id="leave-lesson" on:click=move |_| super::share_link::leave_lesson(state)>"Leave the lesson"</button>
+            </div>
+            {move || handed.get().map(|made| match made {
+                Ok(url) => view! {
+                    <p class="note" id="hand-in-note">"Saved tunelab-result.json. Send the file, or this link, to your teacher (it holds your settings and scores, no data):"</p>
+                    <input id="card-url" type="text" readonly=true prop:value=url aria-label="Your result card as a link" />
+                }.into_any(),
+                Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
