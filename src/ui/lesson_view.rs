@@ -41,13 +41,8 @@ fn card(state: State, link: &RunLink, lesson: &Lesson, name: String) -> Option<R
             )
         },
     );
-    let mut card = ResultCard::new(
-        link.task,
-        plan.config,
-        &state.steps.get_untracked(),
-        &state.epochs.get_untracked(),
-        device,
-    );
+    let mut card =
+        ResultCard::new(link.task, plan.config, &state.steps.get_untracked(), &state.epochs.get_untracked(), device);
     card.lesson_id = Some(link.id());
     card.lesson_title = Some(lesson.title.clone());
     card.goal = lesson.goal.map(|g| g.at_least);

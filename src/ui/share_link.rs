@@ -10,8 +10,7 @@ use super::state::State;
 use crate::core::train::{TrainConfig, SETTINGS};
 use crate::protocol::DataFile;
 use crate::share::{
-    decode_file, decode_fragment, encode_fragment, Lesson, LinkData, RunLink, SharedFile, SharedModel,
-    LINK_CAP,
+    decode_file, decode_fragment, encode_fragment, Lesson, LinkData, RunLink, SharedFile, SharedModel, LINK_CAP,
 };
 
 /// The page's language until the message catalogue exists.
@@ -158,7 +157,11 @@ pub fn link_url(link: &RunLink) -> Result<String, String> {
         .ok_or("this page has no address to link to")?;
     let url = format!("{base}#{}", encode_fragment(link));
     if url.chars().count() > LINK_CAP {
-        let other = if link.lesson.is_some() { "Download the lesson file instead" } else { "Press \"Download it as a file\" instead" };
+        let other = if link.lesson.is_some() {
+            "Download the lesson file instead"
+        } else {
+            "Press \"Download it as a file\" instead"
+        };
         return Err(format!(
             "The link would be {} characters, over the {LINK_CAP} that chat apps and mail keep intact: the data is too big \
              to travel in it. {other}.",

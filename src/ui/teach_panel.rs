@@ -102,7 +102,7 @@ pub fn TeachPanel() -> impl IntoView {
                     <textarea id="lesson-instructions-input" rows="4" prop:value=move || instructions.get()
                         on:input=move |ev| instructions.set(event_target_value(&ev))></textarea></label>
                 <label class="inline">"Goal: dev accuracy or entity F1 of at least (0 to 1, empty for none) "
-                    <input type="number" id="lesson-goal-input" min="0" max="1" step="0.01" prop:value=move || goal.get()
+                    <input type="text" inputmode="decimal" id="lesson-goal-input" placeholder="0.5"
                         on:input=move |ev| goal.set(event_target_value(&ev)) /></label>
                 <table class="rules">
                     <thead><tr><th scope="col">"Setting"</th><th scope="col">"Students"</th><th scope="col">"Why locked (shown to them)"</th></tr></thead>

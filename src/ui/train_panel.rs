@@ -75,7 +75,7 @@ fn setting_field(setting: &'static Setting, value: RwSignal<String>, locked: Opt
     };
     let lock = locked.map(|reason| {
         let why = reason.map_or(String::new(), |r| format!(": {r}"));
-        view! { <small class="locked" id=format!("{id}-lock")>{format!("🔒 Locked by your teacher{why}")}</small> }
+        view! { <small class="locked" id=format!("{id}-lock")>{format!("Locked by your teacher{why}")}</small> }
     });
     view! {
         <div class="setting" class:is-locked=disabled>

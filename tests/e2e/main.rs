@@ -5,6 +5,7 @@
 //! it times the page's startup instead (`cargo xtask bench`).
 
 mod driver;
+mod lessons;
 mod startup;
 
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use tunelab::core::train::TrainConfig;
 use tunelab::share::{decode_fragment, encode_fragment, LinkData, RunLink, SharedFile, SharedModel};
 
 const MODEL_LOAD: Duration = Duration::from_secs(600);
-const TRAINING: Duration = Duration::from_secs(1800);
+pub(crate) const TRAINING: Duration = Duration::from_secs(1800);
 
 fn main() {
     let Ok(url) = std::env::var("TUNELAB_E2E_URL") else {
@@ -59,6 +60,10 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         share_over_the_cap(&page).await?;
         classification_flow(&page, url, &data).await?;
         share_flow(&page).await?;
+        let (lesson_url, lesson) = lessons::teacher_makes_a_lesson(&page).await?;
+        let card = lessons::student_trains_and_hands_in(&driver, out, &lesson_url, &lesson).await?;
+        lessons::teacher_compares_cards(&page, &card).await?;
+        lessons::student_on_a_phone(&driver, out, &lesson_url).await?;
         open_link_flow(&page, url, &data).await?;
         damaged_link_flow(&page, url).await?;
         phone_layout(&driver, url, out).await
@@ -117,7 +122,7 @@ fn write_slices(out: &Path) -> Result<Slices, String> {
 
 /// Loads the default model on the CPU device. WebGPU is shown first (headless Chromium has
 /// SwiftShader); training goes to the CPU because SwiftShader's WebGPU is far slower here.
-async fn load_model(page: &Page) -> Result<(), String> {
+pub(crate) async fn load_model(page: &Page) -> Result<(), String> {
     page.wait_for("the device facts", "#device-facts", Duration::from_secs(120)).await?;
     page.select("#device", "cpu").await?;
     page.wait_for_text("the CPU device", "#device-facts", "CPU", Duration::from_secs(60)).await?;
