@@ -37,7 +37,7 @@ export interface Diagnostic { line: number; severity: "warning" | "error"; messa
 /** A training file: its name picks the format (.csv, .tsv, .jsonl, .conll/.txt). */
 export interface DataFile { name: string; bytes: Uint8Array }
 export interface DatasetRequest { task: "cls" | "ner"; train: DataFile; dev?: DataFile; text_column?: string; label_column?: string; limit?: number; seed?: number }
-export interface DatasetSummary { task: "cls" | "ner"; n_train: number; n_dev: number; n_test: number; split: boolean; labels: string[]; label_counts: { label: string; count: number }[]; train_diagnostics: Diagnostic[]; dev_diagnostics: Diagnostic[]; preview: Examples; dev_sample: Examples | null }
+export interface DatasetSummary { task: "cls" | "ner"; n_train: number; n_dev: number; n_test: number; split: boolean; labels: string[]; label_counts: { label: string; count: number }[]; train_diagnostics: Diagnostic[]; dev_diagnostics: Diagnostic[]; preview: Examples; dev_sample: Examples | null; cjk_share: number }
 /** Parsed examples: the first 50 of the training set, or the first 200 of the dev set. */
 export type Examples =
   | { task: "cls"; examples: { text: string; label: string; line: number }[] }

@@ -298,6 +298,10 @@ pub struct DatasetSummary {
     /// The first [`REVIEW_LIMIT`] dev examples: each epoch's [`Event::Epoch`] carries the
     /// model's predictions for these, in this order.
     pub dev_sample: Option<Examples>,
+    /// The share of CJK characters among the training text's letters (the default model's
+    /// vocabulary is English).
+    #[serde(default)]
+    pub cjk_share: f64,
 }
 
 /// How many training examples a [`DatasetSummary`] previews.

@@ -181,6 +181,7 @@ fn datasets_declare_every_field() {
         dev_diagnostics: Vec::new(),
         preview: cls.clone(),
         dev_sample: Some(cls.clone()),
+        cjk_share: 0.0,
     };
     assert_eq!(interface("DatasetSummary"), keys(&summary));
     assert_eq!(nested_in_interface("DatasetSummary", "label_counts"), element_keys(&summary, "label_counts"));

@@ -100,3 +100,20 @@ fn base64_of_deflated(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(bytes, 9))
 }
+
+#[test]
+fn data_by_url_is_named_after_the_file_and_must_be_a_web_address() {
+    let mut by_url = link(String::new());
+    by_url.data = LinkData::Url { train: "https://example.org/data/train.conll?raw=1".into(), dev: None };
+    assert_eq!(decode_fragment(&encode_fragment(&by_url)).expect("decodes"), by_url);
+    assert_eq!(tunelab::share::link::file_name("https://example.org/data/train.conll?raw=1"), "train.conll");
+    assert_eq!(tunelab::share::link::file_name("https://example.org/"), "example.org");
+    assert_eq!(tunelab::share::link::file_name("http://127.0.0.1:8080/a/b.tsv#x"), "b.tsv");
+    for bad in ["javascript:alert(1)", "file:///etc/passwd", "https://", "data:text/csv,a"] {
+        by_url.data = LinkData::Url { train: bad.into(), dev: None };
+        assert_eq!(decode_fragment(&encode_fragment(&by_url)), Err(LinkError::DataUrl(bad.into())), "{bad}");
+    }
+    by_url.data =
+        LinkData::Url { train: "https://example.org/t.csv".into(), dev: Some("ftp://example.org/d.csv".into()) };
+    assert_eq!(by_url.check(), Err(LinkError::DataUrl("ftp://example.org/d.csv".into())));
+}

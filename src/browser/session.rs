@@ -7,7 +7,7 @@
 use burn::prelude::*;
 
 use crate::core::data::{
-    entity_counts, label_counts, load_dataset, DataSource, Dataset, DatasetError, DatasetOptions, Examples,
+    cjk_share, entity_counts, label_counts, load_dataset, DataSource, Dataset, DatasetError, DatasetOptions, Examples,
     TableOptions,
 };
 use crate::core::evaluate::{EvalError, EvalReport};
@@ -149,6 +149,7 @@ impl Session {
             dev_diagnostics: diagnostics.dev,
             preview: dataset.train.head(PREVIEW_LIMIT),
             dev_sample: dataset.dev.as_ref().map(|dev| dev.head(REVIEW_LIMIT)),
+            cjk_share: cjk_share(&dataset.train),
         };
         self.dataset = Some(dataset);
         Ok(summary)

@@ -102,6 +102,8 @@ pub enum LinkError {
     Lesson(#[from] LessonError),
     #[error("this is not a Tunelab lesson file (its `format` should be {FILE_FORMAT})")]
     NotALessonFile,
+    #[error("the link's data address `{0}` is not an http(s) URL")]
+    DataUrl(String),
 }
 
 /// The fragment (without `#`) that carries `link`.
@@ -159,6 +161,11 @@ impl RunLink {
         if let Some(lesson) = &self.lesson {
             lesson.check()?;
         }
+        if let LinkData::Url { train, dev } = &self.data {
+            if let Some(bad) = std::iter::once(train).chain(dev).find(|u| !is_web_url(u)) {
+                return Err(LinkError::DataUrl(bad.clone()));
+            }
+        }
         Ok(())
     }
 
@@ -169,6 +176,23 @@ impl RunLink {
         let hash = json.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
         format!("{hash:016x}")
     }
+}
+
+fn is_web_url(url: &str) -> bool {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+}
+
+/// A data file's name from its URL: the last path segment, without query or fragment (its
+/// extension tells the parsers the format).
+pub fn file_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty() && !n.contains(':'))
+        .unwrap_or("data")
+        .to_string()
 }
 
 /// `owner/name` or `name`: letters, digits, `-`, `_`, `.`; no path tricks.

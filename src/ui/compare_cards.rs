@@ -62,48 +62,53 @@ pub fn CompareCards() -> impl IntoView {
                     disabled=move || cards.with(Vec::is_empty)>"Clear"</button>
             </div>
             {move || problems.get().into_iter().map(|p| view! { <p class="error" role="alert">{p}</p> }).collect_view()}
-            {move || (!cards.with(Vec::is_empty)).then(|| {
-                let cards = cards.get();
-                let names: Vec<String> = cards.iter().enumerate()
-                    .map(|(i, c)| if c.name.trim().is_empty() { format!("card {}", i + 1) } else { c.name.clone() })
-                    .collect();
-                let curves: Vec<Vec<(usize, f32)>> = cards.iter().map(|c| c.curve.clone()).collect();
-                let chart = charts::overlaid_curves("Training loss of each card", &curves);
-                let legend = names.clone();
-                view! {
-                    <table class="preview" id="cards-table">
-                        <thead><tr>
-                            <th scope="col">"Who"</th><th scope="col">"Lesson"</th><th scope="col">"Learning rate"</th>
-                            <th scope="col">"Epochs"</th><th scope="col">"Batch"</th><th scope="col">"Best dev"</th>
-                            <th scope="col">"Goal"</th><th scope="col">"Training time"</th><th scope="col">"Device"</th>
-                        </tr></thead>
-                        <tbody>
-                            {cards.iter().zip(names).map(|(c, name)| {
-                                let goal = match (c.goal, c.goal_met()) {
-                                    (Some(g), Some(true)) => format!("met (≥ {g:.2})"),
-                                    (Some(g), _) => format!("not met (≥ {g:.2})"),
-                                    (None, _) => "none".to_string(),
-                                };
-                                view! { <tr>
-                                    <td>{name}</td>
-                                    <td>{c.lesson_title.clone().unwrap_or_else(|| "none".into())}</td>
-                                    <td>{c.settings.learning_rate}</td>
-                                    <td>{c.settings.epochs}</td>
-                                    <td>{c.settings.batch_size}</td>
-                                    <td>{c.best().map_or("none".to_string(), |b| format!("{b:.3}"))}</td>
-                                    <td class="goal">{goal}</td>
-                                    <td>{duration(c.train_seconds)}</td>
-                                    <td>{c.device.clone()}</td>
-                                </tr> }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <div class="chart" id="cards-chart" inner_html=chart></div>
-                    <p class="legend">{legend.into_iter().enumerate().map(|(i, name)| view! {
-                        <span class="swatch" style=format!("background:{}", palette::color(i))></span>{format!(" {name}  ")}
-                    }).collect_view()}</p>
-                }
-            })}
+            {move || (!cards.with(Vec::is_empty)).then(|| comparison(cards.get(), "cards"))}
         </details>
+    }
+}
+
+/// Cards side by side: a table (who, settings, best dev score, goal, time, device) and the loss
+/// curves overlaid. `id` prefixes the table's and the chart's ids.
+pub fn comparison(cards: Vec<ResultCard>, id: &str) -> impl IntoView {
+    let names: Vec<String> = cards
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if c.name.trim().is_empty() { format!("card {}", i + 1) } else { c.name.clone() })
+        .collect();
+    let curves: Vec<Vec<(usize, f32)>> = cards.iter().map(|c| c.curve.clone()).collect();
+    let chart = charts::overlaid_curves("Training loss", &curves);
+    let legend = names.clone();
+    view! {
+        <table class="preview" id=format!("{id}-table")>
+            <thead><tr>
+                <th scope="col">"Who"</th><th scope="col">"Lesson"</th><th scope="col">"Learning rate"</th>
+                <th scope="col">"Epochs"</th><th scope="col">"Batch"</th><th scope="col">"Best dev"</th>
+                <th scope="col">"Goal"</th><th scope="col">"Training time"</th><th scope="col">"Device"</th>
+            </tr></thead>
+            <tbody>
+                {cards.iter().zip(names).map(|(c, name)| {
+                    let goal = match (c.goal, c.goal_met()) {
+                        (Some(g), Some(true)) => format!("met (≥ {g:.2})"),
+                        (Some(g), _) => format!("not met (≥ {g:.2})"),
+                        (None, _) => "none".to_string(),
+                    };
+                    view! { <tr>
+                        <td>{name}</td>
+                        <td>{c.lesson_title.clone().unwrap_or_else(|| "none".into())}</td>
+                        <td>{c.settings.learning_rate}</td>
+                        <td>{c.settings.epochs}</td>
+                        <td>{c.settings.batch_size}</td>
+                        <td>{c.best().map_or("none".to_string(), |b| format!("{b:.3}"))}</td>
+                        <td class="goal">{goal}</td>
+                        <td>{duration(c.train_seconds)}</td>
+                        <td>{c.device.clone()}</td>
+                    </tr> }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <div class="chart" id=format!("{id}-chart") inner_html=chart></div>
+        <p class="legend">{legend.into_iter().enumerate().map(|(i, name)| view! {
+            <span class="swatch" style=format!("background:{}", palette::color(i))></span>{format!(" {name}  ")}
+        }).collect_view()}</p>
     }
 }

@@ -13,7 +13,7 @@ use super::samples::SAMPLES;
 use super::saved;
 use super::state::{use_state, Status};
 use super::worker_link::use_worker;
-use crate::core::data::{Diagnostic, Examples, Severity};
+use crate::core::data::{Diagnostic, Examples, Severity, MOSTLY_CJK};
 use crate::core::model::Task;
 use crate::protocol::{DataFile, DatasetRequest, DatasetSummary, Request};
 use crate::share::FILE_SUFFIX;
@@ -79,6 +79,16 @@ pub fn DataPanel() -> impl IntoView {
         dev_file.set(data.dev.clone());
         send(data, false);
     }
+
+    Effect::new(move |_| {
+        let Some(data) = state.incoming.get() else { return };
+        state.incoming.set(None);
+        task.set(data.task);
+        text_column.set(data.text_column.clone());
+        label_column.set(data.label_column.clone());
+        dev_file.set(data.dev.clone());
+        send(data, true);
+    });
 
     let read_and_load = move |picked: Vec<web_sys::File>, as_dev: bool| {
         spawn_local(async move {
@@ -237,8 +247,18 @@ fn Summary(
     let counts: Vec<(String, f64)> = summary.label_counts.iter().map(|c| (c.label.clone(), c.count as f64)).collect();
     let chart = charts::bars(what, &counts, false);
     let labels = summary.labels.clone();
+    let cjk = (summary.cjk_share >= MOSTLY_CJK).then(|| view! {
+        <p class="warning" id="cjk-warning">{format!(
+            "{:.0} % of this text is Chinese, Japanese or Korean. The default model learned English: its vocabulary \
+             reads many of these characters as [UNK] (unknown), so it cannot tell them apart. Load a model trained \
+             on the language in panel 1 by its Hub id, for example google-bert/bert-base-chinese for Chinese \
+             (BERT architecture, 102 M parameters, with the config.json, tokenizer.json and model.safetensors the page needs).",
+            summary.cjk_share * 100.0
+        )}</p>
+    });
     view! {
         <p id="split-sizes"><strong>"Examples: "</strong>{sizes}</p>
+        {cjk}
         <div class="chart" inner_html=chart></div>
         <Diagnostics file=name diagnostics=summary.train_diagnostics.clone() />
         <Diagnostics file=dev_name diagnostics=summary.dev_diagnostics.clone() />

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::files;
 use super::format::bytes;
+use super::my_runs::MyRuns;
 use super::state::{use_state, Status};
 use super::worker_link::use_worker;
 use crate::core::metrics_files::{metrics_csv, metrics_json};
@@ -47,6 +48,7 @@ pub fn ExportPanel() -> impl IntoView {
     let no_epochs = move || state.epochs.with(Vec::is_empty);
     let shared = RwSignal::new(None::<Result<String, String>>);
     let shared_file = RwSignal::new(None::<Result<String, String>>);
+    let data_url = RwSignal::new(String::new());
 
     view! {
         <section class="panel" aria-labelledby="export-title">
@@ -72,10 +74,17 @@ pub fn ExportPanel() -> impl IntoView {
                 _ => ().into_any(),
             }}
             {move || note.get().map(|n| view! { <p class="note" id="export-note">{n}</p> })}
+            <MyRuns />
             <h3>"Share"</h3>
             <p class="note">"A link that carries the task, the settings, the model's name and the data: whoever opens it gets this run set up, ready to train. The data travels inside the link (after the #), which no server sees."</p>
+            <label class="stack">"Data too big for a link? The address of the same file on the web (a raw CSV, TSV, JSONL or CoNLL file whose server allows cross-origin reads), to put in the link instead:"
+                <input type="url" id="share-data-url" placeholder="https://…/train.conll"
+                    on:input=move |ev| data_url.set(event_target_value(&ev)) /></label>
             <div class="controls">
-                <button id="share" on:click=move |_| shared.set(Some(super::share_link::make_link(state)))>"Make a share link"</button>
+                <button id="share" on:click=move |_| {
+                    let url = Some(data_url.get_untracked().trim().to_string()).filter(|u| !u.is_empty());
+                    shared.set(Some(super::share_link::make_link(state, url)));
+                }>"Make a share link"</button>
                 <button id="share-file" on:click=move |_| {
                     let saved = super::share_link::current_link(state, None).and_then(|link| {
                         files::save(crate::share::encode_file(&link).as_bytes(), SHARE_FILE, "application/json")

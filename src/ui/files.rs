@@ -3,7 +3,7 @@
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, File, FileList, HtmlAnchorElement, Url};
+use web_sys::{Blob, BlobPropertyBag, File, FileList, HtmlAnchorElement, Response, Url};
 
 use super::worker_link::describe;
 
@@ -18,6 +18,23 @@ pub async fn read(file: &File) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(|e| format!("{}: could not be read: {}", file.name(), describe(&e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// The bytes at `url`, or what went wrong (a server that refuses cross-origin reads looks like
+/// a network failure to the page, so the message names both).
+pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window to fetch from")?;
+    let failed = |why: String| format!("{url} could not be fetched: {why}");
+    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| {
+        failed(format!("{} (the network is down, or the server does not allow cross-origin reads: CORS)", describe(&e)))
+    })?;
+    let response: Response = response.dyn_into().map_err(|_| failed("no response".into()))?;
+    if !response.ok() {
+        return Err(failed(format!("the server answered {} {}", response.status(), response.status_text())));
+    }
+    let buffer = response.array_buffer().map_err(|e| failed(describe(&e)))?;
+    let buffer = JsFuture::from(buffer).await.map_err(|e| failed(describe(&e)))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 

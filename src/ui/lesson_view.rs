@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use super::files;
+use super::my_runs::run_card;
 use super::state::{use_state, Run, State, Status};
-use crate::protocol::Backend;
 use crate::share::guide::{epoch_story, step_text, zero_score_advice};
 use crate::share::lesson::metric_name;
 use crate::share::{Lesson, Progress, ResultCard, RunLink};
@@ -28,21 +28,7 @@ fn best(state: State) -> Option<f64> {
 
 /// The run as a card for the teacher.
 fn card(state: State, link: &RunLink, lesson: &Lesson, name: String) -> Option<ResultCard> {
-    let plan = state.plan.get_untracked()?;
-    let device = state.device.get_untracked().map_or_else(
-        || "unknown".to_string(),
-        |d| {
-            d.adapter.map_or_else(
-                || match d.backend {
-                    Backend::Webgpu => "WebGPU".to_string(),
-                    Backend::Cpu => "CPU".to_string(),
-                },
-                |a| if a.description.is_empty() { a.vendor } else { a.description },
-            )
-        },
-    );
-    let mut card =
-        ResultCard::new(link.task, plan.config, &state.steps.get_untracked(), &state.epochs.get_untracked(), device);
+    let mut card = run_card(state)?;
     card.lesson_id = Some(link.id());
     card.lesson_title = Some(lesson.title.clone());
     card.goal = lesson.goal.map(|g| g.at_least);

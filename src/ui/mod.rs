@@ -23,6 +23,8 @@ mod lesson_view;
 #[cfg(target_arch = "wasm32")]
 mod model_panel;
 #[cfg(target_arch = "wasm32")]
+mod my_runs;
+#[cfg(target_arch = "wasm32")]
 mod palette;
 #[cfg(target_arch = "wasm32")]
 mod results_panel;

@@ -6,11 +6,14 @@ use super::chosen::Chosen;
 use crate::core::model::Task;
 use crate::core::train::TrainConfig;
 use crate::protocol::DataFile;
-use crate::share::RunLink;
+use crate::share::{ResultCard, RunLink};
 
 const DATA_KEY: &str = "tunelab.data.v1";
 const SETTINGS_KEY: &str = "tunelab.settings.v1";
 const LESSON_KEY: &str = "tunelab.lesson.v1";
+const RUNS_KEY: &str = "tunelab.runs.v1";
+/// "My runs" keeps this many of the latest runs.
+pub const MAX_RUNS: usize = 20;
 /// localStorage holds about 5 MB per site; larger files are not kept.
 const MAX_SAVED: usize = 2_000_000;
 
@@ -101,4 +104,19 @@ pub fn save_lesson(link: Option<&RunLink>) {
 
 pub fn load_lesson() -> Option<RunLink> {
     serde_json::from_str(&storage()?.get_item(LESSON_KEY).ok()??).ok()
+}
+
+/// Keeps the latest [`MAX_RUNS`] runs; says so when the browser's storage refuses them.
+pub fn save_runs(runs: &[ResultCard]) -> Result<(), String> {
+    let latest = &runs[runs.len().saturating_sub(MAX_RUNS)..];
+    let storage = storage().ok_or("this browser offers no local storage: the runs last until a reload")?;
+    let json = serde_json::to_string(latest).map_err(|e| e.to_string())?;
+    storage.set_item(RUNS_KEY, &json).map_err(|_| "the browser's storage is full: delete some runs".to_string())
+}
+
+pub fn load_runs() -> Vec<ResultCard> {
+    storage()
+        .and_then(|s| s.get_item(RUNS_KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
 }

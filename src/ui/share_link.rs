@@ -3,8 +3,10 @@
 //! model and, for a lesson, the teacher's frame.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::chosen::Chosen;
+use super::files;
 use super::saved;
 use super::state::State;
 use crate::core::train::{TrainConfig, SETTINGS};
@@ -83,23 +85,54 @@ fn restart_without_link() {
 }
 
 fn apply(state: State, link: &RunLink) -> Result<(), String> {
-    let LinkData::Inline { train, dev } = &link.data else {
-        return Err("its data is at a URL, which this page does not fetch yet".into());
-    };
-    let file = |f: &SharedFile| DataFile { name: f.name.clone(), bytes: f.text.clone().into_bytes() };
-    let chosen = Chosen {
+    saved::save_settings(&link.settings);
+    state.shared_model.set(link.model.clone());
+    let chosen = |train: DataFile, dev: Option<DataFile>| Chosen {
         task: link.task,
-        train: file(train),
-        dev: dev.as_ref().map(file),
+        train,
+        dev,
         text_column: link.text_column.clone().unwrap_or_default(),
         label_column: link.label_column.clone().unwrap_or_default(),
     };
-    if let Err(note) = saved::save_data(&chosen) {
-        state.notices.update(|n| n.push(note));
+    match &link.data {
+        LinkData::Inline { train, dev } => {
+            let file = |f: &SharedFile| DataFile { name: f.name.clone(), bytes: f.text.clone().into_bytes() };
+            if let Err(note) = saved::save_data(&chosen(file(train), dev.as_ref().map(file))) {
+                state.notices.update(|n| n.push(note));
+            }
+        }
+        LinkData::Url { train, dev } => {
+            let (train, dev) = (train.clone(), dev.clone());
+            let (task, text_column, label_column) = (
+                link.task,
+                link.text_column.clone().unwrap_or_default(),
+                link.label_column.clone().unwrap_or_default(),
+            );
+            spawn_local(async move {
+                let fetched = async {
+                    let train = fetch_file(&train).await?;
+                    let dev = match &dev {
+                        Some(url) => Some(fetch_file(url).await?),
+                        None => None,
+                    };
+                    Ok::<_, String>((train, dev))
+                };
+                match fetched.await {
+                    Ok((train, dev)) => {
+                        state.incoming.set(Some(Chosen { task, train, dev, text_column, label_column }))
+                    }
+                    Err(why) => state.notices.update(|n| n.push(format!("The link's data is not here: {why}."))),
+                }
+            });
+        }
     }
-    saved::save_settings(&link.settings);
-    state.shared_model.set(link.model.clone());
     Ok(())
+}
+
+/// A data file at `url`, named after the URL's last segment (its extension picks the format).
+async fn fetch_file(url: &str) -> Result<DataFile, String> {
+    let bytes = files::fetch(url).await?;
+    Ok(DataFile { name: crate::share::link::file_name(url), bytes })
 }
 
 /// What a link sets up, in words, shown before anything runs.
@@ -131,6 +164,11 @@ fn summary(link: &RunLink) -> String {
 
 /// The page's current data, settings and model, with `lesson` around them.
 pub fn current_link(state: State, lesson: Option<Lesson>) -> Result<RunLink, String> {
+    current_link_with(state, lesson, None)
+}
+
+/// As [`current_link`]; with `data_url`, the link names that file instead of carrying the data.
+pub fn current_link_with(state: State, lesson: Option<Lesson>, data_url: Option<String>) -> Result<RunLink, String> {
     let chosen = saved::load_data().ok_or("choose data first: a link carries the data with it")?;
     let text = |f: &DataFile| String::from_utf8(f.bytes.clone()).map_err(|_| format!("{} is not UTF-8 text", f.name));
     let train = SharedFile { name: chosen.train.name.clone(), text: text(&chosen.train)? };
@@ -141,7 +179,10 @@ pub fn current_link(state: State, lesson: Option<Lesson>) -> Result<RunLink, Str
         settings: saved::load_settings().unwrap_or_default(),
         model: state.shared_model.get_untracked(),
         language: LANGUAGE.into(),
-        data: LinkData::Inline { train, dev },
+        data: match data_url {
+            Some(url) => LinkData::Url { train: url, dev: None },
+            None => LinkData::Inline { train, dev },
+        },
         text_column: optional(&chosen.text_column),
         label_column: optional(&chosen.label_column),
         lesson,
@@ -172,6 +213,6 @@ pub fn link_url(link: &RunLink) -> Result<String, String> {
 }
 
 /// The page's current data, settings and model as a link: the URL, or why there is none.
-pub fn make_link(state: State) -> Result<String, String> {
-    link_url(&current_link(state, None)?)
+pub fn make_link(state: State, data_url: Option<String>) -> Result<String, String> {
+    link_url(&current_link_with(state, None, data_url)?)
 }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::chosen::Chosen;
 use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
 use crate::protocol::{
     DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction, RequestKind,
@@ -90,6 +91,9 @@ pub struct State {
     pub lesson: RwSignal<Option<RunLink>>,
     /// The student has made a result card of this run.
     pub handed_in: RwSignal<bool>,
+    /// Data that arrived after the panels started (a link's data fetched from a URL): the data
+    /// panel takes it as if chosen.
+    pub incoming: RwSignal<Option<Chosen>>,
     /// Apply the small-data suggestion once the next dataset is read (a built-in sample).
     pub advise_on_load: RwSignal<bool>,
 }
@@ -118,6 +122,7 @@ impl State {
             opened_link: RwSignal::new(None),
             lesson: RwSignal::new(None),
             handed_in: RwSignal::new(false),
+            incoming: RwSignal::new(None),
             advise_on_load: RwSignal::new(false),
         }
     }

@@ -109,3 +109,36 @@ fn broken_json_stops_with_its_line() {
     assert_eq!(parsed.value.examples.len(), 3);
     expect(&parsed.diagnostics, Severity::Error, 4, "invalid JSON");
 }
+
+/// Chinese text is told apart from English, and the default model's English vocabulary reads
+/// part of it as `[UNK]`: the reason the page suggests a Chinese model.
+#[test]
+fn chinese_data_is_mostly_cjk_and_partly_unknown_to_the_default_model() {
+    use tunelab::core::data::{cjk_share, parse_conll, Examples, MOSTLY_CJK};
+    use tunelab::core::tokenize::TextTokenizer;
+
+    let chinese = Examples::Ner(parse_cluener(LINES.as_bytes()).value.examples);
+    assert!(cjk_share(&chinese) > 0.99, "{}", cjk_share(&chinese));
+    let wnut = std::fs::read(crate::support::shared("data/wnut17/train.conll")).expect("WNUT-17");
+    let english = Examples::Ner(parse_conll(&wnut).value.examples);
+    assert!(cjk_share(&english) < MOSTLY_CJK / 50.0, "{}", cjk_share(&english));
+    let mixed = Examples::Ner(vec![NerExample {
+        tokens: vec!["Tunelab".into(), "在".into(), "北京".into()],
+        tags: vec!["O".into(); 3],
+        line: 1,
+    }]);
+    assert!((cjk_share(&mixed) - 3.0 / 10.0).abs() < 1e-9, "3 of 10 letters");
+
+    let tokenizer =
+        TextTokenizer::from_bytes(&crate::support::model_files().tokenizer_json, 512).expect("the default tokenizer");
+    let Examples::Ner(rows) = &chinese else { unreachable!() };
+    let (mut unknown, mut total) = (0, 0);
+    for row in rows {
+        let encoded = tokenizer.encode_words(&row.tokens).expect("encodes");
+        let tokens = tokenizer.tokens(&encoded);
+        total += tokens.len() - 2;
+        unknown += tokens.iter().filter(|t| *t == "[UNK]").count();
+    }
+    println!("the default model reads {unknown} of {total} word pieces of the CLUENER sample as [UNK]");
+    assert!(total >= 29, "one piece per character at least");
+}

@@ -51,6 +51,7 @@ pub async fn student_trains_and_hands_in(
     out: &Path,
     url: &str,
     link: &RunLink,
+    shots: &str,
 ) -> Result<String, String> {
     let student = Page::open(driver, out, 1280, 800).await?;
     let result = async {
@@ -68,8 +69,8 @@ pub async fn student_trains_and_hands_in(
         student
             .wait_for_text("the small-data advice", "#small-data-advice", "Your data is small", Duration::from_secs(60))
             .await?;
-        student.screenshot_at("16-student-lesson", "#lesson").await?;
-        student.screenshot_at("17-student-locked", "#train-title").await?;
+        student.screenshot_at(&format!("16-student-lesson{shots}"), "#lesson").await?;
+        student.screenshot_at(&format!("17-student-locked{shots}"), "#train-title").await?;
         load_model(&student).await?;
         student.wait_for("the lesson's data", "#split-sizes", Duration::from_secs(60)).await?;
         student.click("#train").await?;
@@ -82,7 +83,7 @@ pub async fn student_trains_and_hands_in(
         student
             .wait_for_text("the goal's status", "#lesson-goal", "Goal: dev accuracy", Duration::from_secs(30))
             .await?;
-        student.screenshot_at("18-student-guide", "#lesson").await?;
+        student.screenshot_at(&format!("18-student-guide{shots}"), "#lesson").await?;
         let _ = std::fs::remove_file(student.out.join("downloads").join("tunelab-result.json"));
         student.type_into("#hand-in-name", "Ada").await?;
         student.click("#hand-in").await?;
@@ -101,7 +102,7 @@ pub async fn student_trains_and_hands_in(
         if from_file != card {
             return Err("the card file and the card link differ".into());
         }
-        student.screenshot_at("19-student-handed-in", "#hand-in-note").await?;
+        student.screenshot_at(&format!("19-student-handed-in{shots}"), "#hand-in-note").await?;
         println!("e2e: student's guide: {}", story.replace('\n', " | "));
         println!("e2e: card link of {} characters, best dev {:?}", card_url.len(), card.best());
         Ok(card_url)
@@ -109,6 +110,25 @@ pub async fn student_trains_and_hands_in(
     .await;
     student.close().await;
     result
+}
+
+/// Two runs of one link in two fresh profiles (CPU device) give bit-identical loss curves and
+/// dev scores.
+pub fn same_run(first: &str, second: &str) -> Result<(), String> {
+    let read = |url: &str| ResultCard::read(url).map_err(|e| e.to_string());
+    let (a, b) = (read(first)?, read(second)?);
+    let scores =
+        |c: &ResultCard| c.epochs.iter().map(|e| (e.train_loss.to_bits(), e.dev.map(f64::to_bits))).collect::<Vec<_>>();
+    let curve = |c: &ResultCard| c.curve.iter().map(|&(step, loss)| (step, loss.to_bits())).collect::<Vec<_>>();
+    if curve(&a) != curve(&b) || scores(&a) != scores(&b) {
+        return Err(format!("two runs of one link differ: {:?} vs {:?}", a.curve, b.curve));
+    }
+    println!(
+        "e2e: two fresh profiles, one link: {} loss points and {} epochs bit-identical",
+        a.curve.len(),
+        a.epochs.len()
+    );
+    Ok(())
 }
 
 /// Flow 3: the teacher compares the student's card with a second one.

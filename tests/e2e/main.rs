@@ -60,11 +60,15 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         share_over_the_cap(&page).await?;
         classification_flow(&page, url, &data).await?;
         share_flow(&page).await?;
+        my_runs_flow(&page).await?;
         let (lesson_url, lesson) = lessons::teacher_makes_a_lesson(&page).await?;
-        let card = lessons::student_trains_and_hands_in(&driver, out, &lesson_url, &lesson).await?;
+        let card = lessons::student_trains_and_hands_in(&driver, out, &lesson_url, &lesson, "").await?;
+        let again = lessons::student_trains_and_hands_in(&driver, out, &lesson_url, &lesson, "-again").await?;
+        lessons::same_run(&card, &again)?;
         lessons::teacher_compares_cards(&page, &card).await?;
         lessons::student_on_a_phone(&driver, out, &lesson_url).await?;
         open_link_flow(&page, url, &data).await?;
+        data_by_url_flow(&page, url, out, &data).await?;
         damaged_link_flow(&page, url).await?;
         phone_layout(&driver, url, out).await
     }
@@ -189,6 +193,21 @@ async fn share_flow(page: &Page) -> Result<(), String> {
     Ok(())
 }
 
+/// The NER and classification runs of this profile are in My runs, and compare.
+async fn my_runs_flow(page: &Page) -> Result<(), String> {
+    page.click("#my-runs summary").await?;
+    page.wait_for_text("two kept runs", "#my-runs summary", "My runs (2;", Duration::from_secs(30)).await?;
+    page.click("#run-0").await?;
+    page.click("#run-1").await?;
+    page.click("#compare-runs").await?;
+    page.wait_for("the runs' comparison", "#runs-chart svg", Duration::from_secs(30)).await?;
+    let table = page.text("#runs-table").await?;
+    if page.count("#runs-table tbody tr").await != 2 || !table.contains("Run of ") {
+        return Err(format!("My runs does not compare the two runs: {table}"));
+    }
+    page.screenshot_at("13b-my-runs", "#my-runs").await
+}
+
 /// A link made elsewhere: the page starts from its data and settings, says what it set up,
 /// and trains nothing by itself.
 async fn open_link_flow(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
@@ -217,6 +236,45 @@ async fn open_link_flow(page: &Page, url: &str, data: &Slices) -> Result<(), Str
         return Err("a run started before Train was pressed".into());
     }
     page.screenshot("link-opened").await
+}
+
+/// A link that names its data by URL: the page fetches it (here from the page's own server,
+/// where the test puts a slice); a URL that is not there gets a message naming it.
+async fn data_by_url_flow(page: &Page, url: &str, out: &Path, data: &Slices) -> Result<(), String> {
+    let served = out.join("dist").join("e2e-data");
+    std::fs::create_dir_all(&served).map_err(|e| e.to_string())?;
+    std::fs::copy(&data.ner_train, served.join("by-url.conll")).map_err(|e| e.to_string())?;
+    let mut link = RunLink {
+        task: Task::Ner,
+        settings: TrainConfig { epochs: 2, ..TrainConfig::default() },
+        model: SharedModel::Default,
+        language: "en".into(),
+        data: LinkData::Url { train: format!("{url}e2e-data/by-url.conll"), dev: None },
+        text_column: None,
+        label_column: None,
+        lesson: None,
+    };
+    page.goto("about:blank").await?;
+    page.goto(&format!("{url}#{}", encode_fragment(&link))).await?;
+    page.wait_for_text(
+        "the fetched data, split",
+        "#split-sizes",
+        "80/10/10 split of by-url.conll",
+        Duration::from_secs(60),
+    )
+    .await?;
+    page.screenshot_at("link-data-by-url", "#split-sizes").await?;
+    link.data = LinkData::Url { train: format!("{url}e2e-data/missing.conll"), dev: None };
+    page.goto("about:blank").await?;
+    page.goto(&format!("{url}#{}", encode_fragment(&link))).await?;
+    let notice =
+        page.wait_for_text("the missing data's message", ".notices", "missing.conll", Duration::from_secs(60)).await?;
+    let shown = notice.text().await.unwrap_or_default();
+    if !shown.contains("404") {
+        return Err(format!("the message does not say what the server answered: {shown}"));
+    }
+    println!("e2e: data by URL: {}", shown.replace('\n', " "));
+    Ok(())
 }
 
 /// A damaged link gets a message, and the page stays usable.

@@ -7,7 +7,7 @@
 //! one entry point per task; `dataset` a task's files → train/dev/test with diagnostics;
 //! `table` CSV/TSV; `jsonl` classification and word/tag JSONL; `conll` CoNLL; `spans` span
 //! JSONL and word splitting; `cluener` CLUENER's JSON (character spans, end inclusive);
-//! `tag_scheme` IOB1/IOB2/BIOES/BILOU/IO to IOB2; `split` seeded stratified splits; `labels`
+//! `tag_scheme` IOB1/IOB2/BIOES/BILOU/IO to IOB2; `script` how much of the text is CJK; `split` seeded stratified splits; `labels`
 //! label counts and dev-only labels.
 
 mod cluener;
@@ -20,6 +20,7 @@ mod jsonl;
 mod labels;
 mod lines;
 mod load;
+mod script;
 mod spans;
 mod split;
 mod table;
@@ -34,6 +35,7 @@ pub use format::{detect_format, Format};
 pub use jsonl::{parse_cls_jsonl, parse_ner_jsonl};
 pub use labels::{entity_counts, label_counts, unseen_entity_types, unseen_labels};
 pub use load::{parse_classification, parse_ner};
+pub use script::{cjk_share, is_cjk, MOSTLY_CJK};
 pub use spans::{parse_span_jsonl, split_words, Word};
 pub use split::{limit, ner_stratum, split_stratified, Fractions, SplitError, Splits};
 pub use table::{parse_table, TableOptions, LABEL_COLUMNS, TEXT_COLUMNS};
