@@ -177,3 +177,34 @@ pub async fn student_on_a_phone(driver: &Chromedriver, out: &Path, url: &str) ->
     phone.close().await;
     result
 }
+
+/// The same lesson as a file: the teacher downloads it, a student in a fresh profile opens it
+/// with the Data panel's picker and gets the lesson, its lock and its data.
+pub async fn lesson_by_file(page: &Page, driver: &Chromedriver, out: &Path, url: &str) -> Result<(), String> {
+    let downloads = out.join("downloads");
+    let _ = std::fs::remove_file(downloads.join("lesson.tunelab.json"));
+    page.click("#make-lesson-file").await?;
+    downloaded(&downloads, "lesson.tunelab.json", Duration::from_secs(60)).await?;
+    let student = Page::open(driver, out, 1280, 800).await?;
+    let result = async {
+        student.goto(url).await?;
+        student.wait_for("the data panel", "#lesson-file", Duration::from_secs(60)).await?;
+        student.upload("#lesson-file", &downloads.join("lesson.tunelab.json")).await?;
+        student
+            .wait_for_text(
+                "the lesson from the file",
+                "#lesson-title",
+                "Sentiment in one epoch",
+                Duration::from_secs(60),
+            )
+            .await?;
+        student.wait_for("the lock", "#learning-rate-lock", Duration::from_secs(30)).await?;
+        student
+            .wait_for_text("the lesson's data", "#split-sizes", "sst2-train-64.tsv", Duration::from_secs(60))
+            .await?;
+        student.screenshot_at("22-student-lesson-file", "#lesson").await
+    }
+    .await;
+    student.close().await;
+    result
+}

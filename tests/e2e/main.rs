@@ -15,7 +15,7 @@ use driver::{downloaded, Chromedriver, Page};
 use tunelab::core::model::Task;
 use tunelab::core::model_zip::read_model_zip;
 use tunelab::core::train::TrainConfig;
-use tunelab::share::{decode_fragment, encode_fragment, LinkData, RunLink, SharedFile, SharedModel};
+use tunelab::share::{decode_file, decode_fragment, encode_fragment, LinkData, RunLink, SharedFile, SharedModel};
 
 const MODEL_LOAD: Duration = Duration::from_secs(600);
 pub(crate) const TRAINING: Duration = Duration::from_secs(1800);
@@ -67,6 +67,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         lessons::same_run(&card, &again)?;
         lessons::teacher_compares_cards(&page, &card).await?;
         lessons::student_on_a_phone(&driver, out, &lesson_url).await?;
+        lessons::lesson_by_file(&page, &driver, out, url).await?;
         open_link_flow(&page, url, &data).await?;
         data_by_url_flow(&page, url, out, &data).await?;
         damaged_link_flow(&page, url).await?;
@@ -171,6 +172,16 @@ async fn share_over_the_cap(page: &Page) -> Result<(), String> {
         .await?;
     page.screenshot_at("share-over-the-cap", "#share-error").await?;
     println!("e2e: share over the cap: {}", message.text().await.unwrap_or_default());
+    let downloads = page.out.join("downloads");
+    let _ = std::fs::remove_file(downloads.join("tunelab-run.tunelab.json"));
+    page.click("#share-file").await?;
+    let file = downloaded(&downloads, "tunelab-run.tunelab.json", Duration::from_secs(60)).await?;
+    let link = decode_file(&file).map_err(|e| format!("the offered file does not open: {e}"))?;
+    let LinkData::Inline { train, dev } = &link.data else { return Err("the file's data is not inline".into()) };
+    if link.task != Task::Ner || !train.name.contains("wnut17") || dev.is_none() {
+        return Err(format!("the file does not carry the NER run: {} with dev {}", train.name, dev.is_some()));
+    }
+    println!("e2e: the run over the cap as a file: {} bytes", file.len());
     Ok(())
 }
 
@@ -295,6 +306,7 @@ async fn damaged_link_flow(page: &Page, url: &str) -> Result<(), String> {
     }
     page.wait_for("the model panel, still usable", "#load-model", Duration::from_secs(30)).await?;
     page.screenshot("link-damaged").await?;
+    load_model(page).await?;
     println!("e2e: damaged link: {}", shown.replace('\n', " "));
     Ok(())
 }
