@@ -46,9 +46,14 @@ pub fn CompareCards() -> impl IntoView {
     };
 
     view! {
-        <details id="compare-cards" open=move || !cards.with(Vec::is_empty)>
+        <details id="compare-cards" open=move || !cards.with(Vec::is_empty)
+            on:dragover=move |ev| ev.prevent_default()
+            on:drop=move |ev| {
+                ev.prevent_default();
+                add_files(files::list(ev.data_transfer().and_then(|d| d.files())));
+            }>
             <summary>"Compare result cards"</summary>
-            <label class="stack">"Result card links (one per line) or a card's JSON"
+            <label class="stack">"Result card links (one per line) or a card's JSON; or drop card files here"
                 <textarea id="cards-input" rows="3" prop:value=move || pasted.get()
                     on:input=move |ev| pasted.set(event_target_value(&ev))></textarea></label>
             <div class="controls">

@@ -11,7 +11,7 @@ pub struct Sample {
     pub text: &'static str,
 }
 
-pub static SAMPLES: [Sample; 2] = [
+pub static SAMPLES: [Sample; 3] = [
     Sample {
         title: "Product reviews",
         about: "300 short English reviews labelled positive or negative",
@@ -25,5 +25,12 @@ pub static SAMPLES: [Sample; 2] = [
         task: Task::Ner,
         file_name: "entities.conll",
         text: include_str!("../../web/samples/entities.conll"),
+    },
+    Sample {
+        title: "人物、地点、机构 (Chinese entities)",
+        about: "300 short Simplified Chinese sentences with name, address, company and organization entities (CLUENER's JSON)",
+        task: Task::Ner,
+        file_name: "entities-zh.json",
+        text: include_str!("../../web/samples/entities-zh.json"),
     },
 ];

@@ -142,3 +142,18 @@ fn chinese_data_is_mostly_cjk_and_partly_unknown_to_the_default_model() {
     println!("the default model reads {unknown} of {total} word pieces of the CLUENER sample as [UNK]");
     assert!(total >= 29, "one piece per character at least");
 }
+
+/// The page's Chinese sample (web/samples/generate.py) reads cleanly: 300 sentences, every
+/// entity where its offsets say, all four types.
+#[test]
+fn the_chinese_sample_reads_without_a_problem() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/samples/entities-zh.json");
+    let parsed = parse_ner(&std::fs::read(&path).expect("the sample"), "entities-zh.json");
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics.first());
+    let examples = parsed.value.examples;
+    assert_eq!(examples.len(), 300);
+    let tags: std::collections::BTreeSet<&str> = examples.iter().flat_map(|e| &e.tags).map(String::as_str).collect();
+    for tag in ["B-name", "I-name", "B-address", "B-company", "B-organization", "I-organization"] {
+        assert!(tags.contains(tag), "{tag} missing: {tags:?}");
+    }
+}

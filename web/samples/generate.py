@@ -1,8 +1,11 @@
-"""Writes the page's built-in sample datasets (small, English, made from templates written for
-Tunelab): reviews.csv (sentiment of short product and film reviews) and entities.conll (people,
-places and organisations). Run from this folder; the output is deterministic."""
+"""Writes the page's built-in sample datasets (small, made from templates written for
+Tunelab): reviews.csv (sentiment of short English product and film reviews), entities.conll
+(English people, places and organisations) and entities-zh.json (the same kinds of entity in
+Simplified Chinese, in CLUENER's JSON format: character offsets, end inclusive). Run from
+this folder; the output is deterministic."""
 
 import csv
+import json
 import random
 
 rng = random.Random(42)
@@ -115,3 +118,50 @@ with open("entities.conll", "w") as f:
         for token, tag in zip(tokens, tags):
             f.write(f"{token}\t{tag}\n")
         f.write("\n")
+
+
+# Simplified Chinese, CLUENER's labels: name, address, company, organization.
+rng_zh = random.Random(7)
+NAMES_ZH = ["李明", "王芳", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴敏", "徐强", "孙悦",
+            "马超", "朱琳", "胡军", "郭晓", "林峰", "何雪", "高远", "罗娟"]
+ADDRESSES_ZH = ["北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "西安", "南京", "重庆", "苏州", "天津",
+                "长沙", "青岛", "厦门", "昆明"]
+COMPANIES_ZH = ["腾讯", "阿里巴巴", "华为", "小米", "百度", "京东", "网易", "美团", "比亚迪", "联想"]
+ORGS_ZH = ["北京大学", "清华大学", "红十字会", "中国科学院", "复旦大学", "世界卫生组织", "浙江大学", "国家图书馆"]
+TEMPLATES_ZH = [
+    "{name}在{address}的{company}工作。",
+    "{name}昨天去了{address}。",
+    "{organization}的专家{name}今天发表了报告。",
+    "{company}宣布在{address}开设新的办公室。",
+    "{name}和{name2}一起参观了{organization}。",
+    "据{organization}消息，{address}的房价又上涨了。",
+    "{name}从{address}搬到了{address2}。",
+    "这个周末{address}的天气一直很好。",
+    "会议比大家预想的结束得早。",
+    "{name}给{name2}打电话谈{company}的新产品。",
+    "{company}的工程师{name}获得了{organization}的奖励。",
+    "今年{address}的游客比去年多。",
+]
+POOLS_ZH = {"name": NAMES_ZH, "address": ADDRESSES_ZH, "company": COMPANIES_ZH, "organization": ORGS_ZH}
+
+
+def cluener(template):
+    text, label, used = "", {}, []
+    rest = template
+    while "{" in rest:
+        before, after = rest.split("{", 1)
+        key, rest = after.split("}", 1)
+        kind = key.rstrip("2")
+        value = rng_zh.choice([x for x in POOLS_ZH[kind] if x not in used])
+        used.append(value)
+        text += before
+        start = len(text)
+        text += value
+        label.setdefault(kind, {}).setdefault(value, []).append([start, len(text) - 1])
+    text += rest
+    return {"text": text, "label": label}
+
+
+with open("entities-zh.json", "w", encoding="utf-8") as f:
+    for _ in range(300):
+        f.write(json.dumps(cluener(rng_zh.choice(TEMPLATES_ZH)), ensure_ascii=False) + "\n")

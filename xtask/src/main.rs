@@ -15,6 +15,7 @@ mod models;
 mod page;
 mod phases;
 mod pkg;
+mod precompress;
 mod quality;
 mod setup;
 mod startup;

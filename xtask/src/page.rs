@@ -21,7 +21,15 @@ pub fn build(release: bool, dist: &Path) -> Result<(), String> {
     }
     let what =
         if release { "build the page with Trunk (release, wasm-opt)" } else { "build the page with Trunk (dev)" };
-    run_checked(&mut trunk, what)
+    run_checked(&mut trunk, what)?;
+    let done = crate::precompress::precompress(dist)?;
+    eprintln!(
+        "xtask: precompressed {} files of the page: {:.1} MB → {:.1} MB gzip",
+        done.files,
+        done.raw_bytes as f64 / 1e6,
+        done.gzip_bytes as f64 / 1e6
+    );
+    Ok(())
 }
 
 /// The site: the built page at `/`, the default model under `/models/`.

@@ -2,6 +2,8 @@
 //! model, ../shared's fixtures and data, and built wasm bundles, with CORS allowed (a prefix
 //! `/nocors/` serves the same files without it, to test a refusal). GET and HEAD, and a
 //! `POST /report` whose body is handed to the caller (the benchmark pages report through it).
+//! A file with an up-to-date `.gz` sibling (`precompress.rs`) goes gzipped to a client that
+//! accepts gzip, with `Content-Encoding: gzip`.
 
 use std::io::Read;
 use std::io::{BufRead, BufReader, Write};
@@ -68,16 +70,26 @@ fn resolve(url_path: &str, mounts: &Mounts) -> Option<PathBuf> {
     None
 }
 
+/// `file`'s `.gz` sibling, when there is one at least as new as the file.
+fn fresh_gzip(file: &Path) -> Option<PathBuf> {
+    let gz = crate::precompress::gz_path(file);
+    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    (modified(&gz)? >= modified(file)?).then_some(gz)
+}
+
 fn serve(stream: TcpStream, mounts: &Mounts, reports: &Sender<String>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut line = String::new();
     let mut content_length = 0usize;
+    let mut accepts_gzip = false;
     while reader.read_line(&mut line)? > 2 {
         if let Some((name, value)) = line.split_once(':') {
             if name.eq_ignore_ascii_case("content-length") {
                 content_length = value.trim().parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("accept-encoding") {
+                accepts_gzip = value.split(',').any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip"));
             }
         }
         line.clear();
@@ -113,10 +125,12 @@ fn serve(stream: TcpStream, mounts: &Mounts, reports: &Sender<String>) -> std::i
             body.len()
         );
     };
-    let bytes = std::fs::read(&file)?;
+    let gzipped = accepts_gzip.then(|| fresh_gzip(&file)).flatten();
+    let bytes = std::fs::read(gzipped.as_ref().unwrap_or(&file))?;
+    let encoding = if gzipped.is_some() { "Content-Encoding: gzip\r\n" } else { "" };
     write!(
         out,
-        "HTTP/1.1 200 OK\r\n{cors_header}Content-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 200 OK\r\n{cors_header}Content-Type: {}\r\n{encoding}Vary: Accept-Encoding\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         content_type(&file),
         bytes.len()
     )?;
@@ -124,4 +138,61 @@ fn serve(stream: TcpStream, mounts: &Mounts, reports: &Sender<String>) -> std::i
         out.write_all(&bytes)?;
     }
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    use super::*;
+
+    fn get(url: &str, path: &str, accept: Option<&str>) -> (String, Vec<u8>) {
+        let address = url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("connects to 127.0.0.1");
+        let accept = accept.map_or(String::new(), |a| format!("Accept-Encoding: {a}\r\n"));
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n{accept}\r\n").expect("request");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("response");
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("headers end") + 4;
+        (String::from_utf8_lossy(&response[..split]).into_owned(), response[split..].to_vec())
+    }
+
+    #[test]
+    fn precompressed_files_go_gzipped_to_clients_that_accept_gzip() {
+        let dir = std::env::temp_dir().join(format!("tunelab-precompress-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).expect("temp dir");
+        let wasm: Vec<u8> = (0..50_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        std::fs::write(dir.join("page.wasm"), &wasm).expect("write");
+        std::fs::write(dir.join("sub").join("app.js"), "let x = 1;\n".repeat(500)).expect("write");
+        std::fs::write(dir.join("tiny.json"), "{}").expect("write");
+        let done = crate::precompress::precompress(&dir).expect("precompresses");
+        assert_eq!(done.files, 2, "the wasm and the js; the tiny json stays as it is");
+        assert!(done.gzip_bytes * 4 < done.raw_bytes, "{done:?}");
+        assert!(!dir.join("tiny.json.gz").exists());
+
+        let url = start(vec![("/", dir.clone())]).expect("serves");
+        let (headers, body) = get(&url, "/page.wasm", Some("br, gzip;q=0.9, deflate"));
+        assert!(
+            headers.contains("Content-Encoding: gzip") && headers.contains("Content-Type: application/wasm"),
+            "{headers}"
+        );
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(body.as_slice()).read_to_end(&mut unpacked).expect("gunzips");
+        assert_eq!(unpacked, wasm);
+        let (headers, body) = get(&url, "/page.wasm", None);
+        assert!(!headers.contains("Content-Encoding"), "{headers}");
+        assert_eq!(body, wasm, "without Accept-Encoding the file goes as it is");
+        let (headers, _) = get(&url, "/sub/app.js", Some("gzip"));
+        assert!(headers.contains("Content-Encoding: gzip"), "{headers}");
+
+        // A file rebuilt after its .gz was written goes as it is, not stale.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let newer: Vec<u8> = wasm.iter().rev().copied().collect();
+        std::fs::write(dir.join("page.wasm"), &newer).expect("rewrite");
+        let (headers, body) = get(&url, "/page.wasm", Some("gzip"));
+        assert!(!headers.contains("Content-Encoding"), "{headers}");
+        assert_eq!(body, newer);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
