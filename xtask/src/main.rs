@@ -38,8 +38,17 @@ cargo xtask <command>
             [--skip cpu,wgpu,browser,startup,memory] leaves parts out; [--tiny] the CPU rows on a few
             steps with dev builds (what `cargo xtask test` checks)
   pkg       build the JS package into pkg/ (wasm-bindgen + wasm-opt) [--dev]
+  fuzz      the mutational fuzzer over every reader of outside bytes (tests/fuzz.rs) [SECONDS, default 300]
   test-server  serve what the browser tests fetch (model, ../shared, worker) until killed
 ";
+
+/// `cargo xtask fuzz [SECONDS]`: models (the tokenizer seed), then tests/fuzz.rs for that long.
+fn fuzz(seconds: Option<&str>) -> Result<(), String> {
+    let seconds = seconds.unwrap_or("300");
+    seconds.parse::<u64>().map_err(|_| format!("fuzz: `{seconds}` is not a number of seconds"))?;
+    models::run()?;
+    run_checked(cargo().args(["test", "--test", "fuzz"]).env("TUNELAB_FUZZ_SECONDS", seconds), "the fuzzer")
+}
 
 fn main() -> ExitCode {
     cache::export_target_dir();
@@ -53,6 +62,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("pkg") => pkg::run(!args.iter().any(|a| a == "--dev")),
         Some("test-server") => browser::serve_until_killed(),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         Some("help") | Some("--help") | None => {
             print!("{HELP}");
             Ok(())
