@@ -45,6 +45,10 @@ impl TextTokenizer {
         if max_len < 3 {
             return Err(TokenizeError::MaxLength(max_len));
         }
+        // The tokenizers crate panics on some malformed JSON (its decoder deserializer unwraps),
+        // so the syntax is checked first.
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .map_err(|e| TokenizeError::Load(format!("it is not valid JSON ({e})")))?;
         let mut inner = Tokenizer::from_bytes(bytes).map_err(|e| TokenizeError::Load(e.to_string()))?;
         inner.with_padding(None);
         inner

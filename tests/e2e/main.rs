@@ -7,6 +7,7 @@
 mod driver;
 mod lessons;
 mod startup;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -71,7 +72,8 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         open_link_flow(&page, url, &data).await?;
         data_by_url_flow(&page, url, out, &data).await?;
         damaged_link_flow(&page, url).await?;
-        phone_layout(&driver, url, out).await
+        phone_layout(&driver, url, out).await?;
+        transfer::first_and_second_visit(&driver, url, out).await
     }
     .await;
     page.close().await;

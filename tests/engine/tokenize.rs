@@ -47,3 +47,17 @@ fn baked_in_padding_of_tokenizer_json_is_off() {
     let tokenizer = TextTokenizer::from_bytes(&model_files().tokenizer_json, 128).expect("tokenizer");
     assert_eq!(tokenizer.encode_text("hello").expect("encode").ids.len(), 3);
 }
+
+/// A tokenizer.json cut or damaged inside its `decoder` makes the tokenizers crate panic (its
+/// decoder deserializer unwraps); found by the fuzzer. It must be an error.
+#[test]
+fn a_damaged_tokenizer_json_is_an_error_not_a_panic() {
+    let json = model_files().tokenizer_json;
+    let decoder = json.windows(10).position(|w| w == b"\"decoder\":").expect("a decoder section");
+    for cut in (decoder + 11..decoder + 120).step_by(3) {
+        let result = std::panic::catch_unwind(|| TextTokenizer::from_bytes(&json[..cut], 128).map(|_| ()));
+        let error = result.unwrap_or_else(|_| panic!("loading tokenizer.json cut at byte {cut} panicked"));
+        let message = error.expect_err("a cut file").to_string();
+        assert!(message.contains("not valid JSON"), "{message}");
+    }
+}

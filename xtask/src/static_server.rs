@@ -3,14 +3,29 @@
 //! `/nocors/` serves the same files without it, to test a refusal). GET and HEAD, and a
 //! `POST /report` whose body is handed to the caller (the benchmark pages report through it).
 //! A file with an up-to-date `.gz` sibling (`precompress.rs`) goes gzipped to a client that
-//! accepts gzip, with `Content-Encoding: gzip`.
+//! accepts gzip, with `Content-Encoding: gzip`. `GET /__served` answers how many bytes and
+//! responses this process's servers have sent so far (the e2e counts a visit's transfer).
 
 use std::io::Read;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread;
+
+/// Bytes (headers and bodies) and responses sent by every server of this process.
+static SENT_BYTES: AtomicU64 = AtomicU64::new(0);
+static SENT_RESPONSES: AtomicU64 = AtomicU64::new(0);
+
+/// Writes a response head and body, counting both.
+fn send(out: &mut TcpStream, head: &str, body: &[u8]) -> std::io::Result<()> {
+    out.write_all(head.as_bytes())?;
+    out.write_all(body)?;
+    SENT_BYTES.fetch_add((head.len() + body.len()) as u64, Ordering::Relaxed);
+    SENT_RESPONSES.fetch_add(1, Ordering::Relaxed);
+    out.flush()
+}
 
 /// URL prefixes and the folders they serve.
 pub type Mounts = Vec<(&'static str, PathBuf)>;
@@ -109,35 +124,45 @@ fn serve(stream: TcpStream, mounts: &Mounts, reports: &Sender<String>) -> std::i
         let mut body = vec![0; content_length];
         reader.read_exact(&mut body)?;
         let _ = reports.send(String::from_utf8_lossy(&body).into_owned());
-        return write!(out, "HTTP/1.1 204 No Content\r\n{cors_header}Connection: close\r\n\r\n");
+        return send(&mut out, &format!("HTTP/1.1 204 No Content\r\n{cors_header}Connection: close\r\n\r\n"), &[]);
     }
     if method == "OPTIONS" {
-        return write!(
-            out,
+        let head = format!(
             "HTTP/1.1 204 No Content\r\n{cors_header}Access-Control-Allow-Methods: GET, HEAD\r\nConnection: close\r\n\r\n"
         );
+        return send(&mut out, &head, &[]);
+    }
+    if target == "/__served" {
+        let body = format!(
+            "{{\"bytes\": {}, \"responses\": {}}}",
+            SENT_BYTES.load(Ordering::Relaxed),
+            SENT_RESPONSES.load(Ordering::Relaxed)
+        );
+        let head = format!(
+            "HTTP/1.1 200 OK\r\n{cors_header}Content-Type: application/json\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        out.write_all(head.as_bytes())?;
+        out.write_all(body.as_bytes())?;
+        return out.flush();
     }
     let Some(file) = resolve(target, mounts) else {
         let body = format!("not found: {target}\n");
-        return write!(
-            out,
-            "HTTP/1.1 404 Not Found\r\n{cors_header}Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        let head = format!(
+            "HTTP/1.1 404 Not Found\r\n{cors_header}Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         );
+        return send(&mut out, &head, body.as_bytes());
     };
     let gzipped = accepts_gzip.then(|| fresh_gzip(&file)).flatten();
     let bytes = std::fs::read(gzipped.as_ref().unwrap_or(&file))?;
     let encoding = if gzipped.is_some() { "Content-Encoding: gzip\r\n" } else { "" };
-    write!(
-        out,
+    let head = format!(
         "HTTP/1.1 200 OK\r\n{cors_header}Content-Type: {}\r\n{encoding}Vary: Accept-Encoding\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         content_type(&file),
         bytes.len()
-    )?;
-    if method != "HEAD" {
-        out.write_all(&bytes)?;
-    }
-    out.flush()
+    );
+    send(&mut out, &head, if method == "HEAD" { &[] } else { &bytes })
 }
 
 #[cfg(test)]
@@ -193,6 +218,10 @@ mod tests {
         let (headers, body) = get(&url, "/page.wasm", Some("gzip"));
         assert!(!headers.contains("Content-Encoding"), "{headers}");
         assert_eq!(body, newer);
+        let (_, served) = get(&url, "/__served", None);
+        let served: serde_json::Value = serde_json::from_slice(&served).expect("JSON");
+        assert!(served["responses"].as_u64() >= Some(4), "{served}");
+        assert!(served["bytes"].as_u64() > Some(wasm.len() as u64), "{served}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,0 +1,67 @@
+//! What a visit costs on the wire: the bytes the page's server sent from navigation to "model
+//! loaded", on a first visit in a fresh profile and again on a second visit. Counted by the
+//! server (`GET /__served`, xtask's static server) rather than through DevTools: the model's
+//! files are fetched by the worker, whose requests the page's own timeline does not list.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+
+use crate::driver::{Chromedriver, Page};
+use crate::load_model;
+
+/// (bytes, responses) the server has sent so far.
+fn served(url: &str) -> Result<(u64, u64), String> {
+    let address = url.trim_start_matches("http://").trim_end_matches('/');
+    if !address.starts_with("127.0.0.1:") {
+        return Err(format!("the page is not served on loopback: {url}"));
+    }
+    let mut stream = TcpStream::connect(address).map_err(|e| format!("{address}: {e}"))?;
+    write!(stream, "GET /__served HTTP/1.1\r\nHost: {address}\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+    let body = response.split("\r\n\r\n").nth(1).ok_or("no body from /__served")?;
+    let json: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("/__served: {e}: {body}"))?;
+    match (json["bytes"].as_u64(), json["responses"].as_u64()) {
+        (Some(bytes), Some(responses)) => Ok((bytes, responses)),
+        _ => Err(format!("/__served: {body}")),
+    }
+}
+
+pub async fn first_and_second_visit(driver: &Chromedriver, url: &str, out: &Path) -> Result<(), String> {
+    let page = Page::open(driver, out, 1280, 800).await?;
+    let result = async {
+        let start = served(url)?;
+        page.goto(url).await?;
+        load_model(&page).await?;
+        let first = served(url)?;
+        page.goto("about:blank").await?;
+        page.goto(url).await?;
+        load_model(&page).await?;
+        let second = served(url)?;
+        let (first_bytes, second_bytes) = (first.0 - start.0, second.0 - first.0);
+        println!(
+            "e2e: transfer (the e2e's dev build, gzip where precompressed): first visit {:.1} MB in {} responses, \
+             second visit {:.1} MB in {} responses",
+            first_bytes as f64 / 1e6,
+            first.1 - start.1,
+            second_bytes as f64 / 1e6,
+            second.1 - first.1
+        );
+        let json = serde_json::json!({
+            "build": "dev (the e2e's Trunk build)",
+            "first_visit_bytes": first_bytes,
+            "first_visit_responses": first.1 - start.1,
+            "second_visit_bytes": second_bytes,
+            "second_visit_responses": second.1 - first.1,
+        });
+        std::fs::write(out.join("transfer.json"), json.to_string()).map_err(|e| e.to_string())?;
+        if second_bytes >= first_bytes {
+            return Err("the second visit transferred as much as the first: the model cache did not work".into());
+        }
+        Ok(())
+    }
+    .await;
+    page.close().await;
+    result
+}
