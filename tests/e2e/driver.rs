@@ -223,6 +223,13 @@ impl Page {
             .map_err(|e| format!("upload {} into {css}: {e}", file.display()))
     }
 
+    /// Whether the document is wider than the window (a layout that scrolls sideways).
+    pub async fn scrolls_sideways(&self) -> Result<bool, String> {
+        let script = "return document.documentElement.scrollWidth > window.innerWidth + 1";
+        let wide = self.client.execute(script, vec![]).await.map_err(|e| e.to_string())?;
+        Ok(wide.as_bool() == Some(true))
+    }
+
     pub async fn select(&self, css: &str, value: &str) -> Result<(), String> {
         let select = self.wait_for(css, css, Duration::from_secs(30)).await?;
         select.select_by_value(value).await.map_err(|e| format!("select {value} in {css}: {e}"))

@@ -162,13 +162,9 @@ pub async fn student_on_a_phone(driver: &Chromedriver, out: &Path, url: &str) ->
         phone.goto(url).await?;
         phone.wait_for("the lesson", "#lesson", Duration::from_secs(60)).await?;
         phone.wait_for("the lock", "#learning-rate-lock", Duration::from_secs(30)).await?;
-        let wide = phone
-            .client
-            .execute("return document.documentElement.scrollWidth > window.innerWidth + 1", vec![])
-            .await
-            .map_err(|e| e.to_string())?;
+        let wide = phone.scrolls_sideways().await?;
         phone.screenshot("21-student-phone").await?;
-        if wide.as_bool() == Some(true) {
+        if wide {
             return Err("the student view scrolls sideways at 390 px".into());
         }
         Ok(())

@@ -448,13 +448,9 @@ async fn phone_layout(driver: &Chromedriver, url: &str, out: &Path) -> Result<()
     let result = async {
         phone.goto(url).await?;
         phone.wait_for("the model panel", "#load-model", Duration::from_secs(60)).await?;
-        let wide = phone
-            .client
-            .execute("return document.documentElement.scrollWidth > window.innerWidth + 1", vec![])
-            .await
-            .map_err(|e| e.to_string())?;
+        let wide = phone.scrolls_sideways().await?;
         phone.screenshot("13-phone").await?;
-        if wide.as_bool() == Some(true) {
+        if wide {
             return Err("the page scrolls sideways at 390 px".into());
         }
         Ok(())
