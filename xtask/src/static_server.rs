@@ -202,9 +202,14 @@ mod tests {
             headers.contains("Content-Encoding: gzip") && headers.contains("Content-Type: application/wasm"),
             "{headers}"
         );
-        let mut unpacked = Vec::new();
-        flate2::read::GzDecoder::new(body.as_slice()).read_to_end(&mut unpacked).expect("gunzips");
+        assert_eq!(&body[..3], &[0x1f, 0x8b, 8], "a gzip header");
+        let unpacked = miniz_oxide::inflate::decompress_to_vec(&body[10..body.len() - 8]).expect("inflates");
         assert_eq!(unpacked, wasm);
+        let trailer = &body[body.len() - 8..];
+        assert_eq!(trailer[..4], crate::precompress::crc32(&wasm).to_le_bytes());
+        assert_eq!(trailer[4..], (wasm.len() as u32).to_le_bytes());
+        // The standard check value of CRC-32.
+        assert_eq!(crate::precompress::crc32(b"123456789"), 0xcbf4_3926);
         let (headers, body) = get(&url, "/page.wasm", None);
         assert!(!headers.contains("Content-Encoding"), "{headers}");
         assert_eq!(body, wasm, "without Accept-Encoding the file goes as it is");
