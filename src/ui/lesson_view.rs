@@ -15,7 +15,7 @@ fn progress(state: State) -> Progress {
     Progress {
         data_loaded: state.dataset.with(|d| d.done().is_some()),
         run_started: run != Run::Idle || state.epochs.with(|e| !e.is_empty()),
-        run_ended: matches!(run, Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. }),
+        run_ended: run.ended(),
         tried: matches!(state.prediction.get(), Status::Done(_)),
         handed_in: state.handed_in.get(),
     }
@@ -64,11 +64,8 @@ fn LessonFrame(link: RunLink, lesson: Lesson) -> impl IntoView {
             return;
         };
         let saved = files::save(card.to_json().as_bytes(), "tunelab-result.json", "application/json");
-        let base = web_sys::window().and_then(|w| {
-            let l = w.location();
-            Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
-        });
-        handed.set(Some(saved.map(|()| format!("{}#{}", base.unwrap_or_default(), card.to_fragment()))));
+        let base = super::share_link::page_address().unwrap_or_default();
+        handed.set(Some(saved.map(|()| format!("{base}#{}", card.to_fragment()))));
         state.handed_in.set(true);
     };
 
@@ -116,7 +113,7 @@ fn LessonFrame(link: RunLink, lesson: Lesson) -> impl IntoView {
                 }}
             </ul>
             {move || {
-                let ended = matches!(state.run.get(), Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. });
+                let ended = state.run.get().ended();
                 let steps = state.steps.with(|s| s.last().map_or(0, |s| s.step));
                 state.epochs.with(|e| e.last().and_then(|last| zero_score_advice(task, last, steps)))
                     .filter(|_| ended)

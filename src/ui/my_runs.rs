@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::compare_cards::comparison;
 use super::saved;
-use super::state::{use_state, Run, State};
+use super::state::{use_state, State};
 use crate::protocol::Backend;
 use crate::share::ResultCard;
 
@@ -59,7 +59,7 @@ pub fn MyRuns() -> impl IntoView {
     // Each run that ends is kept once.
     let kept_for = StoredValue::new(0.0f64);
     Effect::new(move |_| {
-        let ended = matches!(state.run.get(), Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. });
+        let ended = state.run.get().ended();
         let started = state.run_started_at.get_untracked();
         if !ended || kept_for.get_value() == started {
             return;

@@ -106,11 +106,11 @@ pub fn load_lesson() -> Option<RunLink> {
     serde_json::from_str(&storage()?.get_item(LESSON_KEY).ok()??).ok()
 }
 
-/// Keeps the latest [`MAX_RUNS`] runs; says so when the browser's storage refuses them.
+/// Keeps `runs` (My runs trims them to [`MAX_RUNS`]); says so when the browser's storage
+/// refuses them.
 pub fn save_runs(runs: &[ResultCard]) -> Result<(), String> {
-    let latest = &runs[runs.len().saturating_sub(MAX_RUNS)..];
     let storage = storage().ok_or("this browser offers no local storage: the runs last until a reload")?;
-    let json = serde_json::to_string(latest).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string(runs).map_err(|e| e.to_string())?;
     storage.set_item(RUNS_KEY, &json).map_err(|_| "the browser's storage is full: delete some runs".to_string())
 }
 

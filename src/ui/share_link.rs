@@ -30,7 +30,7 @@ pub fn open_from_location(state: State) {
         state.lesson.set(saved::load_lesson());
         return;
     };
-    let opened = decode_fragment(&hash).map_err(|e| e.to_string()).and_then(|link| apply(state, &link).map(|()| link));
+    let opened = decode_fragment(&hash).map_err(|e| e.to_string()).inspect(|link| apply(state, link));
     match opened {
         Ok(link) => {
             state.opened_link.set(Some(summary(&link)));
@@ -45,7 +45,7 @@ pub fn open_from_location(state: State) {
 /// Opens a lesson file: its data, settings and lesson become the page's, which then starts
 /// again from them (as a link does).
 pub fn open_lesson_file(state: State, name: &str, bytes: &[u8]) {
-    let opened = decode_file(bytes).map_err(|e| e.to_string()).and_then(|link| apply(state, &link).map(|()| link));
+    let opened = decode_file(bytes).map_err(|e| e.to_string()).inspect(|link| apply(state, link));
     match opened {
         Ok(link) => {
             saved::save_lesson(link.lesson.is_some().then_some(&link));
@@ -84,30 +84,29 @@ fn restart_without_link() {
     }
 }
 
-fn apply(state: State, link: &RunLink) -> Result<(), String> {
-    saved::save_settings(&link.settings);
-    state.shared_model.set(link.model.clone());
-    let chosen = |train: DataFile, dev: Option<DataFile>| Chosen {
+/// The data a link sets up, once its files are at hand.
+fn chosen(link: &RunLink, train: DataFile, dev: Option<DataFile>) -> Chosen {
+    Chosen {
         task: link.task,
         train,
         dev,
         text_column: link.text_column.clone().unwrap_or_default(),
         label_column: link.label_column.clone().unwrap_or_default(),
-    };
+    }
+}
+
+fn apply(state: State, link: &RunLink) {
+    saved::save_settings(&link.settings);
+    state.shared_model.set(link.model.clone());
     match &link.data {
         LinkData::Inline { train, dev } => {
             let file = |f: &SharedFile| DataFile { name: f.name.clone(), bytes: f.text.clone().into_bytes() };
-            if let Err(note) = saved::save_data(&chosen(file(train), dev.as_ref().map(file))) {
+            if let Err(note) = saved::save_data(&chosen(link, file(train), dev.as_ref().map(file))) {
                 state.notices.update(|n| n.push(note));
             }
         }
         LinkData::Url { train, dev } => {
-            let (train, dev) = (train.clone(), dev.clone());
-            let (task, text_column, label_column) = (
-                link.task,
-                link.text_column.clone().unwrap_or_default(),
-                link.label_column.clone().unwrap_or_default(),
-            );
+            let (train, dev, link) = (train.clone(), dev.clone(), link.clone());
             spawn_local(async move {
                 let fetched = async {
                     let train = fetch_file(&train).await?;
@@ -118,15 +117,12 @@ fn apply(state: State, link: &RunLink) -> Result<(), String> {
                     Ok::<_, String>((train, dev))
                 };
                 match fetched.await {
-                    Ok((train, dev)) => {
-                        state.incoming.set(Some(Chosen { task, train, dev, text_column, label_column }))
-                    }
+                    Ok((train, dev)) => state.incoming.set(Some(chosen(&link, train, dev))),
                     Err(why) => state.notices.update(|n| n.push(format!("The link's data is not here: {why}."))),
                 }
             });
         }
     }
-    Ok(())
 }
 
 /// A data file at `url`, named after the URL's last segment (its extension picks the format).
@@ -191,11 +187,14 @@ pub fn current_link_with(state: State, lesson: Option<Lesson>, data_url: Option<
     Ok(link)
 }
 
+/// The page's own address, without query or fragment: what links are built on.
+pub fn page_address() -> Option<String> {
+    location().and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
+}
+
 /// The URL that carries `link`, or why it cannot (over [`LINK_CAP`]: the data is too big).
 pub fn link_url(link: &RunLink) -> Result<String, String> {
-    let base = location()
-        .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
-        .ok_or("this page has no address to link to")?;
+    let base = page_address().ok_or("this page has no address to link to")?;
     let url = format!("{base}#{}", encode_fragment(link));
     if url.chars().count() > LINK_CAP {
         let other = if link.lesson.is_some() {

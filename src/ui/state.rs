@@ -57,6 +57,11 @@ impl Run {
     pub fn active(&self) -> bool {
         matches!(self, Run::Running | Run::Paused)
     }
+
+    /// The run is over and its model is kept: finished, stopped by the user or early.
+    pub fn ended(&self) -> bool {
+        matches!(self, Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. })
+    }
 }
 
 /// The page's signals. `Copy`: every component takes it by value from the context.
@@ -145,8 +150,7 @@ impl State {
 
     /// The trained model is ready for predictions and export.
     pub fn trained(&self) -> bool {
-        matches!(self.run.get(), Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. })
-            || self.model.with(|m| m.done().is_some_and(|m| m.task.is_some()))
+        self.run.get().ended() || self.model.with(|m| m.done().is_some_and(|m| m.task.is_some()))
     }
 
     pub fn apply(&self, event: Event) {
