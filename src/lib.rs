@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod core;
+pub mod i18n;
 pub mod protocol;
 pub mod share;
 pub mod ui;

@@ -6,6 +6,7 @@ mod common {
 }
 mod data;
 mod engine;
+mod i18n;
 mod js_types;
 mod lesson;
 mod metrics;

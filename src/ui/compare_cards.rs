@@ -105,7 +105,7 @@ pub fn comparison(cards: Vec<ResultCard>, id: &str) -> impl IntoView {
                         <td>{c.settings.batch_size}</td>
                         <td>{c.best().map_or("none".to_string(), |b| format!("{b:.3}"))}</td>
                         <td class="goal">{goal}</td>
-                        <td>{duration(c.train_seconds)}</td>
+                        <td>{duration(crate::i18n::Language::English, c.train_seconds)}</td>
                         <td>{c.device.clone()}</td>
                     </tr> }
                 }).collect_view()}

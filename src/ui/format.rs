@@ -1,4 +1,9 @@
-//! Numbers as people read them.
+//! Numbers, durations and dates as people read them in each language. English and Simplified
+//! Chinese both group digits by thousands with a comma and write decimals with a point (CLDR),
+//! so `count`, `bytes` and `score` are the same in both; durations and dates differ.
+
+use crate::i18n::Language;
+use crate::tr;
 
 /// `87.1 MB`, `512 KB`, `300 B`.
 pub fn bytes(n: usize) -> String {
@@ -24,13 +29,49 @@ pub fn count(n: usize) -> String {
     out
 }
 
-/// `45 s`, `3 min 05 s`, `1 h 02 min`.
-pub fn duration(seconds: f64) -> String {
+/// `45 s`, `3 min 05 s`, `1 h 02 min`; `45 秒`, `3 分 05 秒`, `1 小时 02 分`.
+pub fn duration(language: Language, seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
+    let two = |n: u64| format!("{n:02}");
     match s {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3600 => format!("{} min {:02} s", s / 60, s % 60),
-        s => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+        s if s < 60 => tr!(language, "format.seconds", s = s),
+        s if s < 3600 => tr!(language, "format.minutes", m = s / 60, s = two(s % 60)),
+        s => tr!(language, "format.hours", h = s / 3600, m = two((s % 3600) / 60)),
+    }
+}
+
+/// A calendar date and a time of day, local to the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime {
+    pub year: u32,
+    /// 1 to 12.
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+}
+
+/// `3 Dec 2026, 14:32`; `2026年12月3日 14:32`.
+pub fn date(language: Language, at: DateTime) -> String {
+    let month = crate::i18n::text(language, month_key(at.month), &[]);
+    let (hour, minute) = (format!("{:02}", at.hour), format!("{:02}", at.minute));
+    tr!(language, "format.date", year = at.year, month = month, day = at.day, hour = hour, minute = minute)
+}
+
+fn month_key(month: u32) -> &'static str {
+    match month {
+        1 => "format.month-1",
+        2 => "format.month-2",
+        3 => "format.month-3",
+        4 => "format.month-4",
+        5 => "format.month-5",
+        6 => "format.month-6",
+        7 => "format.month-7",
+        8 => "format.month-8",
+        9 => "format.month-9",
+        10 => "format.month-10",
+        11 => "format.month-11",
+        _ => "format.month-12",
     }
 }
 

@@ -56,9 +56,8 @@ pub use app::App;
 pub fn mount() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        show_fatal(&format!(
-            "The page hit a bug and stopped: {info}. Reload the page; your data is kept in this browser."
-        ));
+        let language = saved::load_language().unwrap_or_default();
+        show_fatal(&crate::tr!(language, "page.fatal", info = info));
     }));
     leptos::mount::mount_to_body(App);
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::chosen::Chosen;
 use crate::core::model::Task;
 use crate::core::train::TrainConfig;
+use crate::i18n::Language;
 use crate::protocol::DataFile;
 use crate::share::{ResultCard, RunLink};
 
@@ -12,6 +13,7 @@ const DATA_KEY: &str = "tunelab.data.v1";
 const SETTINGS_KEY: &str = "tunelab.settings.v1";
 const LESSON_KEY: &str = "tunelab.lesson.v1";
 const RUNS_KEY: &str = "tunelab.runs.v1";
+const LANGUAGE_KEY: &str = "tunelab.language";
 /// "My runs" keeps this many of the latest runs.
 pub const MAX_RUNS: usize = 20;
 /// localStorage holds about 5 MB per site; larger files are not kept.
@@ -119,4 +121,22 @@ pub fn load_runs() -> Vec<ResultCard> {
         .and_then(|s| s.get_item(RUNS_KEY).ok().flatten())
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or_default()
+}
+
+/// Remembers the language the person chose.
+pub fn save_language(language: Language) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(LANGUAGE_KEY, language.tag());
+    }
+}
+
+/// The language chosen here before, else the browser's first language with a catalogue.
+pub fn load_language() -> Option<Language> {
+    let chosen = storage().and_then(|s| s.get_item(LANGUAGE_KEY).ok().flatten());
+    if let Some(language) = chosen.as_deref().and_then(Language::from_tag) {
+        return Some(language);
+    }
+    let languages = web_sys::window()?.navigator().languages();
+    let tags: Vec<String> = languages.iter().filter_map(|v| v.as_string()).collect();
+    Language::preferred(tags.iter().map(String::as_str))
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::chosen::Chosen;
 use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
+use crate::i18n::Language;
 use crate::protocol::{
     DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction, RequestKind,
 };
@@ -67,6 +68,8 @@ impl Run {
 /// The page's signals. `Copy`: every component takes it by value from the context.
 #[derive(Clone, Copy)]
 pub struct State {
+    /// The language every text on the page is in (the switch in the header).
+    pub language: RwSignal<Language>,
     pub worker: RwSignal<WorkerStatus>,
     pub device: RwSignal<Option<DeviceInfo>>,
     /// A warning from the device choice (WebGPU asked for but unavailable).
@@ -106,6 +109,7 @@ pub struct State {
 impl State {
     pub fn new() -> Self {
         Self {
+            language: RwSignal::new(Language::English),
             worker: RwSignal::new(WorkerStatus::Starting),
             device: RwSignal::new(None),
             device_note: RwSignal::new(None),
@@ -130,6 +134,11 @@ impl State {
             incoming: RwSignal::new(None),
             advise_on_load: RwSignal::new(false),
         }
+    }
+
+    /// The page's language, tracked: a text worded with it follows the switch.
+    pub fn lang(&self) -> Language {
+        self.language.get()
     }
 
     /// Seconds between `since` (ms) and the clock's last tick.
@@ -219,6 +228,13 @@ impl State {
 /// The page's state, from the context `App` provides.
 pub fn use_state() -> State {
     expect_context::<State>()
+}
+
+/// A catalogue text without placeholders that follows the page's language, for a view's
+/// text or an attribute: `{t("train.title")}`.
+pub fn t(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let language = use_state().language;
+    move || crate::i18n::text(language.get(), key, &[])
 }
 
 /// Milliseconds since the epoch, from the browser's clock.

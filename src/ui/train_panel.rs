@@ -259,12 +259,12 @@ fn Progress() -> impl IntoView {
                 Run::Idle => return ().into_any(),
                 Run::Running if last.is_none() => format!(
                     "Starting ({} so far): the first step also prepares the device's programs and can take a while.",
-                    duration(state.seconds_since(state.run_started_at.get()))
+                    duration(state.lang(), state.seconds_since(state.run_started_at.get()))
                 ),
                 Run::Running => "Training…".to_string(),
                 Run::Paused => "Paused: press Resume to go on.".to_string(),
                 Run::Finished { steps, seconds, tokens_per_s } => format!(
-                    "Finished: {steps} steps in {} ({:.0} tokens/s).", duration(*seconds), tokens_per_s
+                    "Finished: {steps} steps in {} ({:.0} tokens/s).", duration(state.lang(), *seconds), tokens_per_s
                 ),
                 Run::Stopped { step } => format!("Stopped after step {step}: the model keeps what it learned so far."),
                 Run::EarlyStopped { epoch, best_epoch } => format!(
@@ -288,7 +288,7 @@ fn Progress() -> impl IntoView {
                             <p id="progress-text">{format!(
                                 "Epoch {} of {epochs} · step {} of {total} · loss {:.4} · {} tokens/s · {} elapsed · about {} left",
                                 s.epoch, s.step, s.loss, count(s.tokens_per_s.round() as usize),
-                                duration(s.elapsed_s + since), duration((s.eta_s - since).max(0.0))
+                                duration(state.lang(), s.elapsed_s + since), duration(state.lang(), (s.eta_s - since).max(0.0))
                             )}</p>
                         }
                     })}
