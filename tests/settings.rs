@@ -4,6 +4,7 @@
 use clap::{CommandFactory, Parser};
 use tunelab::cli::{Cli, Command};
 use tunelab::core::train::{Bounds, Field, TrainConfig, Value, SETTINGS};
+use tunelab::i18n::Language;
 use tunelab::ui::settings::{check, read_all, texts};
 
 const BASE: [&str; 7] = ["tunelab", "train", "--model", "m", "--task", "ner", "--train"];
@@ -42,7 +43,11 @@ fn the_table_is_in_the_enums_order_with_unique_keys_and_valid_defaults() {
         assert_eq!(setting.field as usize, i, "{}", setting.key);
         assert_eq!(setting.field.setting().key, setting.key);
         assert_eq!(SETTINGS.iter().filter(|s| s.key == setting.key).count(), 1, "{}", setting.key);
-        assert!(!setting.label.is_empty() && setting.help.ends_with('.'), "{}", setting.key);
+        for language in Language::ALL {
+            let (label, help) = (setting.label(language), setting.help(language));
+            assert!(!label.is_empty() && label != setting.key, "{}: {label}", setting.key);
+            assert!(help.ends_with(['.', '。']), "{}: {help}", setting.key);
+        }
     }
     TrainConfig::default().validate().expect("the recipe's defaults are inside their bounds");
 }
@@ -73,7 +78,7 @@ fn every_setting_is_read_the_same_by_the_cli_and_the_form() {
         .unwrap_or_else(|e| panic!("{flag} {text}: {e}"));
         let mut values = texts(&defaults);
         values[setting.field as usize] = text.clone();
-        let from_form = read_all(&values, 100).unwrap_or_else(|e| panic!("{flag} {text}: {e:?}"));
+        let from_form = read_all(Language::English, &values, 100).unwrap_or_else(|e| panic!("{flag} {text}: {e:?}"));
         assert_eq!(from_cli, from_form, "{flag} {text}");
         assert_ne!(setting.get(&from_cli), setting.get(&defaults), "{flag} {text} changed nothing");
         assert_eq!(setting.text(&from_cli), setting.text(&from_form));
@@ -95,22 +100,37 @@ fn out_of_bounds_values_are_refused_alike_with_the_bounds_named() {
         (Field::Epsilon, "abc"),
     ] {
         let setting = field.setting();
-        let form = check(setting, text).unwrap_or_else(|| panic!("the form took {} = {text}", setting.key));
+        let form =
+            check(Language::English, setting, text).unwrap_or_else(|| panic!("the form took {} = {text}", setting.key));
         let cli = parse(&[&format!("--{}", setting.key), text]).expect_err(setting.key).to_string();
         assert!(cli.contains(&form), "{}: CLI says {cli:?}, form says {form:?}", setting.key);
         let mut values = texts(&TrainConfig::default());
         values[field as usize] = text.to_string();
-        let problems = read_all(&values, 100).expect_err(setting.key);
-        assert_eq!(problems, [format!("{}: {form}", setting.label)]);
+        let problems = read_all(Language::English, &values, 100).expect_err(setting.key);
+        assert_eq!(problems, [format!("{}: {form}", setting.label(Language::English))]);
     }
     for (field, text) in [(Field::WeightDecay, "0.99"), (Field::Seed, "4294967295"), (Field::EarlyStoppingPatience, "")]
     {
-        assert_eq!(check(field.setting(), text), None, "{field:?} = {text:?}");
+        assert_eq!(check(Language::English, field.setting(), text), None, "{field:?} = {text:?}");
     }
 }
 
 #[test]
 fn the_form_reports_an_empty_dataset_once_the_fields_are_fine() {
-    let problems = read_all(&texts(&TrainConfig::default()), 0).expect_err("no examples");
+    let problems = read_all(Language::English, &texts(&TrainConfig::default()), 0).expect_err("no examples");
     assert_eq!(problems, ["there are no training examples to train on"]);
+}
+
+#[test]
+fn the_form_words_its_problems_in_the_pages_language() {
+    let mut values = texts(&TrainConfig::default());
+    values[Field::Epochs as usize] = "0".into();
+    values[Field::LearningRate as usize] = "abc".into();
+    let problems = read_all(Language::SimplifiedChinese, &values, 100).expect_err("two problems");
+    assert_eq!(problems, ["训练轮数：必须是 1 到 1000 之间的整数，而不是 0", "学习率：“abc”不是数字"]);
+    let english = read_all(Language::English, &values, 100).expect_err("two problems");
+    assert_eq!(
+        english,
+        ["Epochs: must be a whole number from 1 to 1000, not 0", "Learning rate: `abc` is not a number"]
+    );
 }

@@ -7,6 +7,7 @@ use clap::error::ErrorKind;
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches};
 
 use crate::core::train::{Bounds, Field, Setting, TrainConfig, SETTINGS};
+use crate::i18n::Language;
 
 /// Flag names of earlier versions, still accepted.
 const ALIASES: [(Field, &str); 3] =
@@ -21,7 +22,7 @@ fn flag(setting: &'static Setting, defaults: &TrainConfig) -> Arg {
     for (_, alias) in ALIASES.iter().filter(|(field, _)| *field == setting.field) {
         arg = arg.visible_alias(*alias);
     }
-    let help = |tail: String| StyledStr::from(format!("{} {tail}", setting.help));
+    let help = |tail: String| StyledStr::from(format!("{} {tail}", setting.help(Language::English)));
     // Negative numbers are values to refuse with the bounds, not unknown flags.
     let valued =
         |arg: Arg, name: &'static str| arg.value_name(name).allow_negative_numbers(true).value_parser(checked(setting));
@@ -35,7 +36,10 @@ fn flag(setting: &'static Setting, defaults: &TrainConfig) -> Arg {
 /// A value parser that refuses what the setting's bounds refuse, with the core's reason.
 fn checked(setting: &'static Setting) -> impl Fn(&str) -> Result<String, String> + Clone + Send + Sync + 'static {
     move |text: &str| {
-        setting.apply(&mut TrainConfig::default(), text).map(|()| text.to_string()).map_err(|e| e.reason())
+        setting
+            .apply(&mut TrainConfig::default(), text)
+            .map(|()| text.to_string())
+            .map_err(|e| e.reason(Language::English))
     }
 }
 

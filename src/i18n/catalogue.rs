@@ -1,5 +1,6 @@
 //! Reading the catalogue files: `key = text` per line, `#` comments, blank lines between.
-//! `{name}` in a text is a placeholder, `{{` and `}}` are braces, `\n` is a line break.
+//! `{name}` in a text is a placeholder, `{{` and `}}` are braces, `\n` is a line break and `\s`
+//! a space (a text is trimmed, so a space at its end is written so).
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -59,6 +60,7 @@ fn unescape(value: &str) -> String {
         match (c, c == '\\') {
             (_, true) => match chars.next() {
                 Some('n') => out.push('\n'),
+                Some('s') => out.push(' '),
                 Some(other) => out.push(other),
                 None => out.push('\\'),
             },

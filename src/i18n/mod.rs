@@ -26,7 +26,10 @@ macro_rules! areas {
     };
 }
 
-areas!["page", "model", "data", "train", "settings", "results", "try", "export", "teach", "guide", "errors", "format"];
+areas![
+    "page", "core", "model", "data", "train", "settings", "results", "try", "export", "teach", "guide", "errors",
+    "format"
+];
 
 /// A language's whole catalogue, read on first use.
 pub fn table(language: Language) -> &'static Table {

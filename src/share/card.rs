@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::model::Task;
 use crate::core::train::{EpochSummary, StepProgress, TrainConfig};
+use crate::i18n::Language;
+use crate::tr;
 
 const CARD_PREFIX: &str = "card.v1.";
 /// A card's loss curve keeps at most this many points.
@@ -48,11 +50,20 @@ pub struct ResultCard {
 
 /// Why a text is not a card.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.words(Language::English))]
 pub enum CardError {
-    #[error("this is not a result card (a .json card file, or a link with #{CARD_PREFIX})")]
     NotACard,
-    #[error("the result card is damaged: {0}")]
+    /// serde's or base64's reason, which stays English: it names positions and field names.
     Damaged(String),
+}
+
+impl CardError {
+    pub fn words(&self, language: Language) -> String {
+        match self {
+            Self::NotACard => tr!(language, "errors.card.not-a-card", prefix = CARD_PREFIX),
+            Self::Damaged(why) => tr!(language, "errors.card.damaged", why = why),
+        }
+    }
 }
 
 impl ResultCard {

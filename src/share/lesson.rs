@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::model::Task;
 use crate::core::train::Field;
+use crate::i18n::{text, Language};
+use crate::tr;
 
 /// Longest title and instructions a lesson may carry (characters).
 pub const TITLE_CAP: usize = 200;
@@ -89,17 +91,25 @@ pub struct Lesson {
 
 /// Why a lesson cannot be used as it is.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.words(Language::English))]
 pub enum LessonError {
-    #[error("the lesson has no title")]
     NoTitle,
-    #[error("the lesson's title is over {TITLE_CAP} characters")]
     LongTitle,
-    #[error("the lesson's instructions are over {INSTRUCTIONS_CAP} characters")]
     LongInstructions,
-    #[error("the lesson's goal must be between 0 and 1 (for example 0.5 for an F1 of 0.50), not {0}")]
     Goal(f64),
-    #[error("the lesson names the setting `{0}` twice")]
     TwiceRuled(&'static str),
+}
+
+impl LessonError {
+    pub fn words(&self, language: Language) -> String {
+        match self {
+            Self::NoTitle => text(language, "errors.lesson.no-title", &[]),
+            Self::LongTitle => tr!(language, "errors.lesson.long-title", cap = TITLE_CAP),
+            Self::LongInstructions => tr!(language, "errors.lesson.long-instructions", cap = INSTRUCTIONS_CAP),
+            Self::Goal(goal) => tr!(language, "errors.lesson.goal", goal = goal),
+            Self::TwiceRuled(key) => tr!(language, "errors.lesson.twice-ruled", key = key),
+        }
+    }
 }
 
 impl Lesson {

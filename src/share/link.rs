@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::lesson::{Lesson, LessonError};
 use crate::core::model::Task;
 use crate::core::train::{SettingError, TrainConfig};
+use crate::i18n::{text, Language};
+use crate::tr;
 
 /// The longest URL the page makes: 8,000 characters. Slack (40,000 characters a message), Teams
 /// (about 28,000), WhatsApp and mail keep it whole, and 8 KB is the request-line limit of common
@@ -83,27 +85,36 @@ struct LessonFile {
 
 /// Why a fragment is not a link the page can open.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.words(Language::English))]
 pub enum LinkError {
-    #[error("this is not a Tunelab link (it should start with #{VERSION})")]
     NotALink,
-    #[error("the link is damaged: it holds characters a link cannot (it may have been cut or edited)")]
     Characters,
-    #[error("the link is damaged: its data does not unpack (it may have been cut short)")]
     Truncated,
-    #[error("the link unpacks to more than {} MB: it is not one this page made", INFLATED_CAP >> 20)]
     TooLarge,
-    #[error("the link's contents are not readable: {0}")]
+    /// serde's reason, which stays English: it names JSON positions and Rust field names.
     Contents(String),
-    #[error("the link's settings are out of range: {0}")]
     Settings(#[from] SettingError),
-    #[error("the link's model id `{0}` is not a Hugging Face repository id")]
     ModelId(String),
-    #[error("the link's lesson cannot be used: {0}")]
     Lesson(#[from] LessonError),
-    #[error("this is not a Tunelab lesson file (its `format` should be {FILE_FORMAT})")]
     NotALessonFile,
-    #[error("the link's data address `{0}` is not an http(s) URL")]
     DataUrl(String),
+}
+
+impl LinkError {
+    pub fn words(&self, language: Language) -> String {
+        match self {
+            Self::NotALink => tr!(language, "errors.link.not-a-link", version = VERSION),
+            Self::Characters => text(language, "errors.link.characters", &[]),
+            Self::Truncated => text(language, "errors.link.truncated", &[]),
+            Self::TooLarge => tr!(language, "errors.link.too-large", mb = INFLATED_CAP >> 20),
+            Self::Contents(why) => tr!(language, "errors.link.contents", why = why),
+            Self::Settings(e) => tr!(language, "errors.link.settings", why = e.words(language)),
+            Self::ModelId(id) => tr!(language, "errors.link.model-id", id = id),
+            Self::Lesson(e) => tr!(language, "errors.link.lesson", why = e.words(language)),
+            Self::NotALessonFile => tr!(language, "errors.link.not-a-lesson-file", format = FILE_FORMAT),
+            Self::DataUrl(url) => tr!(language, "errors.link.data-url", url = url),
+        }
+    }
 }
 
 /// The fragment (without `#`) that carries `link`.

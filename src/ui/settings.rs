@@ -3,6 +3,7 @@
 //! compiled and tested natively too.
 
 use crate::core::train::{Bounds, Setting, TrainConfig, SETTINGS};
+use crate::i18n::Language;
 
 /// The form's controls: a number box, or a checkbox for an on/off setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,21 +33,21 @@ pub fn texts(config: &TrainConfig) -> Vec<String> {
 }
 
 /// The problem to show next to one field, if any.
-pub fn check(setting: &Setting, value: &str) -> Option<String> {
-    setting.apply(&mut TrainConfig::default(), value).err().map(|e| e.reason())
+pub fn check(language: Language, setting: &Setting, value: &str) -> Option<String> {
+    setting.apply(&mut TrainConfig::default(), value).err().map(|e| e.reason(language))
 }
 
-/// The whole form as a config for `n_train` examples, or every problem found.
-pub fn read_all(values: &[String], n_train: usize) -> Result<TrainConfig, Vec<String>> {
+/// The whole form as a config for `n_train` examples, or every problem found in `language`.
+pub fn read_all(language: Language, values: &[String], n_train: usize) -> Result<TrainConfig, Vec<String>> {
     let mut config = TrainConfig::default();
     let mut problems: Vec<String> = SETTINGS
         .iter()
         .zip(values)
-        .filter_map(|(setting, value)| setting.apply(&mut config, value).err().map(|e| e.to_string()))
+        .filter_map(|(setting, value)| setting.apply(&mut config, value).err().map(|e| e.words(language)))
         .collect();
     if problems.is_empty() {
         if let Err(e) = config.plan(n_train) {
-            problems.push(e.to_string());
+            problems.push(e.words(language));
         }
     }
     if problems.is_empty() {

@@ -10,13 +10,12 @@ use super::files;
 use super::saved;
 use super::state::State;
 use crate::core::train::{TrainConfig, SETTINGS};
+use crate::i18n::{text, Language};
 use crate::protocol::DataFile;
 use crate::share::{
     decode_file, decode_fragment, encode_fragment, Lesson, LinkData, RunLink, SharedFile, SharedModel, LINK_CAP,
 };
-
-/// The page's language until the message catalogue exists.
-const LANGUAGE: &str = "en";
+use crate::tr;
 
 fn location() -> Option<web_sys::Location> {
     web_sys::window().map(|w| w.location())
@@ -30,28 +29,30 @@ pub fn open_from_location(state: State) {
         state.lesson.set(saved::load_lesson());
         return;
     };
-    let opened = decode_fragment(&hash).map_err(|e| e.to_string()).inspect(|link| apply(state, link));
+    let language = state.language.get_untracked();
+    let opened = decode_fragment(&hash).inspect(|link| apply(state, link));
     match opened {
         Ok(link) => {
-            state.opened_link.set(Some(summary(&link)));
+            state.opened_link.set(Some(summary(state.language.get_untracked(), &link)));
             open_lesson(state, link);
         }
-        Err(why) => state.notices.update(|n| {
-            n.push(format!("This link could not be opened: {why}. The page works as usual; ask for the link again."))
-        }),
+        Err(why) => state.notices.update(|n| n.push(tr!(language, "page.link-not-opened", why = why.words(language)))),
     }
 }
 
 /// Opens a lesson file: its data, settings and lesson become the page's, which then starts
 /// again from them (as a link does).
 pub fn open_lesson_file(state: State, name: &str, bytes: &[u8]) {
-    let opened = decode_file(bytes).map_err(|e| e.to_string()).inspect(|link| apply(state, link));
+    let language = state.language.get_untracked();
+    let opened = decode_file(bytes).inspect(|link| apply(state, link));
     match opened {
         Ok(link) => {
             saved::save_lesson(link.lesson.is_some().then_some(&link));
             restart_without_link();
         }
-        Err(why) => state.notices.update(|n| n.push(format!("{name} could not be opened: {why}."))),
+        Err(why) => state
+            .notices
+            .update(|n| n.push(tr!(language, "page.file-not-opened", name = name, why = why.words(language)))),
     }
 }
 
@@ -96,6 +97,10 @@ fn chosen(link: &RunLink, train: DataFile, dev: Option<DataFile>) -> Chosen {
 }
 
 fn apply(state: State, link: &RunLink) {
+    if let Some(language) = Language::from_tag(&link.language) {
+        state.language.set(language);
+        saved::save_language(language);
+    }
     saved::save_settings(&link.settings);
     state.shared_model.set(link.model.clone());
     match &link.data {
@@ -118,7 +123,10 @@ fn apply(state: State, link: &RunLink) {
                 };
                 match fetched.await {
                     Ok((train, dev)) => state.incoming.set(Some(chosen(&link, train, dev))),
-                    Err(why) => state.notices.update(|n| n.push(format!("The link's data is not here: {why}."))),
+                    Err(why) => {
+                        let language = state.language.get_untracked();
+                        state.notices.update(|n| n.push(tr!(language, "page.link-data-missing", why = why)))
+                    }
                 }
             });
         }
@@ -132,30 +140,32 @@ async fn fetch_file(url: &str) -> Result<DataFile, String> {
 }
 
 /// What a link sets up, in words, shown before anything runs.
-fn summary(link: &RunLink) -> String {
+fn summary(language: Language, link: &RunLink) -> String {
     let defaults = TrainConfig::default();
     let changed: Vec<String> = SETTINGS
         .iter()
         .filter(|s| s.get(&link.settings) != s.get(&defaults))
-        .map(|s| format!("{} {}", s.label.to_lowercase(), s.text(&link.settings)))
+        .map(|s| format!("{} {}", s.label(language).to_lowercase(), s.text(&link.settings)))
         .collect();
     let data = match &link.data {
-        LinkData::Inline { train, dev } => {
-            let lines = train.text.lines().count();
-            let dev = dev.as_ref().map_or(String::new(), |d| format!(" and {}", d.name));
-            format!("{} ({lines} lines){dev}", train.name)
+        LinkData::Inline { train, dev: Some(dev) } => {
+            tr!(language, "page.link-data-two", train = train.name, lines = train.text.lines().count(), dev = dev.name)
+        }
+        LinkData::Inline { train, dev: None } => {
+            tr!(language, "page.link-data", train = train.name, lines = train.text.lines().count())
         }
         LinkData::Url { train, .. } => train.clone(),
     };
     let model = match &link.model {
-        SharedModel::Default => "the default model".to_string(),
-        SharedModel::Hub { id } => format!("the Hugging Face model {id}"),
+        SharedModel::Default => text(language, "page.link-default-model", &[]),
+        SharedModel::Hub { id } => tr!(language, "page.link-hub-model", id = id),
     };
-    let settings = if changed.is_empty() { "the usual recipe".to_string() } else { changed.join(", ") };
-    format!(
-        "This link set up a run: {} on {data}, with {model} and {settings}. Nothing runs until you press Train.",
-        link.task
-    )
+    let settings = if changed.is_empty() {
+        text(language, "page.link-usual-recipe", &[])
+    } else {
+        changed.join(text(language, "page.list-separator", &[]).as_str())
+    };
+    tr!(language, "page.link-summary", task = link.task.name(language), data = data, model = model, settings = settings)
 }
 
 /// The page's current data, settings and model, with `lesson` around them.
@@ -165,8 +175,11 @@ pub fn current_link(state: State, lesson: Option<Lesson>) -> Result<RunLink, Str
 
 /// As [`current_link`]; with `data_url`, the link names that file instead of carrying the data.
 pub fn current_link_with(state: State, lesson: Option<Lesson>, data_url: Option<String>) -> Result<RunLink, String> {
-    let chosen = saved::load_data().ok_or("choose data first: a link carries the data with it")?;
-    let text = |f: &DataFile| String::from_utf8(f.bytes.clone()).map_err(|_| format!("{} is not UTF-8 text", f.name));
+    let language = state.language.get_untracked();
+    let chosen = saved::load_data().ok_or_else(|| text(language, "page.link-needs-data", &[]))?;
+    let text = |f: &DataFile| {
+        String::from_utf8(f.bytes.clone()).map_err(|_| tr!(language, "page.link-not-utf8", name = f.name))
+    };
     let train = SharedFile { name: chosen.train.name.clone(), text: text(&chosen.train)? };
     let dev = chosen.dev.as_ref().map(|d| text(d).map(|t| SharedFile { name: d.name.clone(), text: t })).transpose()?;
     let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
@@ -174,7 +187,7 @@ pub fn current_link_with(state: State, lesson: Option<Lesson>, data_url: Option<
         task: chosen.task,
         settings: saved::load_settings().unwrap_or_default(),
         model: state.shared_model.get_untracked(),
-        language: LANGUAGE.into(),
+        language: language.tag().into(),
         data: match data_url {
             Some(url) => LinkData::Url { train: url, dev: None },
             None => LinkData::Inline { train, dev },
@@ -183,7 +196,7 @@ pub fn current_link_with(state: State, lesson: Option<Lesson>, data_url: Option<
         label_column: optional(&chosen.label_column),
         lesson,
     };
-    link.check().map_err(|e| e.to_string())?;
+    link.check().map_err(|e| e.words(language))?;
     Ok(link)
 }
 
@@ -193,25 +206,20 @@ pub fn page_address() -> Option<String> {
 }
 
 /// The URL that carries `link`, or why it cannot (over [`LINK_CAP`]: the data is too big).
-pub fn link_url(link: &RunLink) -> Result<String, String> {
-    let base = page_address().ok_or("this page has no address to link to")?;
+pub fn link_url(language: Language, link: &RunLink) -> Result<String, String> {
+    let base = page_address().ok_or_else(|| text(language, "page.link-no-address", &[]))?;
     let url = format!("{base}#{}", encode_fragment(link));
-    if url.chars().count() > LINK_CAP {
-        let other = if link.lesson.is_some() {
-            "Download the lesson file instead"
-        } else {
-            "Press \"Download it as a file\" instead"
-        };
-        return Err(format!(
-            "The link would be {} characters, over the {LINK_CAP} that chat apps and mail keep intact: the data is too big \
-             to travel in it. {other}.",
-            url.chars().count()
-        ));
+    let length = url.chars().count();
+    if length > LINK_CAP {
+        return Err(match link.lesson {
+            Some(_) => tr!(language, "page.link-too-long-lesson", length = length, cap = LINK_CAP),
+            None => tr!(language, "page.link-too-long", length = length, cap = LINK_CAP),
+        });
     }
     Ok(url)
 }
 
 /// The page's current data, settings and model as a link: the URL, or why there is none.
 pub fn make_link(state: State, data_url: Option<String>) -> Result<String, String> {
-    link_url(&current_link_with(state, None, data_url)?)
+    link_url(state.language.get_untracked(), &current_link_with(state, None, data_url)?)
 }

@@ -79,8 +79,13 @@ pub fn TeachPanel() -> impl IntoView {
         lesson.check().map_err(|e| e.to_string())?;
         Ok(lesson)
     };
-    let make_link =
-        move |_| made.set(Some(lesson().and_then(|l| link_url(&current_link(state, Some(l))?)).map(Made::Link)));
+    let make_link = move |_| {
+        made.set(Some(
+            lesson()
+                .and_then(|l| link_url(state.language.get_untracked(), &current_link(state, Some(l))?))
+                .map(Made::Link),
+        ))
+    };
     let make_file = move |_| {
         let saved = lesson().and_then(|l| current_link(state, Some(l))).and_then(|link| {
             let name = format!("lesson{FILE_SUFFIX}");
@@ -109,8 +114,8 @@ pub fn TeachPanel() -> impl IntoView {
                     <tbody>
                         {SETTINGS.iter().zip(rules.get_value()).map(|(s, (access, reason))| view! {
                             <tr>
-                                <td>{s.label}</td>
-                                <td><select id=format!("rule-{}", s.key) aria-label=format!("{}: shown, locked or hidden", s.label)
+                                <td>{s.label(crate::i18n::Language::English)}</td>
+                                <td><select id=format!("rule-{}", s.key) aria-label=format!("{}: shown, locked or hidden", s.label(crate::i18n::Language::English))
                                     on:change=move |ev| access.set(access_from(&event_target_value(&ev)))>
                                     {[Access::Shown, Access::Locked, Access::Hidden].into_iter().map(|a| view! {
                                         <option value=access_name(a) selected=move || access.get() == a>{access_name(a)}</option>

@@ -9,11 +9,12 @@ use super::charts;
 use super::format::{count, duration};
 use super::saved;
 use super::settings::{check, control, read_all, step, texts, Control};
-use super::state::{use_state, Run};
+use super::state::{t, use_state, Run};
 use super::worker_link::use_worker;
 use crate::core::train::{small_data_advice, Advice, Field, Setting, TrainConfig, SETTINGS};
 use crate::protocol::Request;
 use crate::share::Access;
+use crate::tr;
 
 /// The curves are redrawn at most this often (events may come faster on a fast GPU).
 const REDRAW: Duration = Duration::from_millis(500);
@@ -37,7 +38,7 @@ fn enforce(state: super::state::State, config: &mut TrainConfig) {
 /// The small-data suggestion for the form's values, over the settings the person may change.
 fn advice(state: super::state::State, entered: &[String]) -> Option<Advice> {
     let n_train = state.dataset.with(|d| d.done().map(|d| d.n_train))?;
-    let mut config = read_all(entered, n_train).ok()?;
+    let mut config = read_all(state.language.get_untracked(), entered, n_train).ok()?;
     enforce(state, &mut config);
     let mut advice = small_data_advice(&config, n_train).ok()??;
     let mut suggested = advice.suggested.clone();
@@ -52,9 +53,10 @@ fn advice(state: super::state::State, entered: &[String]) -> Option<Advice> {
 /// One setting's field: its label, a number box or a checkbox, its help and its problem; a
 /// lesson's lock greys it and says why.
 fn setting_field(setting: &'static Setting, value: RwSignal<String>, locked: Option<Option<String>>) -> impl IntoView {
+    let state = use_state();
     let id = setting.key;
     let disabled = locked.is_some();
-    let problem = move || check(setting, &value.get());
+    let problem = move || check(state.lang(), setting, &value.get());
     let (min, max) = setting.bounds.input_range();
     let input = match control(setting) {
         Control::Number => view! {
@@ -74,15 +76,18 @@ fn setting_field(setting: &'static Setting, value: RwSignal<String>, locked: Opt
         .into_any(),
     };
     let lock = locked.map(|reason| {
-        let why = reason.map_or(String::new(), |r| format!(": {r}"));
-        view! { <small class="locked" id=format!("{id}-lock")>{format!("Locked by your teacher{why}")}</small> }
+        let text = move || match &reason {
+            Some(why) => tr!(state.lang(), "train.locked-because", why = why),
+            None => tr!(state.lang(), "train.locked"),
+        };
+        view! { <small class="locked" id=format!("{id}-lock")>{text}</small> }
     });
     view! {
         <div class="setting" class:is-locked=disabled>
-            <label for=id>{setting.label}</label>
+            <label for=id>{move || setting.label(state.lang())}</label>
             {input}
             {lock}
-            <small id=format!("{id}-help")>{setting.help}</small>
+            <small id=format!("{id}-help")>{move || setting.help(state.lang())}</small>
             {move || problem().map(|p| view! { <small class="error">{p}</small> })}
         </div>
     }
@@ -100,7 +105,7 @@ pub fn TrainPanel() -> impl IntoView {
     // gets what the person sees, not only what last trained.
     Effect::new(move |_| {
         let entered: Vec<String> = values.with_value(|v| v.iter().map(|s| s.get()).collect());
-        if let Ok(config) = read_all(&entered, 1) {
+        if let Ok(config) = read_all(state.language.get_untracked(), &entered, 1) {
             saved::save_settings(&config);
         }
     });
@@ -114,7 +119,7 @@ pub fn TrainPanel() -> impl IntoView {
     let train = move |_| {
         let n_train = state.dataset.with_untracked(|d| d.done().map_or(0, |d| d.n_train));
         let entered: Vec<String> = values.with_value(|v| v.iter().map(|s| s.get_untracked()).collect());
-        match read_all(&entered, n_train) {
+        match read_all(state.language.get_untracked(), &entered, n_train) {
             Ok(mut config) => {
                 enforce(state, &mut config);
                 problems.set(Vec::new());
@@ -178,44 +183,41 @@ pub fn TrainPanel() -> impl IntoView {
 
     view! {
         <section class="panel wide" aria-labelledby="train-title">
-            <h2 id="train-title">"3 · Train"</h2>
+            <h2 id="train-title">{t("train.title")}</h2>
             <div class="columns">
             <div>
             <details class="settings" open=true>
-                <summary>"Settings (the defaults are the usual recipe for fine-tuning BERT)"</summary>
+                <summary>{t("train.settings")}</summary>
                 <div class="settings-grid">{move || fields(false)}</div>
                 <details class="settings">
-                    <summary>"More settings"</summary>
+                    <summary>{t("train.more-settings")}</summary>
                     <div class="settings-grid">{move || fields(true)}</div>
                 </details>
-                <button on:click=defaults>"Back to the defaults"</button>
+                <button on:click=defaults>{t("train.defaults")}</button>
             </details>
             {move || suggestion.get().map(|a| {
                 let n_train = state.dataset.with(|d| d.done().map_or(0, |d| d.n_train));
                 let suggested = a.suggested.clone();
                 view! {
                     <div class="advice" id="small-data-advice" role="note">
-                        <p>{format!(
-                            "Your data is small: {n_train} training examples, and these settings make {} optimizer steps. \
-                             Runs this small rarely learn in fewer than {} steps: the model ends up predicting the most common label. \
-                             Suggested: learning rate {}, {} epochs ({} steps).",
-                            a.planned_steps, crate::core::train::advice::MIN_STEPS,
-                            a.suggested.learning_rate, a.suggested.epochs, a.suggested_steps
+                        <p>{tr!(state.lang(), "train.small-data",
+                            n_train = n_train, planned = a.planned_steps, min = crate::core::train::advice::MIN_STEPS,
+                            lr = a.suggested.learning_rate, epochs = a.suggested.epochs, steps = a.suggested_steps
                         )}</p>
-                        <button id="use-advice" on:click=move |_| set_form(&suggested)>"Suggest settings for small data"</button>
+                        <button id="use-advice" on:click=move |_| set_form(&suggested)>{t("train.use-advice")}</button>
                     </div>
                 }
             })}
             <div class="controls">
-                <button id="train" class="primary" on:click=train disabled=move || !ready()>"Train"</button>
+                <button id="train" class="primary" on:click=train disabled=move || !ready()>{t("train.train")}</button>
                 <button id="pause" on:click=move |_| link.send(Request::Pause)
-                    disabled=move || state.run.get() != Run::Running>"Pause"</button>
+                    disabled=move || state.run.get() != Run::Running>{t("train.pause")}</button>
                 <button id="resume" on:click=move |_| link.send(Request::Resume)
-                    disabled=move || state.run.get() != Run::Paused>"Resume"</button>
+                    disabled=move || state.run.get() != Run::Paused>{t("train.resume")}</button>
                 <button id="stop" on:click=move |_| link.send(Request::Stop)
-                    disabled=move || !state.run.get().active()>"Stop"</button>
+                    disabled=move || !state.run.get().active()>{t("train.stop")}</button>
                 {move || (!ready() && !state.run.get().active()).then(|| view! {
-                    <span class="note">"Load a model and data first."</span>
+                    <span class="note">{t("train.not-ready")}</span>
                 })}
             </div>
             {move || (!problems.get().is_empty()).then(|| view! {
@@ -232,7 +234,7 @@ pub fn TrainPanel() -> impl IntoView {
                     let lr = charts::learning_rate_curve(&steps, total());
                     view! {
                         <div class="chart" id="loss-chart" data-points=steps.len() inner_html=loss></div>
-                        <label class="inline">"Smoothing "
+                        <label class="inline">{t("train.smoothing")}" "
                             <input type="range" min="0" max="0.99" step="0.01" prop:value=move || smoothing.get()
                                 on:input=move |ev| smoothing.set(event_target_value(&ev).parse().unwrap_or(0.6)) />
                         </label>
@@ -255,23 +257,21 @@ fn Progress() -> impl IntoView {
             let last = state.steps.with(|s| s.last().cloned());
             let plan = state.plan.get();
             let running = run == Run::Running;
+            let lang = state.lang();
             let status = match &run {
                 Run::Idle => return ().into_any(),
-                Run::Running if last.is_none() => format!(
-                    "Starting ({} so far): the first step also prepares the device's programs and can take a while.",
-                    duration(state.lang(), state.seconds_since(state.run_started_at.get()))
+                Run::Running if last.is_none() => tr!(lang, "train.starting",
+                    elapsed = duration(lang, state.seconds_since(state.run_started_at.get()))
                 ),
-                Run::Running => "Training…".to_string(),
-                Run::Paused => "Paused: press Resume to go on.".to_string(),
-                Run::Finished { steps, seconds, tokens_per_s } => format!(
-                    "Finished: {steps} steps in {} ({:.0} tokens/s).", duration(state.lang(), *seconds), tokens_per_s
+                Run::Running => tr!(lang, "train.training"),
+                Run::Paused => tr!(lang, "train.paused"),
+                Run::Finished { steps, seconds, tokens_per_s } => tr!(lang, "train.finished",
+                    steps = steps, time = duration(lang, *seconds), speed = format!("{tokens_per_s:.0}")
                 ),
-                Run::Stopped { step } => format!("Stopped after step {step}: the model keeps what it learned so far."),
-                Run::EarlyStopped { epoch, best_epoch } => format!(
-                    "Stopped early after epoch {epoch}: dev scores stopped improving; the model of epoch {best_epoch} is kept."
-                ),
+                Run::Stopped { step } => tr!(lang, "train.stopped", step = step),
+                Run::EarlyStopped { epoch, best_epoch } => tr!(lang, "train.early-stopped", epoch = epoch, best = best_epoch),
                 Run::Failed(message) => {
-                    return view! { <p class="error" role="alert" id="train-error">{format!("Training failed: {message}")}</p> }.into_any()
+                    return view! { <p class="error" role="alert" id="train-error">{tr!(lang, "train.failed", message = message)}</p> }.into_any()
                 }
             };
             let epochs = plan.as_ref().map_or(0, |p| p.config.epochs);
@@ -285,15 +285,15 @@ fn Progress() -> impl IntoView {
                         // Between two steps the clock keeps moving.
                         let since = if running { state.seconds_since(state.step_seen_at.get()) } else { 0.0 };
                         view! {
-                            <p id="progress-text">{format!(
-                                "Epoch {} of {epochs} · step {} of {total} · loss {:.4} · {} tokens/s · {} elapsed · about {} left",
-                                s.epoch, s.step, s.loss, count(s.tokens_per_s.round() as usize),
-                                duration(state.lang(), s.elapsed_s + since), duration(state.lang(), (s.eta_s - since).max(0.0))
+                            <p id="progress-text">{tr!(lang, "train.progress",
+                                epoch = s.epoch, epochs = epochs, step = s.step, total = total, loss = format!("{:.4}", s.loss),
+                                speed = count(s.tokens_per_s.round() as usize),
+                                elapsed = duration(lang, s.elapsed_s + since), left = duration(lang, (s.eta_s - since).max(0.0))
                             )}</p>
                         }
                     })}
                     {(truncated > 0).then(|| view! {
-                        <p class="warning">{format!("{truncated} example(s) are longer than the max length and were cut.")}</p>
+                        <p class="warning">{tr!(lang, "train.truncated", n = truncated)}</p>
                     })}
                 </div>
             }

@@ -51,7 +51,7 @@ fn invalid_settings_are_named() {
     ] {
         let err = config.plan(10).expect_err("out of bounds");
         assert_eq!(err.field(), Some(field), "{err}");
-        assert!(err.to_string().starts_with(field.setting().label), "{err}");
+        assert!(err.to_string().starts_with(&field.setting().label(tunelab::i18n::Language::English)), "{err}");
     }
     assert_eq!(TrainConfig::default().plan(0).expect_err("empty"), ConfigError::NoTrainingExamples);
 }

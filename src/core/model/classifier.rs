@@ -6,6 +6,7 @@ use super::bert::{BatchInput, Bert};
 use super::dropout::Dropout;
 use super::weights::{WeightMap, WeightWriter};
 use super::{BertConfig, ModelError};
+use crate::i18n::Language;
 
 /// What the head predicts: one label per sequence, or one per token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,12 +38,20 @@ impl Task {
     }
 }
 
+impl Task {
+    /// What the task is called, in words.
+    pub fn name(self, language: Language) -> String {
+        let key = match self {
+            Task::Cls => "core.task.cls",
+            Task::Ner => "core.task.ner",
+        };
+        crate::i18n::text(language, key, &[])
+    }
+}
+
 impl std::fmt::Display for Task {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Task::Cls => "sequence classification",
-            Task::Ner => "named-entity recognition (token classification)",
-        })
+        f.write_str(&self.name(Language::English))
     }
 }
 

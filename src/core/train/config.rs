@@ -1,3 +1,4 @@
+use crate::i18n::Language;
 use serde::{Deserialize, Serialize};
 
 use super::settings::{Field, SettingError, SETTINGS};
@@ -67,11 +68,18 @@ impl Default for TrainConfig {
 pub enum ConfigError {
     #[error(transparent)]
     Setting(#[from] SettingError),
-    #[error("there are no training examples to train on")]
+    #[error("{}", self.words(Language::English))]
     NoTrainingExamples,
 }
 
 impl ConfigError {
+    pub fn words(&self, language: Language) -> String {
+        match self {
+            Self::Setting(e) => e.words(language),
+            Self::NoTrainingExamples => crate::i18n::text(language, "settings.error.no-training-examples", &[]),
+        }
+    }
+
     /// The setting at fault, if one is.
     pub fn field(&self) -> Option<Field> {
         match self {

@@ -8,6 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::TrainConfig;
+use crate::i18n::{text, Language};
+use crate::tr;
 
 /// A setting a person may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -59,10 +61,10 @@ pub struct Setting {
     pub field: Field,
     /// Form ids and CLI flags (`--max-len`).
     pub key: &'static str,
-    /// Short name, as a form label.
-    pub label: &'static str,
-    /// One line on what it does, for the form and `tunelab train --help`.
-    pub help: &'static str,
+    /// The catalogue key of its short name, as a form label ([`Setting::label`]).
+    label: &'static str,
+    /// The catalogue key of one line on what it does, for the form and `tunelab train --help`.
+    help: &'static str,
     pub bounds: Bounds,
     /// Shown under "More settings" on the page: the recipe rarely changes it.
     pub advanced: bool,
@@ -73,9 +75,9 @@ pub struct Setting {
 /// Why a setting's value was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SettingError {
-    #[error("{}: {}", .field.setting().label, self.reason())]
+    #[error("{}", self.words(Language::English))]
     Unreadable { field: Field, text: String },
-    #[error("{}: {}", .field.setting().label, self.reason())]
+    #[error("{}", self.words(Language::English))]
     OutOfBounds { field: Field, value: String },
 }
 
@@ -87,12 +89,26 @@ impl SettingError {
     }
 
     /// The message without the setting's name, for a form that shows it next to the field.
-    pub fn reason(&self) -> String {
+    pub fn reason(&self, language: Language) -> String {
         let bounds = self.field().setting().bounds;
         match self {
-            Self::Unreadable { text, .. } => format!("`{text}` is not {}", bounds.kind()),
-            Self::OutOfBounds { value, .. } => format!("must be {bounds}, not {value}"),
+            Self::Unreadable { text, .. } => {
+                tr!(language, "settings.error.unreadable", text = text, kind = bounds.kind(language))
+            }
+            Self::OutOfBounds { value, .. } => {
+                tr!(language, "settings.error.out-of-bounds", bounds = bounds.words(language), value = value)
+            }
         }
+    }
+
+    /// The setting's name and the reason.
+    pub fn words(&self, language: Language) -> String {
+        tr!(
+            language,
+            "settings.error",
+            setting = self.field().setting().label(language),
+            reason = self.reason(language)
+        )
     }
 }
 
@@ -105,12 +121,34 @@ impl Field {
 
 impl Bounds {
     /// "a whole number", for a refused text.
-    fn kind(&self) -> &'static str {
-        match self {
-            Bounds::Whole { .. } => "a whole number",
-            Bounds::Real { .. } => "a number",
-            Bounds::OptionalWhole { .. } => "a whole number (or empty for off)",
-            Bounds::Switch => "true or false",
+    fn kind(&self, language: Language) -> String {
+        let key = match self {
+            Bounds::Whole { .. } => "settings.kind.whole",
+            Bounds::Real { .. } => "settings.kind.real",
+            Bounds::OptionalWhole { .. } => "settings.kind.optional-whole",
+            Bounds::Switch => "settings.kind.switch",
+        };
+        text(language, key, &[])
+    }
+
+    /// The values admitted, in words: "a whole number from 1 to 100".
+    pub fn words(&self, language: Language) -> String {
+        match *self {
+            Bounds::Whole { min, max } => tr!(language, "settings.bounds.whole", min = min, max = max),
+            Bounds::OptionalWhole { min, max } => tr!(language, "settings.bounds.optional-whole", min = min, max = max),
+            Bounds::Real { min, max, min_included: true, .. } if max.is_infinite() => {
+                tr!(language, "settings.bounds.at-least", min = min)
+            }
+            Bounds::Real { min, max, .. } if max.is_infinite() => tr!(language, "settings.bounds.more-than", min = min),
+            Bounds::Real { min, max, min_included, max_included } => {
+                let interval = format!(
+                    "{}{min}, {max}{}",
+                    if min_included { "[" } else { "(" },
+                    if max_included { "]" } else { ")" }
+                );
+                tr!(language, "settings.bounds.interval", interval = interval)
+            }
+            Bounds::Switch => text(language, "settings.bounds.switch", &[]),
         }
     }
 
@@ -156,20 +194,7 @@ impl Bounds {
 
 impl fmt::Display for Bounds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Bounds::Whole { min, max } => write!(f, "a whole number from {min} to {max}"),
-            Bounds::OptionalWhole { min, max } => write!(f, "empty (off) or a whole number from {min} to {max}"),
-            Bounds::Real { min, max, min_included, .. } if max.is_infinite() => {
-                write!(f, "{} {min}", if min_included { "at least" } else { "more than" })
-            }
-            Bounds::Real { min, max, min_included, max_included } => write!(
-                f,
-                "in {}{min}, {max}{}",
-                if min_included { "[" } else { "(" },
-                if max_included { "]" } else { ")" }
-            ),
-            Bounds::Switch => write!(f, "on or off"),
-        }
+        f.write_str(&self.words(Language::English))
     }
 }
 
@@ -185,6 +210,16 @@ impl fmt::Display for Value {
 }
 
 impl Setting {
+    /// Its short name, as a form label.
+    pub fn label(&self, language: Language) -> String {
+        text(language, self.label, &[])
+    }
+
+    /// One line on what it does.
+    pub fn help(&self, language: Language) -> String {
+        text(language, self.help, &[])
+    }
+
     pub fn get(&self, config: &TrainConfig) -> Value {
         (self.get)(config)
     }
@@ -241,8 +276,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::Epochs,
         key: "epochs",
-        label: "Epochs",
-        help: "How many times training goes through all the training examples.",
+        label: "settings.epochs.label",
+        help: "settings.epochs.help",
         bounds: Bounds::Whole { min: 1, max: 1000 },
         advanced: false,
         get: |c| Value::Whole(c.epochs as u64),
@@ -251,8 +286,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::LearningRate,
         key: "learning-rate",
-        label: "Learning rate",
-        help: "How big each update of the weights is; too big and the loss jumps, too small and it barely moves.",
+        label: "settings.learning-rate.label",
+        help: "settings.learning-rate.help",
         bounds: Bounds::Real { min: 0.0, max: 1.0, min_included: false, max_included: true },
         advanced: false,
         get: |c| Value::Real(c.learning_rate),
@@ -261,8 +296,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::BatchSize,
         key: "batch-size",
-        label: "Batch size",
-        help: "Examples per step: larger batches give smoother steps but need more memory.",
+        label: "settings.batch-size.label",
+        help: "settings.batch-size.help",
         bounds: Bounds::Whole { min: 1, max: 1024 },
         advanced: false,
         get: |c| Value::Whole(c.batch_size as u64),
@@ -271,8 +306,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::MaxLen,
         key: "max-len",
-        label: "Max length",
-        help: "Longest input in word pieces; longer texts are cut (and counted).",
+        label: "settings.max-len.label",
+        help: "settings.max-len.help",
         bounds: Bounds::Whole { min: 8, max: 512 },
         advanced: false,
         get: |c| Value::Whole(c.max_len as u64),
@@ -281,8 +316,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::WarmupRatio,
         key: "warmup-ratio",
-        label: "Warmup ratio",
-        help: "Share of the steps over which the learning rate climbs from 0 before it decays to 0.",
+        label: "settings.warmup-ratio.label",
+        help: "settings.warmup-ratio.help",
         bounds: Bounds::Real { min: 0.0, max: 1.0, min_included: true, max_included: true },
         advanced: false,
         get: |c| Value::Real(c.warmup_ratio),
@@ -291,8 +326,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::WeightDecay,
         key: "weight-decay",
-        label: "Weight decay",
-        help: "Pulls weights gently towards 0, which guards against memorising the training set.",
+        label: "settings.weight-decay.label",
+        help: "settings.weight-decay.help",
         bounds: Bounds::Real { min: 0.0, max: 1.0, min_included: true, max_included: false },
         advanced: false,
         get: |c| Value::Real(c.weight_decay),
@@ -301,8 +336,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::Dropout,
         key: "dropout",
-        label: "Dropout",
-        help: "Share of activations switched off at random while training, another guard against memorising.",
+        label: "settings.dropout.label",
+        help: "settings.dropout.help",
         bounds: Bounds::Real { min: 0.0, max: 1.0, min_included: true, max_included: false },
         advanced: false,
         get: |c| Value::Real(c.dropout),
@@ -311,8 +346,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::MaxGradNorm,
         key: "max-grad-norm",
-        label: "Gradient clipping",
-        help: "Caps the size of each update's gradient (0 turns it off); keeps one odd batch from wrecking training.",
+        label: "settings.max-grad-norm.label",
+        help: "settings.max-grad-norm.help",
         bounds: Bounds::Real { min: 0.0, max: f64::INFINITY, min_included: true, max_included: false },
         advanced: false,
         get: |c| Value::Real(c.max_grad_norm),
@@ -321,8 +356,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::Seed,
         key: "seed",
-        label: "Seed",
-        help: "Fixes the split, the shuffling, dropout and new weights: the same seed and data give the same run.",
+        label: "settings.seed.label",
+        help: "settings.seed.help",
         // A JS number holds every u32 exactly, so the page, links and the JS API agree.
         bounds: Bounds::Whole { min: 0, max: u32::MAX as u64 },
         advanced: false,
@@ -332,8 +367,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::GradAccumulation,
         key: "grad-accumulation",
-        label: "Gradient accumulation",
-        help: "Batches whose gradients are summed before each update: a larger effective batch in the same memory.",
+        label: "settings.grad-accumulation.label",
+        help: "settings.grad-accumulation.help",
         bounds: Bounds::Whole { min: 1, max: 1024 },
         advanced: true,
         get: |c| Value::Whole(c.grad_accumulation as u64),
@@ -342,8 +377,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::EarlyStoppingPatience,
         key: "early-stopping",
-        label: "Early stopping",
-        help: "Stop when the dev score has not improved for this many epochs and keep the best epoch (empty: off).",
+        label: "settings.early-stopping.label",
+        help: "settings.early-stopping.help",
         bounds: Bounds::OptionalWhole { min: 1, max: 1000 },
         advanced: true,
         get: |c| c.early_stopping_patience.map_or(Value::Off, |p| Value::Whole(p as u64)),
@@ -352,8 +387,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::FreezeEmbeddings,
         key: "freeze-embeddings",
-        label: "Freeze embeddings",
-        help: "Train everything but the embeddings: faster steps, and about half of the parameters stay as loaded.",
+        label: "settings.freeze-embeddings.label",
+        help: "settings.freeze-embeddings.help",
         bounds: Bounds::Switch,
         advanced: true,
         get: |c| Value::Switch(c.freeze_embeddings),
@@ -362,8 +397,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::GroupByLength,
         key: "group-by-length",
-        label: "Group by length",
-        help: "Batch sentences of similar length together (HF's group_by_length): less padding, faster epochs.",
+        label: "settings.group-by-length.label",
+        help: "settings.group-by-length.help",
         bounds: Bounds::Switch,
         advanced: true,
         get: |c| Value::Switch(c.group_by_length),
@@ -372,8 +407,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::Beta1,
         key: "beta1",
-        label: "Adam β1",
-        help: "How much of the gradients' running average each step keeps (AdamW's first moment).",
+        label: "settings.beta1.label",
+        help: "settings.beta1.help",
         bounds: Bounds::Real { min: 0.0, max: 1.0, min_included: true, max_included: false },
         advanced: true,
         get: |c| Value::Real(c.beta1),
@@ -382,8 +417,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::Beta2,
         key: "beta2",
-        label: "Adam β2",
-        help: "How much of the squared gradients' running average each step keeps (AdamW's second moment).",
+        label: "settings.beta2.label",
+        help: "settings.beta2.help",
         bounds: Bounds::Real { min: 0.0, max: 1.0, min_included: true, max_included: false },
         advanced: true,
         get: |c| Value::Real(c.beta2),
@@ -392,8 +427,8 @@ pub static SETTINGS: [Setting; 16] = [
     Setting {
         field: Field::Epsilon,
         key: "epsilon",
-        label: "Adam ε",
-        help: "Added to AdamW's denominator so that a parameter with tiny gradients does not take huge steps.",
+        label: "settings.epsilon.label",
+        help: "settings.epsilon.help",
         bounds: Bounds::Real { min: 0.0, max: 1.0, min_included: false, max_included: true },
         advanced: true,
         get: |c| Value::Real(c.epsilon),
