@@ -6,16 +6,20 @@ use web_sys::HtmlInputElement;
 
 use super::files;
 use super::format::{bytes, count};
-use super::state::{use_state, Status};
+use super::state::{t, use_state, Status};
 use super::worker_link::use_worker;
+use crate::core::model::Task;
 use crate::core::model_zip::read_model_zip;
 use crate::core::task_model::ModelFiles;
+use crate::i18n::Language;
 use crate::protocol::{DevicePreference, ModelSource, Request};
 use crate::share::SharedModel;
 
 /// The model `cargo xtask models` puts beside the page.
 pub const DEFAULT_MODEL: &str = "models/all-MiniLM-L6-v2";
 const DEFAULT_HUB_ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
+const DEFAULT_NAME: &str = "all-MiniLM-L6-v2";
+const EXAMPLE_HUB_ID: &str = "bert-base-cased";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -33,7 +37,7 @@ pub fn ModelPanel() -> impl IntoView {
         SharedModel::Default => (RwSignal::new(Source::Default), RwSignal::new(DEFAULT_HUB_ID.to_string())),
     };
     let local = RwSignal::new(None::<ModelFiles>);
-    let local_note = RwSignal::new(None::<String>);
+    let local_note = RwSignal::new(None::<usize>);
     let device = RwSignal::new(DevicePreference::Auto);
 
     let load = move |_| {
@@ -45,7 +49,12 @@ pub fn ModelPanel() -> impl IntoView {
             Source::Hub => {
                 let id = hub_id.get_untracked().trim().to_string();
                 if id.is_empty() {
-                    state.model.set(Status::Failed("type a Hugging Face model id, such as bert-base-cased".into()));
+                    let language = state.language.get_untracked();
+                    state.model.set(Status::Failed(crate::tr!(
+                        language,
+                        "model.hub-id-missing",
+                        example = EXAMPLE_HUB_ID
+                    )));
                     return;
                 }
                 state.shared_model.set(SharedModel::Hub { id: id.clone() });
@@ -54,9 +63,8 @@ pub fn ModelPanel() -> impl IntoView {
             Source::Files => match local.get_untracked() {
                 Some(files) => Request::LoadModel { files },
                 None => {
-                    state.model.set(Status::Failed(
-                        "choose config.json, tokenizer.json and model.safetensors (or one .zip of them)".into(),
-                    ));
+                    let language = state.language.get_untracked();
+                    state.model.set(Status::Failed(crate::i18n::text(language, "model.files-missing", &[])));
                     return;
                 }
             },
@@ -70,10 +78,11 @@ pub fn ModelPanel() -> impl IntoView {
     let pick_files = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
         let picked = files::list(input.files());
+        let language = state.language.get_untracked();
         spawn_local(async move {
-            match read_model_files(picked).await {
+            match read_model_files(language, picked).await {
                 Ok(files) => {
-                    local_note.set(Some(format!("{} of model files chosen", bytes(files.model_safetensors.len()))));
+                    local_note.set(Some(files.model_safetensors.len()));
                     local.set(Some(files));
                 }
                 Err(message) => {
@@ -103,59 +112,66 @@ pub fn ModelPanel() -> impl IntoView {
 
     view! {
         <section class="panel" aria-labelledby="model-title">
-            <h2 id="model-title">"1 · Model"</h2>
+            <h2 id="model-title">{t("model.title")}</h2>
             <fieldset>
-                <legend>"Base model"</legend>
+                <legend>{t("model.base-model")}</legend>
                 <label>
                     <input type="radio" name="model-source" checked=move || source.get() == Source::Default
                         on:change=move |_| source.set(Source::Default) />
-                    " MiniLM-L6 (all-MiniLM-L6-v2, 22.7 M parameters), from this site"
+                    " "{move || crate::tr!(state.lang(), "model.source-default", id = DEFAULT_NAME)}
                 </label>
                 <label>
                     <input type="radio" name="model-source" checked=move || source.get() == Source::Hub
                         on:change=move |_| source.set(Source::Hub) />
-                    " A Hugging Face Hub model (BERT architecture): "
-                    <input type="text" aria-label="Hugging Face model id" prop:value=move || hub_id.get()
+                    " "{t("model.source-hub")}" "
+                    <input type="text" aria-label=t("model.hub-id-label") prop:value=move || hub_id.get()
                         on:input=move |ev| { hub_id.set(event_target_value(&ev)); source.set(Source::Hub); } />
                 </label>
                 <label>
                     <input type="radio" name="model-source" checked=move || source.get() == Source::Files
                         on:change=move |_| source.set(Source::Files) />
-                    " Files on this computer (config.json + tokenizer.json + model.safetensors, or a .zip): "
-                    <input type="file" multiple accept=".json,.safetensors,.zip" aria-label="Model files"
+                    " "{t("model.source-files")}" "
+                    <input type="file" multiple accept=".json,.safetensors,.zip" aria-label=t("model.files-label")
                         on:change=move |ev| { source.set(Source::Files); pick_files(ev); } />
                 </label>
-                {move || local_note.get().map(|n| view! { <p class="note">{n}</p> })}
+                {move || local_note.get().map(|size| view! {
+                    <p class="note">{crate::tr!(state.lang(), "model.files-chosen", size = bytes(size))}</p>
+                })}
             </fieldset>
             <label class="stack">
-                "Device "
+                {t("model.device")}" "
                 <select id="device" on:change=choose_device prop:value=move || match device.get() {
                     DevicePreference::Auto => "auto",
                     DevicePreference::Webgpu => "webgpu",
                     DevicePreference::Cpu => "cpu",
                 }>
-                    <option value="auto">"GPU (WebGPU) if this browser has one, else CPU"</option>
-                    <option value="webgpu">"GPU (WebGPU)"</option>
-                    <option value="cpu">"CPU (slower; works everywhere)"</option>
+                    <option value="auto">{t("model.device-auto")}</option>
+                    <option value="webgpu">{t("model.device-webgpu")}</option>
+                    <option value="cpu">{t("model.device-cpu")}</option>
                 </select>
             </label>
             <button id="load-model" on:click=move |_| load(())
                 disabled=move || state.model.get().is_working() || state.run.get().active()>
-                "Load model"
+                {t("model.load")}
             </button>
             <Downloads />
             {move || match state.model.get() {
-                Status::Empty => view! { <p class="note">"The model is downloaded once and then kept by your browser."</p> }.into_any(),
-                Status::Working => view! { <p class="note" role="status">"Loading the model…"</p> }.into_any(),
+                Status::Empty => view! { <p class="note">{t("model.kept")}</p> }.into_any(),
+                Status::Working => view! { <p class="note" role="status">{t("model.loading")}</p> }.into_any(),
                 Status::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
                 Status::Done(m) => view! {
                     <dl class="facts" id="model-facts">
-                        <dt>"Architecture"</dt><dd>{m.model_type.clone()}</dd>
-                        <dt>"Layers"</dt><dd>{m.layers}</dd>
-                        <dt>"Hidden size"</dt><dd>{m.hidden_size}</dd>
-                        <dt>"Parameters"</dt><dd>{count(m.parameters)}</dd>
-                        <dt>"Vocabulary"</dt><dd>{count(m.vocab_size)}" word pieces"</dd>
-                        {m.task.map(|t| view! { <dt>"Fine-tuned for"</dt><dd>{format!("{t}: {}", m.labels.join(", "))}</dd> })}
+                        <dt>{t("model.architecture")}</dt><dd>{m.model_type.clone()}</dd>
+                        <dt>{t("model.layers")}</dt><dd>{m.layers}</dd>
+                        <dt>{t("model.hidden-size")}</dt><dd>{m.hidden_size}</dd>
+                        <dt>{t("model.parameters")}</dt><dd>{count(m.parameters)}</dd>
+                        <dt>{t("model.vocabulary")}</dt>
+                        <dd>{crate::tr!(state.lang(), "model.word-pieces", count = count(m.vocab_size))}</dd>
+                        {m.task.map(|task| view! {
+                            <dt>{t("model.fine-tuned-for")}</dt>
+                            <dd>{crate::tr!(state.lang(), "model.task-labels",
+                                task = crate::i18n::text(state.lang(), task_key(task), &[]), labels = m.labels.join(", "))}</dd>
+                        })}
                     </dl>
                 }.into_any(),
             }}
@@ -170,16 +186,21 @@ fn Downloads() -> impl IntoView {
     view! {
         <ul class="downloads">
             {move || state.downloads.get().into_iter().map(|p| {
+                let language = state.lang();
+                let loaded = bytes(p.loaded as usize);
                 let shown = match (p.cached, p.total) {
-                    (true, _) => format!("{}: {} from the browser's cache", p.file, bytes(p.loaded as usize)),
-                    (false, Some(total)) => format!("{}: {} of {}", p.file, bytes(p.loaded as usize), bytes(total as usize)),
-                    (false, None) => format!("{}: {}", p.file, bytes(p.loaded as usize)),
+                    (true, _) => crate::tr!(language, "model.download-cached", file = p.file, loaded = loaded),
+                    (false, Some(total)) => {
+                        crate::tr!(language, "model.download-of", file = p.file, loaded = loaded, total = bytes(total as usize))
+                    }
+                    (false, None) => crate::tr!(language, "model.download-bytes", file = p.file, loaded = loaded),
                 };
+                let label = crate::tr!(language, "model.download-label", file = p.file);
                 let max = p.total.unwrap_or(p.loaded.max(1)).max(1) as f64;
                 let value = if p.done { max } else { p.loaded as f64 };
                 view! {
                     <li>
-                        <progress max=max value=value aria-label=format!("download of {}", p.file)></progress>
+                        <progress max=max value=value aria-label=label></progress>
                         " " {shown}
                     </li>
                 }
@@ -194,21 +215,27 @@ fn DeviceFacts() -> impl IntoView {
     view! {
         {move || state.device_note.get().map(|n| view! { <p class="warning" role="status">{n}</p> })}
         {move || state.device.get().map(|d| {
+            let language = state.lang();
             let what = match &d.adapter {
                 Some(a) => {
                     let name = [a.vendor.as_str(), a.architecture.as_str(), a.device.as_str(), a.description.as_str()]
                         .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
-                    let soft = if a.is_fallback_adapter { " (a software adapter: real WebGPU, but on the CPU)" } else { "" };
-                    format!("WebGPU on {name}{soft}")
+                    match a.is_fallback_adapter {
+                        true => crate::tr!(language, "model.on-webgpu-software", name = name),
+                        false => crate::tr!(language, "model.on-webgpu", name = name),
+                    }
                 }
-                None => "CPU (in this tab, one thread)".to_string(),
+                None => crate::i18n::text(language, "model.on-cpu", &[]),
             };
-            let limit = d.limits.as_ref().map(|l| format!("largest buffer binding {}", bytes(l.max_storage_buffer_binding_size as usize)));
+            let limit = d.limits.as_ref().map(|l| {
+                crate::tr!(language, "model.buffer-limit", size = bytes(l.max_storage_buffer_binding_size as usize))
+            });
+            let fallback = d.fallback_reason.clone().map(|r| crate::tr!(language, "model.not-webgpu", reason = r));
             view! {
                 <p class="device" id="device-facts">
-                    <strong>"Device: "</strong>{what}
+                    <strong>{t("model.device-facts")}" "</strong>{what}
                     {limit.map(|l| view! { <span>{format!(" · {l}")}</span> })}
-                    {d.fallback_reason.clone().map(|r| view! { <span class="warning">{format!(" · not WebGPU because {r}")}</span> })}
+                    {fallback.map(|f| view! { <span class="warning">{format!(" · {f}")}</span> })}
                 </p>
             }
         })}
@@ -216,7 +243,7 @@ fn DeviceFacts() -> impl IntoView {
 }
 
 /// Three model files picked one by one, or one zip holding them.
-async fn read_model_files(picked: Vec<web_sys::File>) -> Result<ModelFiles, String> {
+async fn read_model_files(language: Language, picked: Vec<web_sys::File>) -> Result<ModelFiles, String> {
     if let [zip] = picked.as_slice() {
         if zip.name().ends_with(".zip") {
             let data = files::read(zip).await?;
@@ -229,11 +256,7 @@ async fn read_model_files(picked: Vec<web_sys::File>) -> Result<ModelFiles, Stri
             ModelFiles::CONFIG => &mut found.config_json,
             ModelFiles::TOKENIZER => &mut found.tokenizer_json,
             ModelFiles::WEIGHTS => &mut found.model_safetensors,
-            other => {
-                return Err(format!(
-                    "{other}: not a model file (expected config.json, tokenizer.json, model.safetensors or a .zip)"
-                ))
-            }
+            other => return Err(crate::tr!(language, "model.not-a-model-file", file = other)),
         };
         *slot = files::read(file).await?;
     }
@@ -246,9 +269,17 @@ async fn read_model_files(picked: Vec<web_sys::File>) -> Result<ModelFiles, Stri
     .filter(|(_, bytes)| bytes.is_empty())
     .map(|(name, _)| name)
     .collect();
-    if missing.is_empty() {
-        Ok(found)
-    } else {
-        Err(format!("missing {}: choose all three files at once", missing.join(" and ")))
+    match missing[..] {
+        [] => Ok(found),
+        [a] => Err(crate::tr!(language, "model.missing-one", a = a)),
+        [a, b] => Err(crate::tr!(language, "model.missing-two", a = a, b = b)),
+        [a, b, c, ..] => Err(crate::tr!(language, "model.missing-three", a = a, b = b, c = c)),
+    }
+}
+
+fn task_key(task: Task) -> &'static str {
+    match task {
+        Task::Cls => "model.task-cls",
+        Task::Ner => "model.task-ner",
     }
 }
