@@ -8,7 +8,6 @@ use super::files;
 use super::format::{bytes, count};
 use super::state::{t, use_state, Status};
 use super::worker_link::use_worker;
-use crate::core::model::Task;
 use crate::core::model_zip::read_model_zip;
 use crate::core::task_model::ModelFiles;
 use crate::i18n::Language;
@@ -170,7 +169,7 @@ pub fn ModelPanel() -> impl IntoView {
                         {m.task.map(|task| view! {
                             <dt>{t("model.fine-tuned-for")}</dt>
                             <dd>{crate::tr!(state.lang(), "model.task-labels",
-                                task = crate::i18n::text(state.lang(), task_key(task), &[]), labels = m.labels.join(", "))}</dd>
+                                task = task.name(state.lang()), labels = m.labels.join(", "))}</dd>
                         })}
                     </dl>
                 }.into_any(),
@@ -274,12 +273,5 @@ async fn read_model_files(language: Language, picked: Vec<web_sys::File>) -> Res
         [a] => Err(crate::tr!(language, "model.missing-one", a = a)),
         [a, b] => Err(crate::tr!(language, "model.missing-two", a = a, b = b)),
         [a, b, c, ..] => Err(crate::tr!(language, "model.missing-three", a = a, b = b, c = c)),
-    }
-}
-
-fn task_key(task: Task) -> &'static str {
-    match task {
-        Task::Cls => "model.task-cls",
-        Task::Ner => "model.task-ner",
     }
 }
