@@ -6,6 +6,7 @@ use tunelab::core::evaluate::{EvalReport, Predictions};
 use tunelab::core::metrics::{entity_report, EntityMode};
 use tunelab::core::model::Task;
 use tunelab::core::train::{small_data_advice, EpochSummary, Field, TrainConfig};
+use tunelab::i18n::Language;
 use tunelab::share::guide::{epoch_story, zero_score_advice};
 use tunelab::share::{
     decode_file, decode_fragment, encode_file, encode_fragment, Access, Goal, GuideStep, Lesson, LessonError,
@@ -129,19 +130,27 @@ fn an_epoch_is_told_in_words() {
     let sample = Examples::Ner(gold.iter().map(|g| sentence(g)).collect());
     let none = vec![vec!["O"; 4], vec!["O"; 4]];
     let first = epoch(1, 2.1, &gold, &none);
-    let story = epoch_story(Task::Ner, &[first.clone()], Some(2.5), Some(&sample)).expect("a story");
+    let story = epoch_story(Language::English, Task::Ner, &[first.clone()], Some(2.5), Some(&sample)).expect("a story");
     assert_eq!(
         story,
         "Epoch 1: The loss fell from 2.50 to 2.10; dev entity F1 is 0.00; the model finds no entities yet: it still tags almost every word O."
     );
     let better = vec![vec!["B-PER", "O", "B-LOC", "I-LOC"], vec!["B-PER", "B-LOC", "O", "O"]];
     let second = epoch(2, 0.6, &gold, &better);
-    let story = epoch_story(Task::Ner, &[first, second], Some(2.5), Some(&sample)).expect("a story");
+    let story = epoch_story(Language::English, Task::Ner, &[first, second], Some(2.5), Some(&sample)).expect("a story");
     assert_eq!(
         // Two of five gold entities found, four predicted: F1 = 2·2 / (5 + 4) = 0.44.
         story,
         "Epoch 2: The loss fell from 2.10 to 0.60; dev entity F1 rose from 0.00 to 0.44; \
          the model now finds most PER entities but misses LOC and ORG, and it confuses ORG with LOC."
+    );
+    let second = epoch(2, 0.6, &gold, &better);
+    let first = epoch(1, 2.1, &gold, &none);
+    let story = epoch_story(Language::SimplifiedChinese, Task::Ner, &[first, second], Some(2.5), Some(&sample));
+    assert_eq!(
+        story.expect("a story"),
+        "第 2 轮：损失从 2.10 降到 0.60；验证集实体 F1 值从 0.00 升到 0.44；\
+         模型现在能找到大部分 PER 实体，但漏掉了 LOC 和 ORG，并且它会把 ORG 误认为 LOC。"
     );
 }
 
@@ -149,10 +158,12 @@ fn an_epoch_is_told_in_words() {
 fn a_zero_score_is_explained_and_a_real_one_is_not() {
     let gold = vec![vec!["B-PER", "O"]];
     let zero = epoch(3, 0.5, &gold, &[vec!["O", "O"]]);
-    let advice = zero_score_advice(Task::Ner, &zero, 30).expect("advice");
+    let advice = zero_score_advice(Language::English, Task::Ner, &zero, 30).expect("advice");
     assert!(advice.contains("predicts O for every word") && advice.contains("30 optimizer steps"), "{advice}");
+    let advice = zero_score_advice(Language::SimplifiedChinese, Task::Ner, &zero, 30).expect("advice");
+    assert!(advice.contains("每个词都预测成 O") && advice.contains("“采用适合小数据的设置”"), "{advice}");
     let found = epoch(3, 0.5, &gold, &[vec!["B-PER", "O"]]);
-    assert_eq!(zero_score_advice(Task::Ner, &found, 30), None);
+    assert_eq!(zero_score_advice(Language::English, Task::Ner, &found, 30), None);
 }
 
 #[test]

@@ -7,16 +7,31 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::task_model::ModelFiles;
+use crate::i18n::Language;
+use crate::tr;
 
 /// Why a zip could not be written or read.
 #[derive(Debug, thiserror::Error)]
+#[error("{}", self.words(Language::English))]
 pub enum ModelZipError {
-    #[error("writing the zip failed: {0}")]
+    /// The zip crate's reason, which stays English.
     Write(String),
-    #[error("{0} is not a readable zip: {1}")]
+    /// The zip's name, and the zip crate's reason.
     Read(String, String),
-    #[error("{zip} has no {file}: a model zip holds config.json, tokenizer.json and model.safetensors")]
-    Missing { zip: String, file: &'static str },
+    Missing {
+        zip: String,
+        file: &'static str,
+    },
+}
+
+impl ModelZipError {
+    pub fn words(&self, language: Language) -> String {
+        match self {
+            Self::Write(why) => tr!(language, "core.zip.write", why = why),
+            Self::Read(zip, why) => tr!(language, "core.zip.read", zip = zip, why = why),
+            Self::Missing { zip, file } => tr!(language, "core.zip.missing", zip = zip, file = file),
+        }
+    }
 }
 
 /// The three files under `folder/` in a zip. Stored, not deflated: float weights barely

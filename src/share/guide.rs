@@ -9,29 +9,20 @@ use crate::core::model::Task;
 use crate::core::train::EpochSummary;
 
 use super::lesson::{metric_name, GuideStep};
+use crate::i18n::{text, Language};
+use crate::tr;
 
 /// A guide step's name and what to look at while on it.
-pub fn step_text(step: GuideStep) -> (&'static str, &'static str) {
-    match step {
-        GuideStep::Data => (
-            "Look at the data",
-            "Check the preview and the counts per label in panel 2: how many examples are there, and is any label rare?",
-        ),
-        GuideStep::Settings => (
-            "Read the settings",
-            "Panel 3 lists the settings; the help under each says what it does. Locked ones are your teacher's choice.",
-        ),
-        GuideStep::Train => (
-            "Train and watch the loss",
-            "Press Train. The loss should fall; after each epoch the guide says what changed on the dev set.",
-        ),
-        GuideStep::Results => (
-            "Read the results",
-            "Panel 4 scores the model on data it never trained on: which labels or entity types does it get right?",
-        ),
-        GuideStep::TryIt => ("Try it", "Type a sentence of your own in panel 5 and see what the model makes of it."),
-        GuideStep::HandIn => ("Hand in", "Press Hand in: it makes a small result card (settings and scores, no data) for your teacher."),
-    }
+pub fn step_text(language: Language, step: GuideStep) -> (String, String) {
+    let (title, hint) = match step {
+        GuideStep::Data => ("guide.step.data", "guide.step.data-hint"),
+        GuideStep::Settings => ("guide.step.settings", "guide.step.settings-hint"),
+        GuideStep::Train => ("guide.step.train", "guide.step.train-hint"),
+        GuideStep::Results => ("guide.step.results", "guide.step.results-hint"),
+        GuideStep::TryIt => ("guide.step.try", "guide.step.try-hint"),
+        GuideStep::HandIn => ("guide.step.hand-in", "guide.step.hand-in-hint"),
+    };
+    (text(language, title, &[]), text(language, hint, &[]))
 }
 
 /// A type "is found" when the model recalls at least this share of its dev entities.
@@ -44,6 +35,7 @@ const MIX_UP: usize = 2;
 /// One sentence on epoch `epochs.last()`: the loss against the epoch before (or the first
 /// step), the dev metric, and for NER the types found, missed and mixed up in the dev sample.
 pub fn epoch_story(
+    language: Language,
     task: Task,
     epochs: &[EpochSummary],
     first_loss: Option<f32>,
@@ -52,65 +44,89 @@ pub fn epoch_story(
     let last = epochs.last()?;
     let previous = epochs.len().checked_sub(2).map(|i| &epochs[i]);
     let before = previous.map(|e| e.train_loss).or(first_loss);
+    let two = |x: f64| format!("{x:.2}");
     let mut parts = vec![match before {
         Some(b) => {
-            format!("the loss {} {:.2} to {:.2}", moved(f64::from(b), f64::from(last.train_loss)), b, last.train_loss)
+            let (b, now) = (f64::from(b), f64::from(last.train_loss));
+            match moved(b, now) {
+                Move::Fell => tr!(language, "guide.loss-fell", from = two(b), to = two(now)),
+                Move::Rose => tr!(language, "guide.loss-rose", from = two(b), to = two(now)),
+                Move::Stayed => tr!(language, "guide.loss-stayed", from = two(b), to = two(now)),
+            }
         }
-        None => format!("the loss is {:.2}", last.train_loss),
+        None => tr!(language, "guide.loss-is", loss = two(f64::from(last.train_loss))),
     }];
-    let metric = metric_name(task);
+    let metric = metric_name(language, task);
     if let Some(now) = last.dev.as_ref().map(EvalReport::headline) {
         match previous.and_then(|p| p.dev.as_ref()).map(EvalReport::headline) {
-            Some(then) => parts.push(format!("dev {metric} {} {then:.2} to {now:.2}", moved(then, now))),
-            None => parts.push(format!("dev {metric} is {now:.2}")),
+            Some(then) => parts.push(match moved(then, now) {
+                Move::Fell => tr!(language, "guide.dev-fell", metric = metric, from = two(then), to = two(now)),
+                Move::Rose => tr!(language, "guide.dev-rose", metric = metric, from = two(then), to = two(now)),
+                Move::Stayed => tr!(language, "guide.dev-stayed", metric = metric, from = two(then), to = two(now)),
+            }),
+            None => parts.push(tr!(language, "guide.dev-is", metric = metric, score = two(now))),
         }
     }
     if let Some(EvalReport::Ner { default, .. }) = &last.dev {
-        parts.extend(entity_story(default, last.dev_predictions.as_ref(), sample));
+        parts.extend(entity_story(language, default, last.dev_predictions.as_ref(), sample));
     }
-    let mut text = parts.join("; ");
-    if let Some(first) = text.get(..1) {
-        text = first.to_uppercase() + &text[1..];
+    let mut story = parts.join(&text(language, "guide.clause-separator", &[]));
+    if let Some(first) = story.get(..1) {
+        story = first.to_uppercase() + &story[1..];
     }
-    Some(format!("Epoch {}: {text}.", last.epoch))
+    Some(tr!(language, "guide.epoch", epoch = last.epoch, story = story))
 }
 
-fn moved(from: f64, to: f64) -> &'static str {
+enum Move {
+    Fell,
+    Rose,
+    Stayed,
+}
+
+fn moved(from: f64, to: f64) -> Move {
     if to < from - 0.005 {
-        "fell from"
+        Move::Fell
     } else if to > from + 0.005 {
-        "rose from"
+        Move::Rose
     } else {
-        "stayed near"
+        Move::Stayed
     }
 }
 
-fn entity_story(report: &EntityReport, predictions: Option<&Predictions>, sample: Option<&Examples>) -> Option<String> {
+fn entity_story(
+    language: Language,
+    report: &EntityReport,
+    predictions: Option<&Predictions>,
+    sample: Option<&Examples>,
+) -> Option<String> {
     if report.support > 0 && report.micro_avg.f1 == 0.0 {
-        return Some("the model finds no entities yet: it still tags almost every word O".into());
+        return Some(text(language, "guide.no-entities-yet", &[]));
     }
     let with_support = || report.per_type.iter().filter(|t| t.support > 0);
     let found: Vec<&str> = with_support().filter(|t| t.recall >= FOUND).map(|t| t.label.as_str()).collect();
     let missed: Vec<&str> = with_support().filter(|t| t.recall < MISSED).map(|t| t.label.as_str()).collect();
-    let mut story = match (found.is_empty(), missed.is_empty()) {
-        (false, true) => format!("the model now finds most {} entities", list(&found)),
-        (false, false) => {
-            format!("the model now finds most {} entities but misses {}", list(&found), list(&missed))
-        }
-        (true, false) => format!("it still misses {}", list(&missed)),
-        (true, true) => "it finds some entities of every type, but not most".into(),
+    let (found, missed) = (list(language, &found), list(language, &missed));
+    let story = match (found.is_empty(), missed.is_empty()) {
+        (false, true) => tr!(language, "guide.finds", found = found),
+        (false, false) => tr!(language, "guide.finds-but-misses", found = found, missed = missed),
+        (true, false) => tr!(language, "guide.still-misses", missed = missed),
+        (true, true) => text(language, "guide.finds-some", &[]),
     };
-    if let Some((gold, predicted)) = mix_up(predictions, sample) {
-        story.push_str(&format!(", and it confuses {gold} with {predicted}"));
-    }
-    Some(story)
+    Some(match mix_up(predictions, sample) {
+        Some((gold, predicted)) => tr!(language, "guide.confuses", story = story, gold = gold, predicted = predicted),
+        None => story,
+    })
 }
 
-fn list(labels: &[&str]) -> String {
+/// `A`, `A and B`, `A, B and C` in the language's way.
+fn list(language: Language, labels: &[&str]) -> String {
     match labels {
         [] => String::new(),
         [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [rest @ .., last] => {
+            let rest = rest.join(&text(language, "guide.list-separator", &[]));
+            tr!(language, "guide.list-and", rest = rest, last = last)
+        }
     }
 }
 
@@ -140,7 +156,7 @@ fn entity_type(tag: &str) -> Option<&str> {
 }
 
 /// Why a finished run scored zero and what to change, or nothing when it learned something.
-pub fn zero_score_advice(task: Task, last: &EpochSummary, steps: usize) -> Option<String> {
+pub fn zero_score_advice(language: Language, task: Task, last: &EpochSummary, steps: usize) -> Option<String> {
     let report = last.dev.as_ref()?;
     let zero = match report {
         EvalReport::Ner { default, .. } => default.support > 0 && default.micro_avg.f1 == 0.0,
@@ -152,13 +168,9 @@ pub fn zero_score_advice(task: Task, last: &EpochSummary, steps: usize) -> Optio
     };
     zero.then(|| {
         let what = match task {
-            Task::Ner => "The model found no entities: it predicts O for every word, which is the most common tag.",
-            Task::Cls => "The model predicts the same class for every example, the most common one.",
+            Task::Ner => text(language, "guide.zero-ner", &[]),
+            Task::Cls => text(language, "guide.zero-cls", &[]),
         };
-        format!(
-            "{what} With {steps} optimizer steps it has not had enough updates to learn the task. \
-             Small datasets need more steps and bigger ones: press \"Suggest settings for small data\" \
-             (a higher learning rate and more epochs), then train again."
-        )
+        tr!(language, "guide.zero", what = what, steps = steps, button = text(language, "train.use-advice", &[]))
     })
 }

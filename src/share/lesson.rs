@@ -203,9 +203,10 @@ impl GuideStep {
 }
 
 /// The name of a task's headline metric, for a goal.
-pub fn metric_name(task: Task) -> &'static str {
-    match task {
-        Task::Cls => "accuracy",
-        Task::Ner => "entity F1",
-    }
+pub fn metric_name(language: Language, task: Task) -> String {
+    let key = match task {
+        Task::Cls => "guide.metric-cls",
+        Task::Ner => "guide.metric-ner",
+    };
+    text(language, key, &[])
 }

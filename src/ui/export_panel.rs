@@ -25,7 +25,7 @@ pub fn ExportPanel() -> impl IntoView {
     Effect::new(move |_| {
         let Status::Done(files) = state.export.get() else { return };
         let name = format!("{FOLDER}.zip");
-        let saved = model_zip(&files, FOLDER).map_err(|e| e.to_string()).and_then(|zip| {
+        let saved = model_zip(&files, FOLDER).map_err(|e| e.words(state.language.get_untracked())).and_then(|zip| {
             files::save(&zip, &name, "application/zip")?;
             Ok(zip.len())
         });

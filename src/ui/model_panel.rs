@@ -246,7 +246,7 @@ async fn read_model_files(language: Language, picked: Vec<web_sys::File>) -> Res
     if let [zip] = picked.as_slice() {
         if zip.name().ends_with(".zip") {
             let data = files::read(zip).await?;
-            return read_model_zip(&data, &zip.name()).map_err(|e| e.to_string());
+            return read_model_zip(&data, &zip.name()).map_err(|e| e.words(language));
         }
     }
     let mut found = ModelFiles { config_json: Vec::new(), tokenizer_json: Vec::new(), model_safetensors: Vec::new() };

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use super::chosen::Chosen;
 use crate::core::model::Task;
 use crate::core::train::TrainConfig;
-use crate::i18n::Language;
+use crate::i18n::{text, Language};
 use crate::protocol::DataFile;
 use crate::share::{ResultCard, RunLink};
+use crate::tr;
 
 const DATA_KEY: &str = "tunelab.data.v1";
 const SETTINGS_KEY: &str = "tunelab.settings.v1";
@@ -48,9 +49,9 @@ fn from_saved(file: SavedFile) -> DataFile {
 }
 
 /// Keeps the chosen data for the next visit; says so when it cannot (the page still has it).
-pub fn save_data(data: &Chosen) -> Result<(), String> {
-    let not_kept = |why: &str| format!("This data will not survive a reload of the page: {why}.");
-    let storage = storage().ok_or_else(|| not_kept("this browser offers no local storage"))?;
+pub fn save_data(language: Language, data: &Chosen) -> Result<(), String> {
+    let not_kept = |why: &str| tr!(language, "page.data-not-kept", why = text(language, why, &[]));
+    let storage = storage().ok_or_else(|| not_kept("page.no-storage"))?;
     let saved = to_saved(&data.train).map(|train| SavedData {
         task: data.task,
         train,
@@ -65,8 +66,8 @@ pub fn save_data(data: &Chosen) -> Result<(), String> {
         failed => {
             let _ = storage.remove_item(DATA_KEY);
             Err(not_kept(match failed {
-                None => "the file is over 2 MB or not UTF-8 text",
-                Some(_) => "the browser's storage is full",
+                None => "page.not-storable",
+                Some(_) => "page.storage-full",
             }))
         }
     }
@@ -110,10 +111,10 @@ pub fn load_lesson() -> Option<RunLink> {
 
 /// Keeps `runs` (My runs trims them to [`MAX_RUNS`]); says so when the browser's storage
 /// refuses them.
-pub fn save_runs(runs: &[ResultCard]) -> Result<(), String> {
-    let storage = storage().ok_or("this browser offers no local storage: the runs last until a reload")?;
+pub fn save_runs(language: Language, runs: &[ResultCard]) -> Result<(), String> {
+    let storage = storage().ok_or_else(|| text(language, "page.runs-no-storage", &[]))?;
     let json = serde_json::to_string(runs).map_err(|e| e.to_string())?;
-    storage.set_item(RUNS_KEY, &json).map_err(|_| "the browser's storage is full: delete some runs".to_string())
+    storage.set_item(RUNS_KEY, &json).map_err(|_| text(language, "page.runs-storage-full", &[]))
 }
 
 pub fn load_runs() -> Vec<ResultCard> {

@@ -106,7 +106,9 @@ fn apply(state: State, link: &RunLink) {
     match &link.data {
         LinkData::Inline { train, dev } => {
             let file = |f: &SharedFile| DataFile { name: f.name.clone(), bytes: f.text.clone().into_bytes() };
-            if let Err(note) = saved::save_data(&chosen(link, file(train), dev.as_ref().map(file))) {
+            if let Err(note) =
+                saved::save_data(state.language.get_untracked(), &chosen(link, file(train), dev.as_ref().map(file)))
+            {
                 state.notices.update(|n| n.push(note));
             }
         }

@@ -8,7 +8,9 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use super::state::{Run, State, Status, WorkerStatus};
 use crate::browser::message::{from_js, to_js, transferables};
+use crate::i18n::{text, Language};
 use crate::protocol::{Event, Request, RequestKind};
+use crate::tr;
 
 /// Trunk's loader for the `worker` binary (`data-loader-shim`, file hashes off).
 const WORKER_SCRIPT: &str = "./worker_loader.js";
@@ -73,7 +75,7 @@ impl WorkerLink {
         let state = self.state;
         self.inner.update_value(|inner| match (&inner.worker, inner.ready) {
             (Some(worker), true) => {
-                if let Err(message) = post_to(worker, &request) {
+                if let Err(message) = post_to(state.language.get_untracked(), worker, &request) {
                     state.notices.update(|n| n.push(message));
                 }
             }
@@ -86,7 +88,8 @@ impl WorkerLink {
         let worker = match Worker::new(&script) {
             Ok(worker) => worker,
             Err(e) => {
-                let message = format!("the training worker could not start ({script}): {}", describe(&e));
+                let language = self.state.language.get_untracked();
+                let message = tr!(language, "page.worker-no-start", script = script, why = describe(&e));
                 self.state.notices.update(|n| n.push(message));
                 return;
             }
@@ -97,7 +100,8 @@ impl WorkerLink {
         });
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
             e.prevent_default();
-            link.crashed(generation, format!("the training worker stopped: {}", e.message()));
+            let language = link.state.language.get_untracked();
+            link.crashed(generation, tr!(language, "page.worker-stopped", why = e.message()));
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -133,7 +137,10 @@ impl WorkerLink {
                 }
             }
             Ok(event) => self.state.apply(event),
-            Err(e) => self.state.notices.update(|n| n.push(format!("the page could not read a worker message: {e}"))),
+            Err(e) => {
+                let language = self.state.language.get_untracked();
+                self.state.notices.update(|n| n.push(tr!(language, "page.worker-unreadable", why = e)))
+            }
         }
     }
 
@@ -144,7 +151,8 @@ impl WorkerLink {
             return;
         }
         let state = self.state;
-        let interrupted = "interrupted: the training worker crashed and was restarted".to_string();
+        let language = state.language.get_untracked();
+        let interrupted = text(language, "page.worker-interrupted", &[]);
         let was_training = state.run.get_untracked().active();
         if was_training {
             state.run.set(Run::Failed(interrupted.clone()));
@@ -169,9 +177,11 @@ impl WorkerLink {
             });
             state.model.set(Status::Empty);
             state.dataset.set(Status::Empty);
-            state.worker.set(WorkerStatus::Crashed(format!(
-                "{message}. The training worker failed to start {MAX_RESTARTS} times in a row, so the page stopped \
-                 trying: reload the page (your data and settings are kept in this browser)."
+            state.worker.set(WorkerStatus::Crashed(tr!(
+                language,
+                "page.worker-gave-up",
+                message = message,
+                times = MAX_RESTARTS
             )));
             return;
         }
@@ -182,10 +192,10 @@ impl WorkerLink {
         if replay.dataset.is_some() {
             state.dataset.set(Status::Working);
         }
-        state.worker.set(WorkerStatus::Crashed(format!(
-            "{message}. A new worker was started and given your model and data again{}.",
-            if was_training { "; press Train to run again" } else { "" }
-        )));
+        state.worker.set(WorkerStatus::Crashed(match was_training {
+            true => tr!(language, "page.worker-restarted-train", message = message),
+            false => tr!(language, "page.worker-restarted", message = message),
+        }));
         self.inner.update_value(|inner| inner.pending.clear());
         self.spawn();
         for request in [replay.init, replay.model, replay.dataset].into_iter().flatten() {
@@ -199,7 +209,7 @@ pub fn use_worker() -> WorkerLink {
     expect_context::<WorkerLink>()
 }
 
-fn post_to(worker: &Worker, request: &Request) -> Result<(), String> {
+fn post_to(language: Language, worker: &Worker, request: &Request) -> Result<(), String> {
     let value = to_js(request)?;
     let transfer = transferables(&value);
     let sent = if transfer.length() > 0 {
@@ -207,7 +217,7 @@ fn post_to(worker: &Worker, request: &Request) -> Result<(), String> {
     } else {
         worker.post_message(&value)
     };
-    sent.map_err(|e| format!("could not send `{}` to the training worker: {}", request.kind().name(), describe(&e)))
+    sent.map_err(|e| tr!(language, "page.worker-no-send", request = request.kind().name(), why = describe(&e)))
 }
 
 /// A JS exception's message.
