@@ -8,27 +8,63 @@ use web_sys::HtmlInputElement;
 use super::charts;
 use super::files;
 use super::format::duration;
+use super::my_runs::UNKNOWN_DEVICE;
 use super::palette;
+use super::state::{t, use_state};
+use crate::i18n::Language;
 use crate::share::ResultCard;
+
+/// Where a card came from.
+#[derive(Clone)]
+enum Source {
+    /// One card's JSON, pasted.
+    Pasted,
+    /// The pasted text's line, from 1.
+    Line(usize),
+    /// A card file, by its name.
+    File(String),
+}
+
+/// A card that could not be added.
+#[derive(Clone)]
+enum Problem {
+    Card(Source, String),
+    Unread(String),
+}
+
+fn problem_text(language: Language, problem: Problem) -> String {
+    match problem {
+        Problem::Card(source, error) => {
+            let source = match source {
+                Source::Pasted => crate::tr!(language, "teach.source-pasted"),
+                Source::Line(n) => crate::tr!(language, "teach.source-line", n = n),
+                Source::File(name) => name,
+            };
+            crate::tr!(language, "teach.card-problem", source = source, error = error)
+        }
+        Problem::Unread(message) => message,
+    }
+}
 
 #[component]
 pub fn CompareCards() -> impl IntoView {
+    let state = use_state();
     let cards = RwSignal::new(Vec::<ResultCard>::new());
-    let problems = RwSignal::new(Vec::<String>::new());
+    let problems = RwSignal::new(Vec::<Problem>::new());
     let pasted = RwSignal::new(String::new());
-    let add = move |source: String, text: &str| match ResultCard::read(text) {
+    let add = move |source: Source, text: &str| match ResultCard::read(text) {
         Ok(card) => cards.update(|c| c.push(card)),
-        Err(e) => problems.update(|p| p.push(format!("{source}: {e}"))),
+        Err(e) => problems.update(|p| p.push(Problem::Card(source, e.to_string()))),
     };
     let add_pasted = move |_| {
         problems.set(Vec::new());
         let text = pasted.get_untracked();
         // One card link per line, or one card's JSON.
         if text.trim_start().starts_with('{') {
-            add("the pasted card".into(), &text);
+            add(Source::Pasted, &text);
         } else {
             for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                add(format!("pasted line {}", i + 1), line);
+                add(Source::Line(i + 1), line);
             }
         }
         pasted.set(String::new());
@@ -38,8 +74,8 @@ pub fn CompareCards() -> impl IntoView {
         spawn_local(async move {
             for file in picked {
                 match files::read(&file).await {
-                    Ok(bytes) => add(file.name(), &String::from_utf8_lossy(&bytes)),
-                    Err(message) => problems.update(|p| p.push(message)),
+                    Ok(bytes) => add(Source::File(file.name()), &String::from_utf8_lossy(&bytes)),
+                    Err(message) => problems.update(|p| p.push(Problem::Unread(message))),
                 }
             }
         });
@@ -52,61 +88,75 @@ pub fn CompareCards() -> impl IntoView {
                 ev.prevent_default();
                 add_files(files::list(ev.data_transfer().and_then(|d| d.files())));
             }>
-            <summary>"Compare result cards"</summary>
-            <label class="stack">"Result card links (one per line) or a card's JSON; or drop card files here"
+            <summary>{t("teach.compare-summary")}</summary>
+            <label class="stack">{t("teach.cards-input-label")}
                 <textarea id="cards-input" rows="3" prop:value=move || pasted.get()
                     on:input=move |ev| pasted.set(event_target_value(&ev))></textarea></label>
             <div class="controls">
-                <button id="add-cards" on:click=add_pasted disabled=move || pasted.get().trim().is_empty()>"Add"</button>
-                <label>"or card files (.json): "
+                <button id="add-cards" on:click=add_pasted disabled=move || pasted.get().trim().is_empty()>{t("teach.add-cards")}</button>
+                <label>{t("teach.card-files-label")}" "
                     <input type="file" id="card-files" accept=".json" multiple=true on:change=move |ev| {
                         let input: HtmlInputElement = event_target(&ev);
                         add_files(files::list(input.files()));
                     } /></label>
                 <button on:click=move |_| { cards.set(Vec::new()); problems.set(Vec::new()); }
-                    disabled=move || cards.with(Vec::is_empty)>"Clear"</button>
+                    disabled=move || cards.with(Vec::is_empty)>{t("teach.clear-cards")}</button>
             </div>
-            {move || problems.get().into_iter().map(|p| view! { <p class="error" role="alert">{p}</p> }).collect_view()}
-            {move || (!cards.with(Vec::is_empty)).then(|| comparison(cards.get(), "cards"))}
+            {move || problems.get().into_iter().map(|p| view! {
+                <p class="error" role="alert">{problem_text(state.lang(), p)}</p>
+            }).collect_view()}
+            {move || (!cards.with(Vec::is_empty)).then(|| comparison(state.lang(), cards.get(), "cards"))}
         </details>
     }
 }
 
 /// Cards side by side: a table (who, settings, best dev score, goal, time, device) and the loss
-/// curves overlaid. `id` prefixes the table's and the chart's ids.
-pub fn comparison(cards: Vec<ResultCard>, id: &str) -> impl IntoView {
-    let names: Vec<String> = cards
-        .iter()
-        .enumerate()
-        .map(|(i, c)| if c.name.trim().is_empty() { format!("card {}", i + 1) } else { c.name.clone() })
-        .collect();
+/// curves overlaid, worded in `language`. `id` prefixes the table's and the chart's ids.
+pub fn comparison(language: Language, cards: Vec<ResultCard>, id: &str) -> impl IntoView {
+    let text = |key: &str| crate::i18n::text(language, key, &[]);
+    let names: Vec<String> =
+        cards
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if c.name.trim().is_empty() {
+                    crate::tr!(language, "teach.card-n", n = i + 1)
+                } else {
+                    c.name.clone()
+                }
+            })
+            .collect();
     let curves: Vec<Vec<(usize, f32)>> = cards.iter().map(|c| c.curve.clone()).collect();
-    let chart = charts::overlaid_curves("Training loss", &curves);
+    let chart = charts::overlaid_curves(&crate::tr!(language, "teach.chart-loss"), &curves);
     let legend = names.clone();
     view! {
         <table class="preview" id=format!("{id}-table")>
             <thead><tr>
-                <th scope="col">"Who"</th><th scope="col">"Lesson"</th><th scope="col">"Learning rate"</th>
-                <th scope="col">"Epochs"</th><th scope="col">"Batch"</th><th scope="col">"Best dev"</th>
-                <th scope="col">"Goal"</th><th scope="col">"Training time"</th><th scope="col">"Device"</th>
+                <th scope="col">{text("teach.col-who")}</th><th scope="col">{text("teach.col-lesson")}</th>
+                <th scope="col">{text("teach.col-learning-rate")}</th><th scope="col">{text("teach.col-epochs")}</th>
+                <th scope="col">{text("teach.col-batch")}</th><th scope="col">{text("teach.col-best-dev")}</th>
+                <th scope="col">{text("teach.col-goal")}</th><th scope="col">{text("teach.col-time")}</th>
+                <th scope="col">{text("teach.col-device")}</th>
             </tr></thead>
             <tbody>
                 {cards.iter().zip(names).map(|(c, name)| {
+                    let none = || text("teach.none");
                     let goal = match (c.goal, c.goal_met()) {
-                        (Some(g), Some(true)) => format!("met (≥ {g:.2})"),
-                        (Some(g), _) => format!("not met (≥ {g:.2})"),
-                        (None, _) => "none".to_string(),
+                        (Some(g), Some(true)) => crate::tr!(language, "teach.card-goal-met", goal = format!("{g:.2}")),
+                        (Some(g), _) => crate::tr!(language, "teach.card-goal-not-met", goal = format!("{g:.2}")),
+                        (None, _) => none(),
                     };
+                    let device = if c.device == UNKNOWN_DEVICE { text("teach.device-unknown") } else { c.device.clone() };
                     view! { <tr>
                         <td>{name}</td>
-                        <td>{c.lesson_title.clone().unwrap_or_else(|| "none".into())}</td>
+                        <td>{c.lesson_title.clone().unwrap_or_else(none)}</td>
                         <td>{c.settings.learning_rate}</td>
                         <td>{c.settings.epochs}</td>
                         <td>{c.settings.batch_size}</td>
-                        <td>{c.best().map_or("none".to_string(), |b| format!("{b:.3}"))}</td>
+                        <td>{c.best().map_or_else(none, |b| format!("{b:.3}"))}</td>
                         <td class="goal">{goal}</td>
-                        <td>{duration(crate::i18n::Language::English, c.train_seconds)}</td>
-                        <td>{c.device.clone()}</td>
+                        <td>{duration(language, c.train_seconds)}</td>
+                        <td>{device}</td>
                     </tr> }
                 }).collect_view()}
             </tbody>

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use super::files;
 use super::my_runs::run_card;
-use super::state::{use_state, Run, State, Status};
+use super::state::{t, use_state, Run, State, Status};
+use crate::i18n::Language;
 use crate::share::guide::{epoch_story, step_text, zero_score_advice};
 use crate::share::lesson::metric_name;
 use crate::share::{Lesson, Progress, ResultCard, RunLink};
@@ -36,6 +37,21 @@ fn card(state: State, link: &RunLink, lesson: &Lesson, name: String) -> Option<R
     Some(card)
 }
 
+/// Why nothing was handed in.
+#[derive(Clone)]
+enum NotHanded {
+    /// No run to make a card of.
+    NoRun,
+    Failed(String),
+}
+
+fn not_handed_text(language: Language, why: NotHanded) -> String {
+    match why {
+        NotHanded::NoRun => crate::tr!(language, "teach.hand-in-train-first"),
+        NotHanded::Failed(message) => message,
+    }
+}
+
 #[component]
 pub fn LessonView() -> impl IntoView {
     let state = use_state();
@@ -51,54 +67,59 @@ fn LessonFrame(link: RunLink, lesson: Lesson) -> impl IntoView {
     let state = use_state();
     let task = link.task;
     let steps = lesson.steps();
-    let metric = metric_name(task);
     let goal = lesson.clone();
     let guide = lesson.clone();
     let name = RwSignal::new(String::new());
-    let handed = RwSignal::new(None::<Result<String, String>>);
+    let handed = RwSignal::new(None::<Result<String, NotHanded>>);
     let stored = StoredValue::new((link, lesson.clone()));
     let hand_in = move |_| {
         let made = stored.with_value(|(link, lesson)| card(state, link, lesson, name.get_untracked()));
         let Some(card) = made else {
-            handed.set(Some(Err("Train first: a result card holds the run's scores.".into())));
+            handed.set(Some(Err(NotHanded::NoRun)));
             return;
         };
         let saved = files::save(card.to_json().as_bytes(), "tunelab-result.json", "application/json");
         let base = super::share_link::page_address().unwrap_or_default();
-        handed.set(Some(saved.map(|()| format!("{base}#{}", card.to_fragment()))));
+        handed.set(Some(saved.map(|()| format!("{base}#{}", card.to_fragment())).map_err(NotHanded::Failed)));
         state.handed_in.set(true);
     };
 
+    let title = lesson.title.clone();
+
     view! {
         <section class="panel wide lesson" id="lesson" aria-labelledby="lesson-title">
-            <h2 id="lesson-title">{format!("Lesson: {}", lesson.title)}</h2>
+            <h2 id="lesson-title">{move || crate::tr!(state.lang(), "teach.lesson-heading", title = title)}</h2>
             <div id="lesson-instructions">
                 {lesson.paragraphs().into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
             </div>
             {move || goal.goal.map(|g| {
                 let best = best(state);
                 let met = goal.goal_met(best) == Some(true);
+                let language = state.lang();
                 let status = match (met, best) {
-                    (true, Some(b)) => format!("met ({b:.2})"),
-                    (false, Some(b)) => format!("not met yet (best so far {b:.2})"),
-                    _ => "not met yet (no score yet)".to_string(),
+                    (true, Some(b)) => crate::tr!(language, "teach.goal-met", score = format!("{b:.2}")),
+                    (false, Some(b)) => crate::tr!(language, "teach.goal-not-met-best", score = format!("{b:.2}")),
+                    _ => crate::tr!(language, "teach.goal-no-score"),
                 };
+                let at_least = format!("{:.2}", g.at_least);
                 view! {
                     <p id="lesson-goal" class:met=met class:unmet=!met>
-                        {format!("Goal: dev {metric} ≥ {:.2}: {status}", g.at_least)}
+                        {crate::tr!(language, "teach.goal-status", metric = metric_name(language, task), goal = at_least, status = status)}
                     </p>
                 }
             })}
             {move || {
                 let at = guide.current_step(progress(state));
-                let (title, hint) = step_text(steps[at]);
+                let (title, hint) = step_text(state.lang(), steps[at]);
                 view! {
                     <ol class="guide-steps">
                         {steps.iter().enumerate().map(|(i, s)| view! {
-                            <li class:current=i == at class:done=i < at>{step_text(*s).0}</li>
+                            <li class:current=i == at class:done=i < at>{step_text(state.lang(), *s).0}</li>
                         }).collect_view()}
                     </ol>
-                    <p id="guide-step"><strong>{format!("Step {} of {}: {title}. ", at + 1, steps.len())}</strong>{hint}</p>
+                    <p id="guide-step"><strong>
+                        {crate::tr!(state.lang(), "teach.guide-step", n = at + 1, total = steps.len(), title = title)}" "
+                    </strong>{hint}</p>
                 }
             }}
             <ul id="guide-epochs">
@@ -107,7 +128,7 @@ fn LessonFrame(link: RunLink, lesson: Lesson) -> impl IntoView {
                     let first = state.steps.with(|s| s.first().map(|s| s.loss));
                     let sample = state.dataset.with(|d| d.done().and_then(|d| d.dev_sample.clone()));
                     (1..=epochs.len())
-                        .filter_map(|n| epoch_story(task, &epochs[..n], first, sample.as_ref()))
+                        .filter_map(|n| epoch_story(state.lang(), task, &epochs[..n], first, sample.as_ref()))
                         .map(|story| view! { <li>{story}</li> })
                         .collect_view()
                 }}
@@ -115,24 +136,24 @@ fn LessonFrame(link: RunLink, lesson: Lesson) -> impl IntoView {
             {move || {
                 let ended = state.run.get().ended();
                 let steps = state.steps.with(|s| s.last().map_or(0, |s| s.step));
-                state.epochs.with(|e| e.last().and_then(|last| zero_score_advice(task, last, steps)))
+                state.epochs.with(|e| e.last().and_then(|last| zero_score_advice(state.lang(), task, last, steps)))
                     .filter(|_| ended)
                     .map(|advice| view! { <p class="warning" id="guide-zero">{advice}</p> })
             }}
             <div class="controls">
-                <label class="inline">"Your name (optional) "
+                <label class="inline">{t("teach.your-name")}" "
                     <input type="text" id="hand-in-name" prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev)) /></label>
                 <button id="hand-in" class="primary" on:click=hand_in
-                    disabled=move || state.epochs.with(Vec::is_empty) || state.run.get().active()>"Hand in"</button>
-                <button id="leave-lesson" on:click=move |_| super::share_link::leave_lesson(state)>"Leave the lesson"</button>
+                    disabled=move || state.epochs.with(Vec::is_empty) || state.run.get().active()>{t("teach.hand-in")}</button>
+                <button id="leave-lesson" on:click=move |_| super::share_link::leave_lesson(state)>{t("teach.leave-lesson")}</button>
             </div>
             {move || handed.get().map(|made| match made {
                 Ok(url) => view! {
-                    <p class="note" id="hand-in-note">"Saved tunelab-result.json. Send the file, or this link, to your teacher (it holds your settings and scores, no data):"</p>
-                    <input id="card-url" type="text" readonly=true prop:value=url aria-label="Your result card as a link" />
+                    <p class="note" id="hand-in-note">{t("teach.hand-in-saved")}</p>
+                    <input id="card-url" type="text" readonly=true prop:value=url aria-label=t("teach.card-link-label") />
                 }.into_any(),
-                Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Err(why) => view! { <p class="error" role="alert">{not_handed_text(state.lang(), why)}</p> }.into_any(),
             })}
         </section>
     }

@@ -6,17 +6,25 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 
 use super::compare_cards::comparison;
+use super::format::{date, DateTime};
 use super::saved;
-use super::state::{use_state, State};
+use super::state::{t, use_state, State};
+use crate::i18n::Language;
 use crate::protocol::Backend;
 use crate::share::ResultCard;
+
+/// A card's device when the page does not know it; worded in the reader's language on display.
+pub const UNKNOWN_DEVICE: &str = "unknown";
+
+/// How kept runs were named before their names held only the time: "Run of 2026-12-03 14:32".
+const OLD_NAME_PREFIX: &str = "Run of ";
 
 /// The run on the page as a card, once it has a plan.
 pub fn run_card(state: State) -> Option<ResultCard> {
     let plan = state.plan.get_untracked()?;
     let task = state.dataset.with_untracked(|d| d.done().map(|d| d.task))?;
     let device = state.device.get_untracked().map_or_else(
-        || "unknown".to_string(),
+        || UNKNOWN_DEVICE.to_string(),
         |d| {
             d.adapter.map_or_else(
                 || match d.backend {
@@ -30,8 +38,8 @@ pub fn run_card(state: State) -> Option<ResultCard> {
     Some(ResultCard::new(task, plan.config, &state.steps.get_untracked(), &state.epochs.get_untracked(), device))
 }
 
-/// "2026-12-03 14:32", the browser's local time.
-fn now_label() -> String {
+/// "2026-12-03 14:32", the browser's local time: a kept run's name, worded by [`run_name`].
+fn now_stamp() -> String {
     let d = js_sys::Date::new_0();
     format!(
         "{}-{:02}-{:02} {:02}:{:02}",
@@ -43,6 +51,28 @@ fn now_label() -> String {
     )
 }
 
+/// The time in a kept run's name, new ("2026-12-03 14:32") or old ("Run of 2026-12-03 14:32").
+fn name_time(name: &str) -> Option<DateTime> {
+    let stamp = name.strip_prefix(OLD_NAME_PREFIX).unwrap_or(name);
+    let (day, time) = stamp.split_once(' ')?;
+    let mut day = day.split('-').map(str::parse::<u32>);
+    let (year, month, day) = match (day.next(), day.next(), day.next(), day.next()) {
+        (Some(Ok(y)), Some(Ok(m)), Some(Ok(d)), None) => (y, m, d),
+        _ => return None,
+    };
+    let (hour, minute) = time.split_once(':')?;
+    let at = DateTime { year, month, day, hour: hour.parse().ok()?, minute: minute.parse().ok()? };
+    ((1..=12).contains(&at.month) && at.hour < 24 && at.minute < 60).then_some(at)
+}
+
+/// A kept run's name as people read it: "Run of 3 Dec 2026, 14:32"; a name without a time as it is.
+fn run_name(language: Language, name: &str) -> String {
+    match name_time(name) {
+        Some(at) => crate::tr!(language, "teach.run-of", date = date(language, at)),
+        None => name.to_string(),
+    }
+}
+
 #[component]
 pub fn MyRuns() -> impl IntoView {
     let state = use_state();
@@ -51,7 +81,7 @@ pub fn MyRuns() -> impl IntoView {
     let note = RwSignal::new(None::<String>);
     let compared = RwSignal::new(None::<Vec<ResultCard>>);
     let store = move |all: Vec<ResultCard>| {
-        note.set(saved::save_runs(&all).err());
+        note.set(saved::save_runs(state.language.get_untracked(), &all).err());
         runs.set(all);
         picked.set(BTreeSet::new());
         compared.set(None);
@@ -66,7 +96,7 @@ pub fn MyRuns() -> impl IntoView {
         }
         kept_for.set_value(started);
         if let Some(mut card) = run_card(state).filter(|c| !c.epochs.is_empty()) {
-            card.name = format!("Run of {}", now_label());
+            card.name = now_stamp();
             let mut all = runs.get_untracked();
             all.push(card);
             let excess = all.len().saturating_sub(saved::MAX_RUNS);
@@ -77,27 +107,39 @@ pub fn MyRuns() -> impl IntoView {
 
     view! {
         <details id="my-runs">
-            <summary>{move || format!("My runs ({}; the latest {} are kept in this browser)", runs.with(Vec::len), saved::MAX_RUNS)}</summary>
+            <summary>{move || {
+                crate::tr!(state.lang(), "teach.my-runs-summary", count = runs.with(Vec::len), max = saved::MAX_RUNS)
+            }}</summary>
             {move || note.get().map(|n| view! { <p class="warning">{n}</p> })}
-            {move || runs.with(Vec::is_empty).then(|| view! { <p class="note">"Runs appear here when they end."</p> })}
+            {move || runs.with(Vec::is_empty).then(|| view! { <p class="note">{t("teach.no-runs")}</p> })}
             <ul class="runs">
                 {move || runs.get().into_iter().enumerate().map(|(i, card)| {
-                    let best = card.best().map_or("no dev score".to_string(), |b| format!("best dev {b:.3}"));
-                    let what = format!(
-                        " {} · {} · lr {} · {} epochs · batch {} · {best}",
-                        card.name, card.task, card.settings.learning_rate, card.settings.epochs, card.settings.batch_size
+                    let language = state.lang();
+                    let best = match card.best() {
+                        Some(b) => crate::tr!(language, "teach.run-best", score = format!("{b:.3}")),
+                        None => crate::tr!(language, "teach.run-no-score"),
+                    };
+                    let what = crate::tr!(
+                        language,
+                        "teach.run-line",
+                        name = run_name(language, &card.name),
+                        task = card.task.name(language),
+                        rate = card.settings.learning_rate,
+                        epochs = card.settings.epochs,
+                        batch = card.settings.batch_size,
+                        best = best,
                     );
                     view! {
                         <li>
                             <label><input type="checkbox" id=format!("run-{i}")
                                 prop:checked=move || picked.with(|p| p.contains(&i))
                                 on:change=move |ev| picked.update(|p| { if event_target_checked(&ev) { p.insert(i); } else { p.remove(&i); } }) />
-                                {what}</label>
+                                " "{what}</label>
                             " "<button class="small" on:click=move |_| {
                                 let mut all = runs.get_untracked();
                                 if i < all.len() { all.remove(i); }
                                 store(all);
-                            }>"Delete"</button>
+                            }>{t("teach.delete-run")}</button>
                         </li>
                     }
                 }).collect_view()}
@@ -106,9 +148,13 @@ pub fn MyRuns() -> impl IntoView {
                 <button id="compare-runs" disabled=move || picked.with(|p| p.len() < 2)
                     on:click=move |_| compared.set(Some(runs.with_untracked(|r| {
                         picked.with_untracked(|p| p.iter().filter_map(|&i| r.get(i).cloned()).collect())
-                    })))>"Compare the ticked runs"</button>
+                    })))>{t("teach.compare-runs")}</button>
             </div>
-            {move || compared.get().map(|cards| comparison(cards, "runs"))}
+            {move || compared.get().map(|cards| {
+                let language = state.lang();
+                let named = cards.into_iter().map(|card| ResultCard { name: run_name(language, &card.name), ..card }).collect();
+                comparison(language, named, "runs")
+            })}
         </details>
     }
 }

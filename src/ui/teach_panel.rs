@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use super::compare_cards::CompareCards;
 use super::files;
 use super::share_link::{current_link, link_url};
-use super::state::use_state;
+use super::state::{t, use_state};
 use crate::core::train::SETTINGS;
+use crate::i18n::Language;
 use crate::share::guide::step_text;
 use crate::share::{encode_file, Access, Goal, GuideStep, Lesson, SettingRule, FILE_SUFFIX};
 
@@ -16,7 +17,29 @@ use crate::share::{encode_file, Access, Goal, GuideStep, Lesson, SettingRule, FI
 #[derive(Clone)]
 enum Made {
     Link(String),
+    /// The lesson file's name.
     File(String),
+}
+
+/// Why no lesson was made.
+#[derive(Clone)]
+enum Problem {
+    /// The goal as typed, which is not a number.
+    Goal(String),
+    Other(String),
+}
+
+impl From<String> for Problem {
+    fn from(message: String) -> Self {
+        Problem::Other(message)
+    }
+}
+
+fn problem_text(language: Language, problem: Problem) -> String {
+    match problem {
+        Problem::Goal(goal) => crate::tr!(language, "teach.goal-not-a-number", goal = goal),
+        Problem::Other(message) => message,
+    }
 }
 
 fn access_name(access: Access) -> &'static str {
@@ -24,6 +47,14 @@ fn access_name(access: Access) -> &'static str {
         Access::Shown => "shown",
         Access::Locked => "locked",
         Access::Hidden => "hidden",
+    }
+}
+
+fn access_key(access: Access) -> &'static str {
+    match access {
+        Access::Shown => "teach.access-shown",
+        Access::Locked => "teach.access-locked",
+        Access::Hidden => "teach.access-hidden",
     }
 }
 
@@ -46,13 +77,13 @@ pub fn TeachPanel() -> impl IntoView {
     let rules = StoredValue::new(rules);
     let guide: Vec<RwSignal<bool>> = GuideStep::ALL.iter().map(|_| RwSignal::new(true)).collect();
     let guide = StoredValue::new(guide);
-    let made = RwSignal::new(None::<Result<Made, String>>);
+    let made = RwSignal::new(None::<Result<Made, Problem>>);
 
-    let lesson = move || -> Result<Lesson, String> {
+    let lesson = move || -> Result<Lesson, Problem> {
         let goal = goal.get_untracked();
         let goal = match goal.trim() {
             "" => None,
-            text => Some(Goal { at_least: text.parse().map_err(|_| format!("the goal `{text}` is not a number"))? }),
+            text => Some(Goal { at_least: text.parse().map_err(|_| Problem::Goal(text.to_string()))? }),
         };
         let rules = rules.with_value(|r| {
             SETTINGS
@@ -80,45 +111,46 @@ pub fn TeachPanel() -> impl IntoView {
         Ok(lesson)
     };
     let make_link = move |_| {
-        made.set(Some(
-            lesson()
-                .and_then(|l| link_url(state.language.get_untracked(), &current_link(state, Some(l))?))
-                .map(Made::Link),
-        ))
+        let url = lesson().and_then(|l| Ok(link_url(state.language.get_untracked(), &current_link(state, Some(l))?)?));
+        made.set(Some(url.map(Made::Link)));
     };
     let make_file = move |_| {
-        let saved = lesson().and_then(|l| current_link(state, Some(l))).and_then(|link| {
+        let saved = lesson().and_then(|l| {
+            let link = current_link(state, Some(l))?;
             let name = format!("lesson{FILE_SUFFIX}");
-            files::save(encode_file(&link).as_bytes(), &name, "application/json")
-                .map(|()| format!("Saved {name}: students open it with \"Open a lesson file\" on this page."))
+            files::save(encode_file(&link).as_bytes(), &name, "application/json")?;
+            Ok(Made::File(name))
         });
-        made.set(Some(saved.map(Made::File)));
+        made.set(Some(saved));
     };
 
     view! {
         <section class="panel wide" aria-labelledby="teach-title">
-            <h2 id="teach-title">"7 · Teach"</h2>
+            <h2 id="teach-title">{t("teach.title")}</h2>
             <details id="lesson-maker">
-                <summary>"Make a lesson from this page's data and settings"</summary>
-                <p class="note">"Students get the data, the model and the settings as they are in panels 1 to 3 now. Locked and hidden settings keep their current value."</p>
-                <label class="stack">"Title" <input type="text" id="lesson-title-input" prop:value=move || title.get()
+                <summary>{t("teach.maker-summary")}</summary>
+                <p class="note">{t("teach.maker-note")}</p>
+                <label class="stack">{t("teach.lesson-title-label")} <input type="text" id="lesson-title-input" prop:value=move || title.get()
                     on:input=move |ev| title.set(event_target_value(&ev)) /></label>
-                <label class="stack">"Instructions (a blank line starts a new paragraph)"
+                <label class="stack">{t("teach.instructions-label")}
                     <textarea id="lesson-instructions-input" rows="4" prop:value=move || instructions.get()
                         on:input=move |ev| instructions.set(event_target_value(&ev))></textarea></label>
-                <label class="inline">"Goal: dev accuracy or entity F1 of at least (0 to 1, empty for none) "
+                <label class="inline">{t("teach.goal-label")}" "
                     <input type="text" inputmode="decimal" id="lesson-goal-input" placeholder="0.5"
                         on:input=move |ev| goal.set(event_target_value(&ev)) /></label>
                 <table class="rules">
-                    <thead><tr><th scope="col">"Setting"</th><th scope="col">"Students"</th><th scope="col">"Why locked (shown to them)"</th></tr></thead>
+                    <thead><tr>
+                        <th scope="col">{t("teach.col-setting")}</th><th scope="col">{t("teach.col-students")}</th>
+                        <th scope="col">{t("teach.col-reason")}</th>
+                    </tr></thead>
                     <tbody>
                         {SETTINGS.iter().zip(rules.get_value()).map(|(s, (access, reason))| view! {
                             <tr>
-                                <td>{s.label(crate::i18n::Language::English)}</td>
-                                <td><select id=format!("rule-{}", s.key) aria-label=format!("{}: shown, locked or hidden", s.label(crate::i18n::Language::English))
+                                <td>{move || s.label(state.lang())}</td>
+                                <td><select id=format!("rule-{}", s.key) aria-label=move || crate::tr!(state.lang(), "teach.rule-label", setting = s.label(state.lang()))
                                     on:change=move |ev| access.set(access_from(&event_target_value(&ev)))>
                                     {[Access::Shown, Access::Locked, Access::Hidden].into_iter().map(|a| view! {
-                                        <option value=access_name(a) selected=move || access.get() == a>{access_name(a)}</option>
+                                        <option value=access_name(a) selected=move || access.get() == a>{t(access_key(a))}</option>
                                     }).collect_view()}
                                 </select></td>
                                 <td><input type="text" id=format!("reason-{}", s.key) disabled=move || access.get() != Access::Locked
@@ -128,23 +160,30 @@ pub fn TeachPanel() -> impl IntoView {
                     </tbody>
                 </table>
                 <fieldset>
-                    <legend>"The guide walks the students through"</legend>
+                    <legend>{t("teach.guide-legend")}</legend>
                     {GuideStep::ALL.iter().zip(guide.get_value()).enumerate().map(|(i, (step, on))| view! {
                         <label class="inline"><input type="checkbox" id=format!("guide-{i}") prop:checked=move || on.get()
-                            on:change=move |ev| on.set(event_target_checked(&ev)) />{format!(" {} ", step_text(*step).0)}</label>
+                            on:change=move |ev| on.set(event_target_checked(&ev)) />{move || format!(" {} ", step_text(state.lang(), *step).0)}</label>
                     }).collect_view()}
                 </fieldset>
                 <div class="controls">
-                    <button id="make-lesson-link" class="primary" on:click=make_link>"Make the lesson link"</button>
-                    <button id="make-lesson-file" on:click=make_file>"Download the lesson file"</button>
+                    <button id="make-lesson-link" class="primary" on:click=make_link>{t("teach.make-link")}</button>
+                    <button id="make-lesson-file" on:click=make_file>{t("teach.make-file")}</button>
                 </div>
                 {move || made.get().map(|made| match made {
-                    Ok(Made::File(note)) => view! { <p class="note" id="lesson-made">{note}</p> }.into_any(),
-                    Ok(Made::Link(url)) => view! {
-                        <p class="note" id="lesson-length">{format!("{} characters: give this link to the students.", url.chars().count())}</p>
-                        <input id="lesson-url" type="text" readonly=true prop:value=url aria-label="The lesson link" />
+                    Ok(Made::File(name)) => view! {
+                        <p class="note" id="lesson-made">{crate::tr!(state.lang(), "teach.file-saved", name = name)}</p>
                     }.into_any(),
-                    Err(message) => view! { <p class="error" id="lesson-error" role="alert">{message}</p> }.into_any(),
+                    Ok(Made::Link(url)) => {
+                        let length = url.chars().count();
+                        view! {
+                            <p class="note" id="lesson-length">{crate::tr!(state.lang(), "teach.link-length", count = length)}</p>
+                            <input id="lesson-url" type="text" readonly=true prop:value=url aria-label=t("teach.link-label") />
+                        }.into_any()
+                    }
+                    Err(problem) => view! {
+                        <p class="error" id="lesson-error" role="alert">{problem_text(state.lang(), problem)}</p>
+                    }.into_any(),
                 })}
             </details>
             <CompareCards />
