@@ -78,19 +78,29 @@ fn crate_modules(code: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn protocol_and_share_import_only_core() {
+fn protocol_and_share_import_only_core_and_the_catalogue() {
     for (layer, files, own) in [
         ("protocol", vec![root().join("src/protocol.rs")], "protocol"),
         ("share", rust_files(&root().join("src/share")), "share"),
     ] {
         for file in files {
             let code = code(&file);
-            let outside: Vec<String> = crate_modules(&code).into_iter().filter(|m| m != "core" && m != own).collect();
+            let inner = |m: &String| ["core", "i18n", "tr", own].contains(&m.as_str());
+            let outside: Vec<String> = crate_modules(&code).into_iter().filter(|m| !inner(m)).collect();
             assert!(outside.is_empty(), "{layer} ({}) reaches outside core: {outside:?}", relative(&file));
             for forbidden in ["web_sys", "wasm_bindgen", "leptos", "burn::"] {
                 assert!(!code.contains(forbidden), "{layer} ({}) uses {forbidden}", relative(&file));
             }
         }
+    }
+}
+
+#[test]
+fn the_catalogue_imports_nothing_of_the_crate() {
+    for file in rust_files(&root().join("src/i18n")) {
+        let code = code(&file);
+        let inner: Vec<String> = crate_modules(&code).into_iter().filter(|m| m != "i18n").collect();
+        assert!(inner.is_empty(), "{} reaches into the crate: {inner:?}", relative(&file));
     }
 }
 

@@ -230,6 +230,11 @@ impl Page {
         Ok(wide.as_bool() == Some(true))
     }
 
+    /// Runs `script` in the page and returns its value.
+    pub async fn script(&self, script: &str, args: Vec<serde_json::Value>) -> Result<serde_json::Value, String> {
+        self.client.execute(script, args).await.map_err(|e| format!("script: {e}"))
+    }
+
     pub async fn select(&self, css: &str, value: &str) -> Result<(), String> {
         let select = self.wait_for(css, css, Duration::from_secs(30)).await?;
         select.select_by_value(value).await.map_err(|e| format!("select {value} in {css}: {e}"))

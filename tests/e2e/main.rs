@@ -5,6 +5,7 @@
 //! it times the page's startup instead (`cargo xtask bench`).
 
 mod driver;
+mod languages;
 mod lessons;
 mod startup;
 mod transfer;
@@ -62,6 +63,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         classification_flow(&page, url, &data).await?;
         share_flow(&page).await?;
         my_runs_flow(&page).await?;
+        languages::whole_page_in_chinese(&page).await?;
         let (lesson_url, lesson) = lessons::teacher_makes_a_lesson(&page).await?;
         let card = lessons::student_trains_and_hands_in(&driver, out, &lesson_url, &lesson, "").await?;
         let again = lessons::student_trains_and_hands_in(&driver, out, &lesson_url, &lesson, "-again").await?;
@@ -73,6 +75,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         data_by_url_flow(&page, url, out, &data).await?;
         damaged_link_flow(&page, url).await?;
         phone_layout(&driver, url, out).await?;
+        languages::language_survives_a_reload(&driver, out, url).await?;
         transfer::first_and_second_visit(&driver, url, out).await
     }
     .await;
