@@ -81,7 +81,7 @@ pub fn comparison(cards: Vec<ResultCard>, id: &str) -> impl IntoView {
         .map(|(i, c)| if c.name.trim().is_empty() { format!("card {}", i + 1) } else { c.name.clone() })
         .collect();
     let curves: Vec<Vec<(usize, f32)>> = cards.iter().map(|c| c.curve.clone()).collect();
-    let chart = charts::overlaid_curves("Training loss", &curves);
+    let chart = charts::overlaid_curves(super::state::use_state().lang(), "Training loss", &curves);
     let legend = names.clone();
     view! {
         <table class="preview" id=format!("{id}-table")>
