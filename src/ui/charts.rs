@@ -5,6 +5,8 @@ use plotters::prelude::*;
 
 use super::palette;
 use crate::core::train::StepProgress;
+use crate::i18n::Language;
+use crate::tr;
 
 const WIDTH: u32 = 560;
 const FONT: &str = "sans-serif";
@@ -12,7 +14,12 @@ const FONT: &str = "sans-serif";
 type Drawn = Result<(), Box<dyn std::error::Error>>;
 
 /// Draws with `draw` onto a `width`×`height` SVG; a failure becomes a note in place of the chart.
-fn svg(width: u32, height: u32, draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Drawn) -> String {
+fn svg(
+    language: Language,
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Drawn,
+) -> String {
     let mut out = String::new();
     let result = {
         let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
@@ -20,7 +27,7 @@ fn svg(width: u32, height: u32, draw: impl FnOnce(DrawingArea<SVGBackend, plotte
     };
     match result {
         Ok(()) => out,
-        Err(e) => format!("<p class=\"note\">The chart could not be drawn: {e}</p>"),
+        Err(e) => format!("<p class=\"note\">{}</p>", tr!(language, "results.chart-failed", error = e)),
     }
 }
 
@@ -46,6 +53,7 @@ type StepAxes<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoord
 
 /// A chart over training steps, from step 0 to the plan's last step (or the last one seen).
 fn over_steps(
+    language: Language,
     title: &str,
     height: u32,
     y_max: f64,
@@ -53,7 +61,7 @@ fn over_steps(
     y_label: &dyn Fn(&f64) -> String,
     draw: impl FnOnce(&mut StepAxes<'_, '_>) -> Drawn,
 ) -> String {
-    svg(WIDTH, height, |root| {
+    svg(language, WIDTH, height, |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 16))
@@ -61,7 +69,8 @@ fn over_steps(
             .x_label_area_size(32)
             .y_label_area_size(64)
             .build_cartesian_2d(0f64..(right.max(1) as f64), 0f64..y_max)?;
-        chart.configure_mesh().x_desc("step").y_label_formatter(y_label).label_style((FONT, 12)).draw()?;
+        let step = tr!(language, "results.chart-step");
+        chart.configure_mesh().x_desc(step).y_label_formatter(y_label).label_style((FONT, 12)).draw()?;
         draw(&mut chart)?;
         root.present()?;
         Ok(())
@@ -73,12 +82,12 @@ fn last_step(steps: &[StepProgress], total_steps: usize) -> usize {
 }
 
 /// Training loss per step: the raw values faint, the smoothed curve strong.
-pub fn loss_curve(steps: &[StepProgress], smoothing: f64, total_steps: usize) -> String {
+pub fn loss_curve(language: Language, steps: &[StepProgress], smoothing: f64, total_steps: usize) -> String {
     let points: Vec<(f64, f64)> = steps.iter().map(|s| (s.step as f64, s.loss as f64)).collect();
     let smoothed = smooth(&points.iter().map(|p| p.1).collect::<Vec<_>>(), smoothing);
     let top = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-3) * 1.05;
-    let title = "Training loss (faint: each step, strong: smoothed)";
-    over_steps(title, 260, top, last_step(steps, total_steps), &|v| format!("{v:.2}"), |chart| {
+    let title = tr!(language, "results.chart-loss");
+    over_steps(language, &title, 260, top, last_step(steps, total_steps), &|v| format!("{v:.2}"), |chart| {
         chart.draw_series(LineSeries::new(points.iter().copied(), rgb(palette::BLUE).mix(0.35).stroke_width(1)))?;
         chart.draw_series(LineSeries::new(
             points.iter().map(|p| p.0).zip(smoothed),
@@ -89,24 +98,25 @@ pub fn loss_curve(steps: &[StepProgress], smoothing: f64, total_steps: usize) ->
 }
 
 /// The learning rate each step used (warmup, then linear decay).
-pub fn learning_rate_curve(steps: &[StepProgress], total_steps: usize) -> String {
+pub fn learning_rate_curve(language: Language, steps: &[StepProgress], total_steps: usize) -> String {
     let points: Vec<(f64, f64)> = steps.iter().map(|s| (s.step as f64, s.learning_rate)).collect();
     let top = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-12) * 1.1;
-    over_steps("Learning rate", 200, top, last_step(steps, total_steps), &|v| format!("{v:.1e}"), |chart| {
+    let title = tr!(language, "results.chart-learning-rate");
+    over_steps(language, &title, 200, top, last_step(steps, total_steps), &|v| format!("{v:.1e}"), |chart| {
         chart.draw_series(LineSeries::new(points, rgb(palette::ORANGE).stroke_width(2)))?;
         Ok(())
     })
 }
 
 /// Horizontal bars, one per label, named and valued in text at the bar's end.
-pub fn bars(title: &str, rows: &[(String, f64)], as_percent: bool) -> String {
+pub fn bars(language: Language, title: &str, rows: &[(String, f64)], as_percent: bool) -> String {
     let n = rows.len().max(1);
     let height = (40 + 26 * n as u32).min(900);
     let top = rows.iter().map(|r| r.1).fold(0.0f64, f64::max).max(if as_percent { 1.0 } else { 1e-9 });
     // Room on the right for the longest "label  value" text.
     let text_room = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(4).min(40) as f64 * 7.5 + 60.0;
     let right = top * (WIDTH as f64 - 12.0) / (WIDTH as f64 - 12.0 - text_room).max(60.0);
-    svg(WIDTH, height, |root| {
+    svg(language, WIDTH, height, |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 15))
@@ -118,7 +128,7 @@ pub fn bars(title: &str, rows: &[(String, f64)], as_percent: bool) -> String {
             chart
                 .draw_series(std::iter::once(Rectangle::new([(0.0, y + 0.15), (*value, y + 0.85)], colour.filled())))?;
             let amount = if as_percent { format!("{:.1} %", value * 100.0) } else { format!("{value}") };
-            let text = format!("{label}: {amount}");
+            let text = tr!(language, "results.chart-bar", label = label, amount = amount);
             chart.draw_series(std::iter::once(Text::new(text, (*value + top * 0.015, y + 0.7), (FONT, 13))))?;
         }
         root.present()?;
@@ -127,15 +137,16 @@ pub fn bars(title: &str, rows: &[(String, f64)], as_percent: bool) -> String {
 }
 
 /// Confusion matrix: rows are gold labels, columns predictions, shaded by the row's share.
-pub fn confusion_heatmap(labels: &[String], matrix: &[Vec<usize>]) -> String {
+pub fn confusion_heatmap(language: Language, labels: &[String], matrix: &[Vec<usize>]) -> String {
     let n = labels.len().max(1);
     let cell = (400 / n as u32).clamp(28, 120);
     let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(4).clamp(4, 20) as u32 * 8 + 30;
     let side = cell * n as u32;
-    svg(side + label_width + 30, side + label_width + 50, |root| {
+    let title = tr!(language, "results.chart-confusion");
+    svg(language, side + label_width + 30, side + label_width + 50, |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption("Confusion matrix", (FONT, 15))
+            .caption(title, (FONT, 15))
             .margin(8)
             .x_label_area_size(label_width)
             .y_label_area_size(label_width)
@@ -155,8 +166,8 @@ pub fn confusion_heatmap(labels: &[String], matrix: &[Vec<usize>]) -> String {
             .y_labels(2 * n + 1)
             .x_label_formatter(&|v| name(*v, false))
             .y_label_formatter(&|v| name(*v, true))
-            .x_desc("predicted")
-            .y_desc("gold")
+            .x_desc(tr!(language, "results.chart-predicted"))
+            .y_desc(tr!(language, "results.chart-gold"))
             .label_style((FONT, 12))
             .draw()?;
         let base = rgb(palette::BLUE);
@@ -185,10 +196,10 @@ pub fn confusion_heatmap(labels: &[String], matrix: &[Vec<usize>]) -> String {
 
 /// Several runs' loss curves on one chart, in the palette's colours by position (the page
 /// writes the legend beside it, as text).
-pub fn overlaid_curves(title: &str, runs: &[Vec<(usize, f32)>]) -> String {
+pub fn overlaid_curves(language: Language, title: &str, runs: &[Vec<(usize, f32)>]) -> String {
     let right = runs.iter().flat_map(|r| r.last().map(|p| p.0)).max().unwrap_or(1);
     let top = runs.iter().flat_map(|r| r.iter().map(|p| f64::from(p.1))).fold(0.0f64, f64::max).max(1e-3) * 1.05;
-    over_steps(title, 280, top, right, &|v| format!("{v:.2}"), |chart| {
+    over_steps(language, title, 280, top, right, &|v| format!("{v:.2}"), |chart| {
         for (i, points) in runs.iter().enumerate() {
             let colour = rgb(palette::color(i));
             let line = points.iter().map(|&(x, y)| (x as f64, f64::from(y)));

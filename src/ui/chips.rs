@@ -5,6 +5,8 @@ use leptos::prelude::*;
 
 use super::palette;
 use crate::core::metrics::{extract_entities, EntityMode};
+use crate::i18n::Language;
+use crate::tr;
 
 /// How a chip is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +44,7 @@ pub fn spans(tags: &[String]) -> Vec<(usize, usize, String)> {
 
 /// One sentence with its entities as chips; `style_of` decides each entity's style.
 pub fn sentence(
+    language: Language,
     tokens: &[String],
     entities: &[(usize, usize, String)],
     types: &[String],
@@ -54,7 +57,7 @@ pub fn sentence(
             Some(entity) => {
                 let end = entity.1.min(tokens.len());
                 let text = tokens[i..end].join(" ");
-                parts.push(chip(text, &entity.2, types, style_of(entity), None));
+                parts.push(chip(language, text, &entity.2, types, style_of(entity), None));
                 i = end;
             }
             None => {
@@ -68,28 +71,35 @@ pub fn sentence(
 }
 
 /// A tagged sentence where every entity is gold (the data preview).
-pub fn tag_chips(tokens: &[String], tags: &[String], types: &[String], style: TagStyle) -> AnyView {
-    sentence(tokens, &spans(tags), types, |_| style)
+pub fn tag_chips(language: Language, tokens: &[String], tags: &[String], types: &[String], style: TagStyle) -> AnyView {
+    sentence(language, tokens, &spans(tags), types, |_| style)
 }
 
 /// One chip: the words, then the type label; `title` is the hover text.
-pub fn chip(text: String, kind: &str, types: &[String], style: TagStyle, title: Option<String>) -> AnyView {
+pub fn chip(
+    language: Language,
+    text: String,
+    kind: &str,
+    types: &[String],
+    style: TagStyle,
+    title: Option<String>,
+) -> AnyView {
     let color = palette::entity_color(kind, types);
-    let (class, mark) = match style {
-        TagStyle::Gold => ("chip", ""),
-        TagStyle::Right => ("chip right", ""),
-        TagStyle::Wrong => ("chip wrong", " ✗"),
-        TagStyle::Missed => ("chip missed", " missed"),
+    let (class, label) = match style {
+        TagStyle::Gold => ("chip", kind.to_string()),
+        TagStyle::Right => ("chip right", kind.to_string()),
+        TagStyle::Wrong => ("chip wrong", format!("{kind} ✗")),
+        TagStyle::Missed => ("chip missed", tr!(language, "data.chip-missed", kind = kind)),
     };
     let title = title.unwrap_or_else(|| match style {
         TagStyle::Gold => kind.to_string(),
-        TagStyle::Right => format!("{kind}: correct"),
-        TagStyle::Wrong => format!("{kind}: not in the gold annotation"),
-        TagStyle::Missed => format!("{kind}: the model did not find this entity"),
+        TagStyle::Right => tr!(language, "data.chip-right", kind = kind),
+        TagStyle::Wrong => tr!(language, "data.chip-wrong", kind = kind),
+        TagStyle::Missed => tr!(language, "data.chip-missed-title", kind = kind),
     });
     view! {
         <mark class=class style=format!("--chip: {color}") title=title>
-            {text}<span class="chip-label">{format!("{kind}{mark}")}</span>
+            {text}<span class="chip-label">{label}</span>
         </mark>
     }
     .into_any()

@@ -127,7 +127,7 @@ pub fn comparison(language: Language, cards: Vec<ResultCard>, id: &str) -> impl 
             })
             .collect();
     let curves: Vec<Vec<(usize, f32)>> = cards.iter().map(|c| c.curve.clone()).collect();
-    let chart = charts::overlaid_curves(&crate::tr!(language, "teach.chart-loss"), &curves);
+    let chart = charts::overlaid_curves(language, &crate::tr!(language, "teach.chart-loss"), &curves);
     let legend = names.clone();
     view! {
         <table class="preview" id=format!("{id}-table")>

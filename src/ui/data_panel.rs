@@ -11,10 +11,11 @@ use super::chosen::Chosen;
 use super::files;
 use super::samples::SAMPLES;
 use super::saved;
-use super::state::{use_state, Status};
+use super::state::{t, use_state, Status};
 use super::worker_link::use_worker;
 use crate::core::data::{Diagnostic, Examples, Severity, MOSTLY_CJK};
 use crate::core::model::Task;
+use crate::i18n::Language;
 use crate::protocol::{DataFile, DatasetRequest, DatasetSummary, Request};
 use crate::share::FILE_SUFFIX;
 
@@ -48,7 +49,7 @@ pub fn DataPanel() -> impl IntoView {
             seed: saved::load_settings().unwrap_or_default().seed,
         };
         if keep {
-            not_kept.set(saved::save_data(&data).err());
+            not_kept.set(saved::save_data(state.language.get_untracked(), &data).err());
         }
         chosen.set(Some(data));
         state.clear_run();
@@ -132,91 +133,94 @@ pub fn DataPanel() -> impl IntoView {
                 let picked = files::list(ev.data_transfer().and_then(|d| d.files()));
                 read_and_load(picked, false);
             }>
-            <h2 id="data-title">"2 · Data"</h2>
+            <h2 id="data-title">{t("data.title")}</h2>
             <fieldset>
-                <legend>"What should the model learn?"</legend>
+                <legend>{t("data.task-question")}</legend>
                 <label>
                     <input type="radio" name="task" id="task-cls" checked=move || task.get() == Task::Cls
                         on:change=move |_| { task.set(Task::Cls); dev_file.set(None); reload(); } />
-                    " Classification: one label per text (sentiment, topic…)"
+                    " "{t("data.task-cls")}
                 </label>
                 <label>
                     <input type="radio" name="task" id="task-ner" checked=move || task.get() == Task::Ner
                         on:change=move |_| { task.set(Task::Ner); dev_file.set(None); reload(); } />
-                    " Named entities (NER): a tag per word (people, places…)"
+                    " "{t("data.task-ner")}
                 </label>
             </fieldset>
             <div class="samples">
-                <span>"No data at hand? Try a small built-in sample: "</span>
+                <span>{t("data.samples-intro")}" "</span>
                 {SAMPLES.iter().map(|s| view! {
-                    <button title=s.about on:click=move |_| {
+                    <button title=t(s.about) on:click=move |_| {
                         state.advise_on_load.set(true);
                         task.set(s.task);
                         dev_file.set(None);
                         load(DataFile { name: s.file_name.into(), bytes: s.text.as_bytes().to_vec() });
-                    }>{s.title}</button>
+                    }>{t(s.title)}</button>
                 }).collect_view()}
-                <p class="note">"The samples are small (300 examples each) and made from templates: fine for seeing how fine-tuning works, not for a real model."</p>
+                <p class="note">{t("data.samples-note")}</p>
             </div>
             <div class="drop">
                 {file_picker(
                     "train-file",
-                    "Training file (CSV/TSV with a header, JSONL, or CoNLL), or drop it on this panel: ",
+                    "data.train-file",
                     move |picked| read_and_load(picked, false),
                 )}
                 {file_picker(
                     "dev-file",
-                    "Dev file (optional; without one, 10 % of the training file is held out for dev and 10 % for test): ",
+                    "data.dev-file",
                     move |picked| read_and_load(picked, true),
                 )}
-                <label>"A lesson or a shared run (.tunelab.json): "
+                <label>{t("data.lesson-file")}" "
                     <input type="file" id="lesson-file" accept=".json" on:change=move |ev| {
                         let input: HtmlInputElement = event_target(&ev);
                         read_lesson(files::list(input.files()));
                     } /></label>
                 {move || dev_file.get().map(|f| view! {
-                    <p class="note">{format!("Dev file: {} ", f.name)}
-                        <button on:click=move |_| { dev_file.set(None); reload(); }>"Remove"</button></p>
+                    <p class="note">{crate::tr!(state.lang(), "data.dev-file-chosen", name = f.name)}" "
+                        <button on:click=move |_| { dev_file.set(None); reload(); }>{t("data.remove")}</button></p>
                 })}
             </div>
             <details>
-                <summary>"Paste data instead"</summary>
+                <summary>{t("data.paste")}</summary>
                 <label class="stack">
-                    "Text in any of the formats above:"
+                    {t("data.paste-label")}
                     <textarea rows="6" prop:value=move || pasted.get()
                         on:input=move |ev| pasted.set(event_target_value(&ev))
-                        placeholder="text,label\nI loved it,positive\nToo long and dull,negative"></textarea>
+                        placeholder=t("data.paste-placeholder")></textarea>
                 </label>
                 <button on:click=move |_| load(DataFile { name: String::new(), bytes: pasted.get_untracked().into_bytes() })
-                    disabled=move || pasted.get().trim().is_empty()>"Use the pasted text"</button>
+                    disabled=move || pasted.get().trim().is_empty()>{t("data.use-pasted")}</button>
             </details>
             <details>
-                <summary>"Table columns (found automatically when named text/sentence and label)"</summary>
-                <label class="inline">"Text column " <input type="text" prop:value=move || text_column.get()
+                <summary>{t("data.columns")}</summary>
+                <label class="inline">{t("data.text-column")}" " <input type="text" prop:value=move || text_column.get()
                     on:change=move |ev| { text_column.set(event_target_value(&ev)); reload(); } /></label>
-                <label class="inline">"Label column " <input type="text" prop:value=move || label_column.get()
+                <label class="inline">{t("data.label-column")}" " <input type="text" prop:value=move || label_column.get()
                     on:change=move |ev| { label_column.set(event_target_value(&ev)); reload(); } /></label>
             </details>
             {move || not_kept.get().map(|m| view! { <p class="warning">{m}</p> })}
             {move || match state.dataset.get() {
-                Status::Empty => view! { <p class="note">"Nothing loaded yet."</p> }.into_any(),
-                Status::Working => view! { <p class="note" role="status">"Reading the data…"</p> }.into_any(),
+                Status::Empty => view! { <p class="note">{t("data.empty")}</p> }.into_any(),
+                Status::Working => view! { <p class="note" role="status">{t("data.reading")}</p> }.into_any(),
                 Status::Failed(message) => view! { <p class="error" role="alert" id="data-error">{message}</p> }.into_any(),
                 Status::Done(summary) => {
-                    let name = chosen.get().map(|c| c.train.name).filter(|n| !n.is_empty()).unwrap_or_else(|| "pasted text".into());
-                    let dev_name = chosen.get().and_then(|c| c.dev.map(|d| d.name)).unwrap_or_else(|| "dev file".into());
-                    view! { <Summary summary name dev_name /> }.into_any()
+                    let lang = state.lang();
+                    let name = chosen.get().map(|c| c.train.name).filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| crate::tr!(lang, "data.pasted-text"));
+                    let dev_name = chosen.get().and_then(|c| c.dev.map(|d| d.name))
+                        .unwrap_or_else(|| crate::tr!(lang, "data.dev-file-name"));
+                    view! { <Summary summary name dev_name lang /> }.into_any()
                 }
             }}
         </section>
     }
 }
 
-/// A labelled data-file picker; `on_pick` gets the chosen files.
+/// A labelled data-file picker; `label` is the label's catalogue key, `on_pick` gets the chosen files.
 fn file_picker(id: &'static str, label: &'static str, on_pick: impl Fn(Vec<web_sys::File>) + 'static) -> impl IntoView {
     view! {
         <label>
-            {label}
+            {t(label)}" "
             <input type="file" id=id accept=DATA_FILES on:change=move |ev| {
                 let input: HtmlInputElement = event_target(&ev);
                 on_pick(files::list(input.files()));
@@ -234,36 +238,35 @@ fn Summary(
     name: String,
     /// The dev file's name.
     dev_name: String,
+    /// The page's language.
+    lang: Language,
 ) -> impl IntoView {
+    let (train, dev, test) = (summary.n_train, summary.n_dev, summary.n_test);
     let sizes = if summary.split {
-        format!(
-            "{} to train on, {} for dev, {} for test (an 80/10/10 split of {name}, seeded, stratified by label)",
-            summary.n_train, summary.n_dev, summary.n_test
-        )
+        crate::tr!(lang, "data.sizes-split", train = train, dev = dev, test = test, name = name)
     } else {
-        format!("{} to train on (from {name}), {} for dev (from {dev_name})", summary.n_train, summary.n_dev)
+        crate::tr!(lang, "data.sizes-files", train = train, dev = dev, name = name, dev_name = dev_name)
     };
-    let what = if summary.task == Task::Ner { "Entities per type" } else { "Examples per label" };
+    let what = if summary.task == Task::Ner { "data.chart-entities" } else { "data.chart-labels" };
     let counts: Vec<(String, f64)> = summary.label_counts.iter().map(|c| (c.label.clone(), c.count as f64)).collect();
-    let chart = charts::bars(what, &counts, false);
+    let chart = charts::bars(lang, &crate::i18n::text(lang, what, &[]), &counts, false);
     let labels = summary.labels.clone();
-    let cjk = (summary.cjk_share >= MOSTLY_CJK).then(|| view! {
-        <p class="warning" id="cjk-warning">{format!(
-            "{:.0} % of this text is Chinese, Japanese or Korean. The default model learned English: its vocabulary \
-             reads many of these characters as [UNK] (unknown), so it cannot tell them apart. Load a model trained \
-             on the language in panel 1 by its Hub id, for example google-bert/bert-base-chinese for Chinese \
-             (BERT architecture, 102 M parameters, with the config.json, tokenizer.json and model.safetensors the page needs).",
-            summary.cjk_share * 100.0
-        )}</p>
+    let cjk = (summary.cjk_share >= MOSTLY_CJK).then(|| {
+        let share = format!("{:.0}", summary.cjk_share * 100.0);
+        view! {
+            <p class="warning" id="cjk-warning">
+                {crate::tr!(lang, "data.cjk-warning", share = share, model = "google-bert/bert-base-chinese")}
+            </p>
+        }
     });
     view! {
-        <p id="split-sizes"><strong>"Examples: "</strong>{sizes}</p>
+        <p id="split-sizes"><strong>{t("data.examples")}" "</strong>{sizes}</p>
         {cjk}
         <div class="chart" inner_html=chart></div>
-        <Diagnostics file=name diagnostics=summary.train_diagnostics.clone() />
-        <Diagnostics file=dev_name diagnostics=summary.dev_diagnostics.clone() />
-        <h3>"Preview"</h3>
-        <Preview examples=summary.preview.clone() labels />
+        <Diagnostics file=name diagnostics=summary.train_diagnostics.clone() lang />
+        <Diagnostics file=dev_name diagnostics=summary.dev_diagnostics.clone() lang />
+        <h3>{t("data.preview")}</h3>
+        <Preview examples=summary.preview.clone() labels lang />
     }
 }
 
@@ -273,6 +276,8 @@ fn Diagnostics(
     /// The file the problems are in.
     file: String,
     diagnostics: Vec<Diagnostic>,
+    /// The page's language.
+    lang: Language,
 ) -> impl IntoView {
     if diagnostics.is_empty() {
         return ().into_any();
@@ -280,16 +285,32 @@ fn Diagnostics(
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     view! {
         <details class="diagnostics" open=true>
-            <summary>{format!("{file}: {} problem(s), {errors} line(s) skipped", diagnostics.len())}</summary>
+            <summary>{crate::tr!(lang, "data.problems", file = file, problems = diagnostics.len(), skipped = errors)}</summary>
             <ul>
                 {diagnostics.into_iter().map(|d| {
                     let class = if d.severity == Severity::Error { "error" } else { "warning" };
-                    view! { <li class=class>{format!("{file}, {d}")}</li> }
+                    view! { <li class=class>{problem(lang, &file, &d)}</li> }
                 }).collect_view()}
             </ul>
         </details>
     }
     .into_any()
+}
+
+/// One problem as `file, line 3: error: …`; the message is the parser's own.
+fn problem(lang: Language, file: &str, d: &Diagnostic) -> String {
+    let kind = crate::i18n::text(lang, severity_key(d.severity), &[]);
+    match d.line {
+        0 => crate::tr!(lang, "data.problem-file", file = file, kind = kind, message = d.message),
+        line => crate::tr!(lang, "data.problem-line", file = file, line = line, kind = kind, message = d.message),
+    }
+}
+
+fn severity_key(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Warning => "data.severity-warning",
+        Severity::Error => "data.severity-error",
+    }
 }
 
 /// The first training examples as a table; NER tags as chips.
@@ -298,11 +319,15 @@ fn Preview(
     examples: Examples,
     /// The dataset's labels, which fix each entity type's colour.
     labels: Vec<String>,
+    /// The page's language.
+    lang: Language,
 ) -> impl IntoView {
     match examples {
         Examples::Cls(rows) => view! {
             <table class="preview" id="preview">
-                <thead><tr><th scope="col">"Line"</th><th scope="col">"Text"</th><th scope="col">"Label"</th></tr></thead>
+                <thead><tr>
+                    <th scope="col">{t("data.col-line")}</th><th scope="col">{t("data.col-text")}</th><th scope="col">{t("data.col-label")}</th>
+                </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|e| view! {
                         <tr><td>{e.line}</td><td>{e.text}</td><td><span class="label">{e.label}</span></td></tr>
@@ -315,10 +340,10 @@ fn Preview(
             let types = super::chips::entity_types(&labels);
             view! {
                 <table class="preview" id="preview">
-                    <thead><tr><th scope="col">"Line"</th><th scope="col">"Words and tags"</th></tr></thead>
+                    <thead><tr><th scope="col">{t("data.col-line")}</th><th scope="col">{t("data.col-words")}</th></tr></thead>
                     <tbody>
                         {rows.into_iter().map(|e| view! {
-                            <tr><td>{e.line}</td><td>{tag_chips(&e.tokens, &e.tags, &types, TagStyle::Gold)}</td></tr>
+                            <tr><td>{e.line}</td><td>{tag_chips(lang, &e.tokens, &e.tags, &types, TagStyle::Gold)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>

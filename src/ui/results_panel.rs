@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use super::charts;
 use super::format::score;
 use super::review::Review;
-use super::state::use_state;
+use super::state::{t, use_state};
 use crate::core::evaluate::EvalReport;
-use crate::core::metrics::{ClassificationReport, EntityReport, LabelScores, Scores};
+use crate::core::metrics::{ClassificationReport, EntityMode, EntityReport, LabelScores, Scores};
+use crate::tr;
 
 #[component]
 pub fn ResultsPanel() -> impl IntoView {
@@ -16,28 +17,28 @@ pub fn ResultsPanel() -> impl IntoView {
     let strict = RwSignal::new(false);
     view! {
         <section class="panel wide" aria-labelledby="results-title">
-            <h2 id="results-title">"4 · Results on the dev set"</h2>
+            <h2 id="results-title">{t("results.title")}</h2>
             {move || {
                 let epochs = state.epochs.get();
                 let Some(last) = epochs.last().cloned() else {
-                    return view! { <p class="note">"Scores appear here after each epoch."</p> }.into_any();
+                    return view! { <p class="note">{t("results.empty")}</p> }.into_any();
                 };
                 let history = epochs.iter().map(|e| {
                     let headline = e.dev.as_ref().map(|d| score(d.headline())).unwrap_or_else(|| "–".into());
                     view! { <tr><td>{e.epoch}</td><td>{format!("{:.4}", e.train_loss)}</td><td>{headline}</td></tr> }
                 }).collect_view();
                 let metric = match &last.dev {
-                    Some(EvalReport::Cls(_)) => "accuracy",
-                    _ => "entity F1",
+                    Some(EvalReport::Cls(_)) => "results.dev-accuracy",
+                    _ => "results.dev-entity-f1",
                 };
                 let body = match last.dev.clone() {
-                    None => view! { <p class="note">"There is no dev set, so nothing was scored."</p> }.into_any(),
+                    None => view! { <p class="note">{t("results.no-dev")}</p> }.into_any(),
                     Some(EvalReport::Cls(report)) => view! { <ClassificationResults report /> }.into_any(),
                     Some(EvalReport::Ner { default, strict: strict_report }) => view! {
                         <label class="inline">
                             <input type="checkbox" id="strict" prop:checked=move || strict.get()
                                 on:change=move |ev| strict.set(event_target_checked(&ev)) />
-                            " Strict IOB2 (seqeval mode=\"strict\"): an entity must begin with B- to count"
+                            " "{t("results.strict")}
                         </label>
                         {move || {
                             let report = if strict.get() { strict_report.clone() } else { default.clone() };
@@ -45,13 +46,17 @@ pub fn ResultsPanel() -> impl IntoView {
                         }}
                     }.into_any(),
                 };
+                let epoch = last.epoch;
                 view! {
-                    <h3>{format!("After epoch {}", last.epoch)}</h3>
+                    <h3>{move || tr!(state.lang(), "results.after-epoch", epoch = epoch)}</h3>
                     {body}
                     <details>
-                        <summary>"Every epoch"</summary>
+                        <summary>{t("results.every-epoch")}</summary>
                         <table class="scores">
-                            <thead><tr><th scope="col">"Epoch"</th><th scope="col">"Train loss"</th><th scope="col">{format!("Dev {metric}")}</th></tr></thead>
+                            <thead><tr>
+                                <th scope="col">{t("results.epoch")}</th><th scope="col">{t("results.train-loss")}</th>
+                                <th scope="col">{t(metric)}</th>
+                            </tr></thead>
                             <tbody>{history}</tbody>
                         </table>
                     </details>
@@ -63,6 +68,7 @@ pub fn ResultsPanel() -> impl IntoView {
     }
 }
 
+/// The per-label rows and the three averages, each average named by its catalogue key.
 fn score_rows(per: &[LabelScores], averages: [(&'static str, Scores); 3], support: usize) -> impl IntoView {
     let rows = per
         .iter()
@@ -80,7 +86,7 @@ fn score_rows(per: &[LabelScores], averages: [(&'static str, Scores); 3], suppor
         .map(|(name, s)| {
             view! {
                 <tr class="average">
-                    <th scope="row">{name}</th>
+                    <th scope="row">{t(name)}</th>
                     <td>{score(s.precision)}</td><td>{score(s.recall)}</td><td>{score(s.f1)}</td><td>{support}</td>
                 </tr>
             }
@@ -88,7 +94,10 @@ fn score_rows(per: &[LabelScores], averages: [(&'static str, Scores); 3], suppor
         .collect_view();
     view! {
         <table class="scores" id="scores">
-            <thead><tr><th scope="col">""</th><th scope="col">"Precision"</th><th scope="col">"Recall"</th><th scope="col">"F1"</th><th scope="col">"Support"</th></tr></thead>
+            <thead><tr>
+                <th scope="col">""</th><th scope="col">{t("results.precision")}</th><th scope="col">{t("results.recall")}</th>
+                <th scope="col">{t("results.f1")}</th><th scope="col">{t("results.support")}</th>
+            </tr></thead>
             <tbody>{rows}{averages}</tbody>
         </table>
     }
@@ -100,13 +109,15 @@ fn ClassificationResults(
     /// scikit-learn's figures for the dev set.
     report: ClassificationReport,
 ) -> impl IntoView {
-    let heatmap = charts::confusion_heatmap(&report.labels, &report.confusion);
+    let state = use_state();
+    let (labels, confusion, support) = (report.labels.clone(), report.confusion.clone(), report.support);
+    let heatmap = move || charts::confusion_heatmap(state.lang(), &labels, &confusion);
     view! {
-        <p class="headline">"Accuracy "<strong id="accuracy">{score(report.accuracy)}</strong>
-            {format!(" on {} dev examples", report.support)}</p>
+        <p class="headline">{t("results.accuracy")}" "<strong id="accuracy">{score(report.accuracy)}</strong>
+            {move || tr!(state.lang(), "results.accuracy-on", support = support)}</p>
         {score_rows(
             &report.per_label,
-            [("micro avg", report.micro_avg), ("macro avg", report.macro_avg), ("weighted avg", report.weighted_avg)],
+            [("results.micro-avg", report.micro_avg), ("results.macro-avg", report.macro_avg), ("results.weighted-avg", report.weighted_avg)],
             report.support,
         )}
         <div class="chart" id="confusion" inner_html=heatmap></div>
@@ -119,12 +130,18 @@ fn EntityResults(
     /// seqeval's figures for the dev set, in one of its two modes.
     report: EntityReport,
 ) -> impl IntoView {
+    let state = use_state();
+    let (support, mode) = (report.support, report.mode);
+    let detail = move || match mode {
+        EntityMode::Default => tr!(state.lang(), "results.entity-detail-default", support = support),
+        EntityMode::StrictIob2 => tr!(state.lang(), "results.entity-detail-strict", support = support),
+    };
     view! {
-        <p class="headline">"Entity F1 "<strong id="entity-f1">{score(report.micro_avg.f1)}</strong>
-            {format!(" ({} gold entities, seqeval {})", report.support, report.mode)}</p>
+        <p class="headline">{t("results.entity-f1")}" "<strong id="entity-f1">{score(report.micro_avg.f1)}</strong>
+            {detail}</p>
         {score_rows(
             &report.per_type,
-            [("micro avg", report.micro_avg), ("macro avg", report.macro_avg), ("weighted avg", report.weighted_avg)],
+            [("results.micro-avg", report.micro_avg), ("results.macro-avg", report.macro_avg), ("results.weighted-avg", report.weighted_avg)],
             report.support,
         )}
     }

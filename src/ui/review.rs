@@ -4,20 +4,21 @@
 use leptos::prelude::*;
 
 use super::chips::{entity_types, sentence, spans, TagStyle};
-use super::state::use_state;
+use super::state::{t, use_state};
 use crate::core::data::Examples;
 use crate::core::evaluate::Predictions;
+use crate::tr;
 
 #[component]
 pub fn Review() -> impl IntoView {
     let state = use_state();
     let only_mistakes = RwSignal::new(false);
     view! {
-        <h3>"Dev examples"</h3>
+        <h3>{t("data.review-title")}</h3>
         <label class="inline">
             <input type="checkbox" id="only-mistakes" prop:checked=move || only_mistakes.get()
                 on:change=move |ev| only_mistakes.set(event_target_checked(&ev)) />
-            " Only mistakes"
+            " "{t("data.only-mistakes")}
         </label>
         {move || {
             let sample = state.dataset.with(|d| d.done().and_then(|d| d.dev_sample.clone().map(|s| (s, d.labels.clone()))));
@@ -26,6 +27,7 @@ pub fn Review() -> impl IntoView {
                 return ().into_any();
             };
             let only = only_mistakes.get();
+            let lang = state.lang();
             match (examples, predictions) {
                 (Examples::Cls(examples), Predictions::Cls(predicted)) => {
                     let rows = examples.into_iter().zip(predicted).filter(|(e, p)| !only || e.label != p.0).map(|(e, (label, p))| {
@@ -34,14 +36,17 @@ pub fn Review() -> impl IntoView {
                             <tr class:mistake=!right>
                                 <td>{e.text}</td>
                                 <td><span class="label">{e.label}</span></td>
-                                <td><span class="label">{format!("{label} ({:.0} %)", p * 100.0)}</span></td>
-                                <td>{if right { "✓ right" } else { "✗ wrong" }}</td>
+                                <td><span class="label">{tr!(lang, "data.review-predicted", label = label, percent = format!("{:.0}", p * 100.0))}</span></td>
+                                <td>{t(if right { "data.review-right" } else { "data.review-wrong" })}</td>
                             </tr>
                         }
                     }).collect_view();
                     view! {
                         <table class="review" id="review">
-                            <thead><tr><th scope="col">"Text"</th><th scope="col">"Gold"</th><th scope="col">"Predicted"</th><th scope="col">""</th></tr></thead>
+                            <thead><tr>
+                                <th scope="col">{t("data.col-text")}</th><th scope="col">{t("data.gold")}</th>
+                                <th scope="col">{t("data.predicted")}</th><th scope="col">""</th>
+                            </tr></thead>
                             <tbody>{rows}</tbody>
                         </table>
                     }.into_any()
@@ -55,12 +60,12 @@ pub fn Review() -> impl IntoView {
                         if only && !mistaken {
                             return None;
                         }
-                        let gold_view = sentence(&e.tokens, &gold, &types, |g| if pred.contains(g) { TagStyle::Gold } else { TagStyle::Missed });
-                        let pred_view = sentence(&e.tokens, &pred, &types, |p| if gold.contains(p) { TagStyle::Right } else { TagStyle::Wrong });
+                        let gold_view = sentence(lang, &e.tokens, &gold, &types, |g| if pred.contains(g) { TagStyle::Gold } else { TagStyle::Missed });
+                        let pred_view = sentence(lang, &e.tokens, &pred, &types, |p| if gold.contains(p) { TagStyle::Right } else { TagStyle::Wrong });
                         Some(view! {
                             <li class:mistake=mistaken>
-                                <div class="side"><span class="side-label">"Gold"</span>{gold_view}</div>
-                                <div class="side"><span class="side-label">"Predicted"</span>{pred_view}</div>
+                                <div class="side"><span class="side-label">{t("data.gold")}</span>{gold_view}</div>
+                                <div class="side"><span class="side-label">{t("data.predicted")}</span>{pred_view}</div>
                             </li>
                         })
                     }).collect_view();

@@ -4,7 +4,9 @@ use crate::core::model::Task;
 
 /// A dataset a first-time visitor can train on without bringing one.
 pub struct Sample {
+    /// The catalogue key of the button's text.
     pub title: &'static str,
+    /// The catalogue key of the button's hover text.
     pub about: &'static str,
     pub task: Task,
     pub file_name: &'static str,
@@ -13,22 +15,22 @@ pub struct Sample {
 
 pub static SAMPLES: [Sample; 3] = [
     Sample {
-        title: "Product reviews",
-        about: "300 short English reviews labelled positive or negative",
+        title: "data.sample-reviews",
+        about: "data.sample-reviews-about",
         task: Task::Cls,
         file_name: "reviews.csv",
         text: include_str!("../../web/samples/reviews.csv"),
     },
     Sample {
-        title: "People, places, organisations",
-        about: "300 short English sentences with PER, LOC and ORG entities (CoNLL)",
+        title: "data.sample-entities",
+        about: "data.sample-entities-about",
         task: Task::Ner,
         file_name: "entities.conll",
         text: include_str!("../../web/samples/entities.conll"),
     },
     Sample {
-        title: "人物、地点、机构 (Chinese entities)",
-        about: "300 short Simplified Chinese sentences with name, address, company and organization entities (CLUENER's JSON)",
+        title: "data.sample-entities-zh",
+        about: "data.sample-entities-zh-about",
         task: Task::Ner,
         file_name: "entities-zh.json",
         text: include_str!("../../web/samples/entities-zh.json"),

@@ -230,8 +230,8 @@ pub fn TrainPanel() -> impl IntoView {
                 drawn.get();
                 let steps = state.steps.get_untracked();
                 (!steps.is_empty()).then(|| {
-                    let loss = charts::loss_curve(&steps, smoothing.get(), total());
-                    let lr = charts::learning_rate_curve(&steps, total());
+                    let loss = charts::loss_curve(state.lang(), &steps, smoothing.get(), total());
+                    let lr = charts::learning_rate_curve(state.lang(), &steps, total());
                     view! {
                         <div class="chart" id="loss-chart" data-points=steps.len() inner_html=loss></div>
                         <label class="inline">{t("train.smoothing")}" "

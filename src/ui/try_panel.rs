@@ -6,9 +6,11 @@ use leptos::prelude::*;
 
 use super::charts;
 use super::chips::{chip, entity_types, TagStyle};
-use super::state::{use_state, Status};
+use super::state::{t, use_state, Status};
 use super::worker_link::use_worker;
+use crate::i18n::Language;
 use crate::protocol::{Prediction, Request};
+use crate::tr;
 
 /// Typing pauses this long before a prediction is asked for.
 const DEBOUNCE: Duration = Duration::from_millis(200);
@@ -57,19 +59,22 @@ pub fn TryPanel() -> impl IntoView {
 
     view! {
         <section class="panel" aria-labelledby="try-title">
-            <h2 id="try-title">"5 · Try it"</h2>
+            <h2 id="try-title">{t("try.title")}</h2>
             <label class="stack">
-                "Type a sentence:"
+                {t("try.label")}
                 <textarea id="try-text" rows="3" prop:value=move || text.get() on:input=on_input
                     disabled=move || !state.trained() || state.run.get().active()
-                    placeholder="Maria flew from Lisbon to Nairobi with the Red Cross."></textarea>
+                    placeholder=t("try.placeholder")></textarea>
             </label>
-            {move || (!state.trained()).then(|| view! { <p class="note">"Available once a model is trained."</p> })}
+            {move || (!state.trained()).then(|| view! { <p class="note">{t("try.not-trained")}</p> })}
             {move || match state.prediction.get() {
                 Status::Empty => ().into_any(),
-                Status::Working => view! { <p class="note" role="status">"Thinking…"</p> }.into_any(),
+                Status::Working => view! { <p class="note" role="status">{t("try.thinking")}</p> }.into_any(),
                 Status::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
-                Status::Done((text, prediction)) => view! { <Answer text prediction /> }.into_any(),
+                Status::Done((text, prediction)) => {
+                    let lang = state.lang();
+                    view! { <Answer text prediction lang /> }.into_any()
+                }
             }}
         </section>
     }
@@ -81,15 +86,17 @@ fn Answer(
     /// The text the prediction is for.
     text: String,
     prediction: Prediction,
+    /// The page's language.
+    lang: Language,
 ) -> impl IntoView {
     let state = use_state();
     match prediction {
         Prediction::Cls { label, labels, probabilities } => {
             let rows: Vec<(String, f64)> = labels.into_iter().zip(probabilities.iter().map(|&p| p as f64)).collect();
-            let chart = charts::bars("Class probabilities", &rows, true);
+            let chart = charts::bars(lang, &tr!(lang, "try.chart-title"), &rows, true);
             view! {
                 <div id="answer">
-                    <p>"Predicted: "<strong class="label">{label}</strong></p>
+                    <p>{t("try.predicted")}" "<strong class="label">{label}</strong></p>
                     <div class="chart" inner_html=chart></div>
                 </div>
             }
@@ -115,15 +122,16 @@ fn Answer(
                 let inside: Vec<f32> =
                     words.iter().filter(|w| w.start >= e.start && w.end <= e.end).map(|w| w.probability).collect();
                 let confidence = inside.iter().sum::<f32>() / inside.len().max(1) as f32;
-                let title = format!("{}: {:.0} % confident", e.label, confidence * 100.0);
-                parts.push(chip(slice(e.start, e.end), &e.label, &types, TagStyle::Gold, Some(title)));
+                let percent = format!("{:.0}", confidence * 100.0);
+                let title = tr!(lang, "try.confidence", label = e.label, percent = percent);
+                parts.push(chip(lang, slice(e.start, e.end), &e.label, &types, TagStyle::Gold, Some(title)));
                 at = e.end;
             }
             parts.push(view! { <span>{slice(at, chars.len())}</span> }.into_any());
             let summary = if entities.is_empty() {
-                "No entities found.".to_string()
+                tr!(lang, "try.no-entities")
             } else {
-                format!("{} entities found; hover one for the model's confidence.", entities.len())
+                tr!(lang, "try.entities-found", n = entities.len())
             };
             view! {
                 <div id="answer">
