@@ -48,6 +48,9 @@ pub struct ResultCard {
     pub tokens_per_s: f64,
 }
 
+/// A card's device when the page does not know it; worded in the reader's language on display.
+pub const UNKNOWN_DEVICE: &str = "unknown";
+
 /// Why a text is not a card.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{}", self.words(Language::English))]

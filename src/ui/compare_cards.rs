@@ -8,7 +8,6 @@ use web_sys::HtmlInputElement;
 use super::charts;
 use super::files;
 use super::format::duration;
-use super::my_runs::UNKNOWN_DEVICE;
 use super::palette;
 use super::state::{t, use_state};
 use crate::i18n::Language;
@@ -146,7 +145,7 @@ pub fn comparison(language: Language, cards: Vec<ResultCard>, id: &str) -> impl 
                         (Some(g), _) => crate::tr!(language, "teach.card-goal-not-met", goal = format!("{g:.2}")),
                         (None, _) => none(),
                     };
-                    let device = if c.device == UNKNOWN_DEVICE { text("teach.device-unknown") } else { c.device.clone() };
+                    let device = if c.device == crate::share::card::UNKNOWN_DEVICE { text("teach.device-unknown") } else { c.device.clone() };
                     view! { <tr>
                         <td>{name}</td>
                         <td>{c.lesson_title.clone().unwrap_or_else(none)}</td>

@@ -13,9 +13,6 @@ use crate::i18n::Language;
 use crate::protocol::Backend;
 use crate::share::ResultCard;
 
-/// A card's device when the page does not know it; worded in the reader's language on display.
-pub const UNKNOWN_DEVICE: &str = "unknown";
-
 /// How kept runs were named before their names held only the time: "Run of 2026-12-03 14:32".
 const OLD_NAME_PREFIX: &str = "Run of ";
 
@@ -24,7 +21,7 @@ pub fn run_card(state: State) -> Option<ResultCard> {
     let plan = state.plan.get_untracked()?;
     let task = state.dataset.with_untracked(|d| d.done().map(|d| d.task))?;
     let device = state.device.get_untracked().map_or_else(
-        || UNKNOWN_DEVICE.to_string(),
+        || crate::share::card::UNKNOWN_DEVICE.to_string(),
         |d| {
             d.adapter.map_or_else(
                 || match d.backend {
