@@ -310,3 +310,40 @@ fn browser_language_tags_pick_a_catalogue() {
     assert_eq!(Language::from_tag("fr"), None);
     assert_eq!(Language::preferred(["fr-FR", "zh-CN", "en"]), Some(Language::SimplifiedChinese));
 }
+
+/// Literals in the page's and share's code that look like words yet are not for reading: the
+/// product's and an API's names, the prefix of run names kept before names held a time, and
+/// the CSS classes of entity chips.
+const NOT_WORDS: [&str; 6] = ["Tunelab", "WebGPU", "Run of ", "chip right", "chip wrong", "chip missed"];
+
+#[test]
+fn the_page_holds_no_visible_english_outside_the_catalogue() {
+    // A capitalised word, or two words: what a label, a button or a sentence looks like.
+    let words = |l: &str| {
+        let mut chars = l.chars();
+        let capitalised = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+            && chars.next().is_some_and(|c| c.is_ascii_lowercase());
+        let is_word = |w: &&str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic() || ",.:;'".contains(c));
+        capitalised || l.split_whitespace().filter(is_word).count() >= 2
+    };
+    let mut found = Vec::new();
+    for dir in ["src/ui", "src/share"] {
+        for path in rust_files(&root().join(dir)) {
+            let name = path.strip_prefix(root()).expect("under the root").display().to_string();
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let tokens = tokens(&text);
+            for (i, token) in tokens.iter().enumerate() {
+                let Token::Literal(literal) = token else { continue };
+                let before = match i.checked_sub(1).map(|j| &tokens[j]) {
+                    Some(Token::Code(code)) => code.trim_end(),
+                    _ => "",
+                };
+                let markup = before.ends_with("class=") || before.ends_with("set_class_name(");
+                if words(literal) && !markup && !NOT_WORDS.contains(&literal.as_str()) {
+                    found.push(format!("{name}: {literal:?}"));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "visible English outside the catalogue: {found:#?}");
+}

@@ -56,7 +56,9 @@ pub const UNKNOWN_DEVICE: &str = "unknown";
 #[error("{}", self.words(Language::English))]
 pub enum CardError {
     NotACard,
-    /// serde's or base64's reason, which stays English: it names positions and field names.
+    Characters,
+    Truncated,
+    /// serde's reason, which stays English: it names positions and field names.
     Damaged(String),
 }
 
@@ -64,6 +66,8 @@ impl CardError {
     pub fn words(&self, language: Language) -> String {
         match self {
             Self::NotACard => tr!(language, "errors.card.not-a-card", prefix = CARD_PREFIX),
+            Self::Characters => crate::i18n::text(language, "errors.card.characters", &[]),
+            Self::Truncated => crate::i18n::text(language, "errors.card.truncated", &[]),
             Self::Damaged(why) => tr!(language, "errors.card.damaged", why = why),
         }
     }
@@ -132,9 +136,9 @@ impl ResultCard {
         }
         let at = text.find(CARD_PREFIX).ok_or(CardError::NotACard)?;
         let body = &text[at + CARD_PREFIX.len()..];
-        let packed = URL_SAFE_NO_PAD.decode(body).map_err(|_| damaged(&"it holds characters a link cannot"))?;
-        let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, CARD_CAP)
-            .map_err(|_| damaged(&"its data does not unpack (it may have been cut short)"))?;
+        let packed = URL_SAFE_NO_PAD.decode(body).map_err(|_| CardError::Characters)?;
+        let json =
+            miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, CARD_CAP).map_err(|_| CardError::Truncated)?;
         serde_json::from_slice(&json).map_err(|e| damaged(&e))
     }
 }
