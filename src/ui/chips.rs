@@ -67,7 +67,7 @@ pub fn sentence(
         }
         parts.push(view! { " " }.into_any());
     }
-    view! { <span class="sentence">{parts}</span> }.into_any()
+    view! { <span class="sentence" translate="no">{parts}</span> }.into_any()
 }
 
 /// A tagged sentence where every entity is gold (the data preview).

@@ -330,7 +330,7 @@ fn Preview(
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|e| view! {
-                        <tr><td>{e.line}</td><td>{e.text}</td><td><span class="label">{e.label}</span></td></tr>
+                        <tr><td>{e.line}</td><td translate="no">{e.text}</td><td><span class="label" translate="no">{e.label}</span></td></tr>
                     }).collect_view()}
                 </tbody>
             </table>

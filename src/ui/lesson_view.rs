@@ -89,7 +89,7 @@ fn LessonFrame(link: RunLink, lesson: Lesson) -> impl IntoView {
     view! {
         <section class="panel wide lesson" id="lesson" aria-labelledby="lesson-title">
             <h2 id="lesson-title">{move || crate::tr!(state.lang(), "teach.lesson-heading", title = title)}</h2>
-            <div id="lesson-instructions">
+            <div id="lesson-instructions" translate="no">
                 {lesson.paragraphs().into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
             </div>
             {move || goal.goal.map(|g| {

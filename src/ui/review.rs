@@ -34,8 +34,8 @@ pub fn Review() -> impl IntoView {
                         let right = e.label == label;
                         view! {
                             <tr class:mistake=!right>
-                                <td>{e.text}</td>
-                                <td><span class="label">{e.label}</span></td>
+                                <td translate="no">{e.text}</td>
+                                <td><span class="label" translate="no">{e.label}</span></td>
                                 <td><span class="label">{tr!(lang, "data.review-predicted", label = label, percent = format!("{:.0}", p * 100.0))}</span></td>
                                 <td>{t(if right { "data.review-right" } else { "data.review-wrong" })}</td>
                             </tr>

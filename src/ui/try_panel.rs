@@ -70,7 +70,7 @@ pub fn TryPanel() -> impl IntoView {
             {move || match state.prediction.get() {
                 Status::Empty => ().into_any(),
                 Status::Working => view! { <p class="note" role="status">{t("try.thinking")}</p> }.into_any(),
-                Status::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Status::Failed(message) => view! { <p class="error" role="alert" lang="en">{message}</p> }.into_any(),
                 Status::Done((text, prediction)) => {
                     let lang = state.lang();
                     view! { <Answer text prediction lang /> }.into_any()
@@ -135,7 +135,7 @@ fn Answer(
             };
             view! {
                 <div id="answer">
-                    <p class="sentence">{parts}</p>
+                    <p class="sentence" translate="no">{parts}</p>
                     <p class="note">{summary}</p>
                 </div>
             }
