@@ -2,7 +2,8 @@
 //!
 //! Versions are facts checked on these machines (DESIGN.md): Trunk 0.21 (0.22 needs a newer rustc),
 //! wasm-bindgen-cli exactly the wasm-bindgen of Cargo.lock, npm's binaryen 132 (Debian's 108 breaks the
-//! page), Debian's chromium and chromium-driver for the browser tests.
+//! page), Debian's chromium and chromium-driver for the browser tests, and a Chinese font for
+//! the e2e screenshots of the page in Chinese.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,6 +16,7 @@ const BINARYEN: &str = "132";
 pub fn run() -> Result<(), String> {
     wasm_target()?;
     chromium()?;
+    cjk_font()?;
     binaryen()?;
     wasm_bindgen_cli()?;
     trunk()
@@ -74,6 +76,16 @@ fn chromium() -> Result<(), String> {
         return Ok(());
     }
     apt_install(&["chromium", "chromium-driver"])
+}
+
+/// A font with Chinese characters (WenQuanYi Micro Hei, 4.5 MB), so that the e2e screenshots of
+/// the page in Chinese show characters rather than empty boxes; people's systems have their own.
+fn cjk_font() -> Result<(), String> {
+    let listed = Command::new("fc-list").arg(":lang=zh").output();
+    if listed.is_ok_and(|out| out.status.success() && !out.stdout.is_empty()) {
+        return Ok(());
+    }
+    apt_install(&["fonts-wqy-microhei"])
 }
 
 /// Mesa's lavapipe, a Vulkan driver on the CPU, for `cargo xtask bench`'s native wgpu row on a
