@@ -72,7 +72,7 @@ pub fn CompareCards() -> impl IntoView {
         problems.set(Vec::new());
         spawn_local(async move {
             for file in picked {
-                match files::read(&file).await {
+                match files::read(state.language.get_untracked(), &file).await {
                     Ok(bytes) => add(Source::File(file.name()), &String::from_utf8_lossy(&bytes)),
                     Err(message) => problems.update(|p| p.push(Problem::Unread(message))),
                 }

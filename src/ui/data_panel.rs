@@ -94,7 +94,7 @@ pub fn DataPanel() -> impl IntoView {
     let read_and_load = move |picked: Vec<web_sys::File>, as_dev: bool| {
         spawn_local(async move {
             let Some(file) = picked.into_iter().next() else { return };
-            match files::read(&file).await {
+            match files::read(state.language.get_untracked(), &file).await {
                 Ok(bytes) if file.name().ends_with(FILE_SUFFIX) => {
                     super::share_link::open_lesson_file(state, &file.name(), &bytes);
                 }
@@ -115,7 +115,7 @@ pub fn DataPanel() -> impl IntoView {
     let read_lesson = move |picked: Vec<web_sys::File>| {
         spawn_local(async move {
             let Some(file) = picked.into_iter().next() else { return };
-            match files::read(&file).await {
+            match files::read(state.language.get_untracked(), &file).await {
                 Ok(bytes) => super::share_link::open_lesson_file(state, &file.name(), &bytes),
                 Err(message) => state.notices.update(|n| n.push(message)),
             }

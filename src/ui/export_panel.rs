@@ -26,7 +26,7 @@ pub fn ExportPanel() -> impl IntoView {
         let Status::Done(files) = state.export.get() else { return };
         let name = format!("{FOLDER}.zip");
         let saved = model_zip(&files, FOLDER).map_err(|e| e.words(state.language.get_untracked())).and_then(|zip| {
-            files::save(&zip, &name, "application/zip")?;
+            files::save(state.language.get_untracked(), &zip, &name, "application/zip")?;
             Ok(zip.len())
         });
         match saved {
@@ -38,7 +38,7 @@ pub fn ExportPanel() -> impl IntoView {
         }
     });
     let save_text = move |text: String, name: &str, mime: &str| {
-        if let Err(message) = files::save(text.as_bytes(), name, mime) {
+        if let Err(message) = files::save(state.language.get_untracked(), text.as_bytes(), name, mime) {
             state.export.set(Status::Failed(message));
         }
     };
@@ -88,7 +88,7 @@ pub fn ExportPanel() -> impl IntoView {
                 }>{t("export.make-link")}</button>
                 <button id="share-file" on:click=move |_| {
                     let saved = super::share_link::current_link(state, None).and_then(|link| {
-                        files::save(crate::share::encode_file(&link).as_bytes(), SHARE_FILE, "application/json")
+                        files::save(state.language.get_untracked(), crate::share::encode_file(&link).as_bytes(), SHARE_FILE, "application/json")
                     });
                     shared_file.set(Some(saved));
                 }>{t("export.download-file")}</button>

@@ -9,17 +9,6 @@ use super::worker_link::describe;
 use crate::i18n::Language;
 use crate::tr;
 
-/// The page's language, as the page keeps it on the document's root element: these helpers
-/// run in tasks outside the component tree, where there is no state to ask.
-fn language() -> Language {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-        .and_then(|root| root.get_attribute("lang"))
-        .and_then(|tag| Language::from_tag(&tag))
-        .unwrap_or_default()
-}
-
 /// The files of a `<input type=file>` or a drop.
 pub fn list(files: Option<FileList>) -> Vec<File> {
     let Some(files) = files else { return Vec::new() };
@@ -27,25 +16,25 @@ pub fn list(files: Option<FileList>) -> Vec<File> {
 }
 
 /// A file's whole content.
-pub async fn read(file: &File) -> Result<Vec<u8>, String> {
+pub async fn read(language: Language, file: &File) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(file.array_buffer())
         .await
-        .map_err(|e| tr!(language(), "data.file-unreadable", name = file.name(), why = describe(&e)))?;
+        .map_err(|e| tr!(language, "data.file-unreadable", name = file.name(), why = describe(&e)))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
 /// The bytes at `url`, or what went wrong (a server that refuses cross-origin reads looks like
 /// a network failure to the page, so the message names both).
-pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    let window = web_sys::window().ok_or_else(|| tr!(language(), "data.fetch-no-window"))?;
-    let failed = |why: String| tr!(language(), "data.fetch-failed", url = url, why = why);
+pub async fn fetch(language: Language, url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or_else(|| tr!(language, "data.fetch-no-window"))?;
+    let failed = |why: String| tr!(language, "data.fetch-failed", url = url, why = why);
     let response = JsFuture::from(window.fetch_with_str(url))
         .await
-        .map_err(|e| failed(tr!(language(), "data.fetch-network", why = describe(&e))))?;
-    let response: Response = response.dyn_into().map_err(|_| failed(tr!(language(), "data.fetch-no-response")))?;
+        .map_err(|e| failed(tr!(language, "data.fetch-network", why = describe(&e))))?;
+    let response: Response = response.dyn_into().map_err(|_| failed(tr!(language, "data.fetch-no-response")))?;
     if !response.ok() {
         let (status, text) = (response.status(), response.status_text());
-        return Err(failed(tr!(language(), "data.fetch-status", status = status, text = text)));
+        return Err(failed(tr!(language, "data.fetch-status", status = status, text = text)));
     }
     let buffer = response.array_buffer().map_err(|e| failed(describe(&e)))?;
     let buffer = JsFuture::from(buffer).await.map_err(|e| failed(describe(&e)))?;
@@ -53,15 +42,15 @@ pub async fn fetch(url: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Offers `bytes` to the user as a download named `name`.
-pub fn save(bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
-    let failed = |e: wasm_bindgen::JsValue| tr!(language(), "data.save-failed", name = name, why = describe(&e));
+pub fn save(language: Language, bytes: &[u8], name: &str, mime: &str) -> Result<(), String> {
+    let failed = |e: wasm_bindgen::JsValue| tr!(language, "data.save-failed", name = name, why = describe(&e));
     let parts = Array::of1(&Uint8Array::from(bytes));
     let options = BlobPropertyBag::new();
     options.set_type(mime);
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(failed)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(failed)?;
     let document =
-        web_sys::window().and_then(|w| w.document()).ok_or_else(|| tr!(language(), "data.save-no-document"))?;
+        web_sys::window().and_then(|w| w.document()).ok_or_else(|| tr!(language, "data.save-no-document"))?;
     let anchor: HtmlAnchorElement = document.create_element("a").map_err(failed)?.unchecked_into();
     anchor.set_href(&url);
     anchor.set_download(name);

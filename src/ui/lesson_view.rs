@@ -78,7 +78,12 @@ fn LessonFrame(link: RunLink, lesson: Lesson) -> impl IntoView {
             handed.set(Some(Err(NotHanded::NoRun)));
             return;
         };
-        let saved = files::save(card.to_json().as_bytes(), "tunelab-result.json", "application/json");
+        let saved = files::save(
+            state.language.get_untracked(),
+            card.to_json().as_bytes(),
+            "tunelab-result.json",
+            "application/json",
+        );
         let base = super::share_link::page_address().unwrap_or_default();
         handed.set(Some(saved.map(|()| format!("{base}#{}", card.to_fragment())).map_err(NotHanded::Failed)));
         state.handed_in.set(true);

@@ -245,7 +245,7 @@ fn DeviceFacts() -> impl IntoView {
 async fn read_model_files(language: Language, picked: Vec<web_sys::File>) -> Result<ModelFiles, String> {
     if let [zip] = picked.as_slice() {
         if zip.name().ends_with(".zip") {
-            let data = files::read(zip).await?;
+            let data = files::read(language, zip).await?;
             return read_model_zip(&data, &zip.name()).map_err(|e| e.words(language));
         }
     }
@@ -257,7 +257,7 @@ async fn read_model_files(language: Language, picked: Vec<web_sys::File>) -> Res
             ModelFiles::WEIGHTS => &mut found.model_safetensors,
             other => return Err(crate::tr!(language, "model.not-a-model-file", file = other)),
         };
-        *slot = files::read(file).await?;
+        *slot = files::read(language, file).await?;
     }
     let missing: Vec<&str> = [
         (ModelFiles::CONFIG, &found.config_json),

@@ -114,21 +114,19 @@ fn apply(state: State, link: &RunLink) {
         }
         LinkData::Url { train, dev } => {
             let (train, dev, link) = (train.clone(), dev.clone(), link.clone());
+            let language = state.language.get_untracked();
             spawn_local(async move {
                 let fetched = async {
-                    let train = fetch_file(&train).await?;
+                    let train = fetch_file(language, &train).await?;
                     let dev = match &dev {
-                        Some(url) => Some(fetch_file(url).await?),
+                        Some(url) => Some(fetch_file(language, url).await?),
                         None => None,
                     };
                     Ok::<_, String>((train, dev))
                 };
                 match fetched.await {
                     Ok((train, dev)) => state.incoming.set(Some(chosen(&link, train, dev))),
-                    Err(why) => {
-                        let language = state.language.get_untracked();
-                        state.notices.update(|n| n.push(tr!(language, "page.link-data-missing", why = why)))
-                    }
+                    Err(why) => state.notices.update(|n| n.push(tr!(language, "page.link-data-missing", why = why))),
                 }
             });
         }
@@ -136,8 +134,8 @@ fn apply(state: State, link: &RunLink) {
 }
 
 /// A data file at `url`, named after the URL's last segment (its extension picks the format).
-async fn fetch_file(url: &str) -> Result<DataFile, String> {
-    let bytes = files::fetch(url).await?;
+async fn fetch_file(language: Language, url: &str) -> Result<DataFile, String> {
+    let bytes = files::fetch(language, url).await?;
     Ok(DataFile { name: crate::share::link::file_name(url), bytes })
 }
 

@@ -118,7 +118,7 @@ pub fn TeachPanel() -> impl IntoView {
         let saved = lesson().and_then(|l| {
             let link = current_link(state, Some(l))?;
             let name = format!("lesson{FILE_SUFFIX}");
-            files::save(encode_file(&link).as_bytes(), &name, "application/json")?;
+            files::save(state.language.get_untracked(), encode_file(&link).as_bytes(), &name, "application/json")?;
             Ok(Made::File(name))
         });
         made.set(Some(saved));
