@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::HtmlInputElement;
 
 use super::charts;
+use super::file_button::file_button;
 use super::files;
 use super::format::duration;
 use super::palette;
@@ -93,11 +93,8 @@ pub fn CompareCards() -> impl IntoView {
                     on:input=move |ev| pasted.set(event_target_value(&ev))></textarea></label>
             <div class="controls">
                 <button id="add-cards" on:click=add_pasted disabled=move || pasted.get().trim().is_empty()>{t("teach.add-cards")}</button>
-                <label>{t("teach.card-files-label")}" "
-                    <input type="file" id="card-files" accept=".json" multiple=true on:change=move |ev| {
-                        let input: HtmlInputElement = event_target(&ev);
-                        add_files(files::list(input.files()));
-                    } /></label>
+                <span>{t("teach.card-files-label")}</span>" "
+                {file_button("card-files", ".json", true, "teach.card-files-label", add_files)}
                 <button on:click=move |_| { cards.set(Vec::new()); problems.set(Vec::new()); }
                     disabled=move || cards.with(Vec::is_empty)>{t("teach.clear-cards")}</button>
             </div>

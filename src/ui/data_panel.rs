@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::HtmlInputElement;
 
 use super::charts;
 use super::chips::{tag_chips, TagStyle};
 use super::chosen::Chosen;
+use super::file_button::file_button;
 use super::files;
 use super::samples::SAMPLES;
 use super::saved;
@@ -170,11 +170,10 @@ pub fn DataPanel() -> impl IntoView {
                     "data.dev-file",
                     move |picked| read_and_load(picked, true),
                 )}
-                <label>{t("data.lesson-file")}" "
-                    <input type="file" id="lesson-file" accept=".json" on:change=move |ev| {
-                        let input: HtmlInputElement = event_target(&ev);
-                        read_lesson(files::list(input.files()));
-                    } /></label>
+                <div class="file-field">
+                    <span>{t("data.lesson-file")}</span>" "
+                    {file_button("lesson-file", ".json", false, "data.lesson-file", read_lesson)}
+                </div>
                 {move || dev_file.get().map(|f| view! {
                     <p class="note">{crate::tr!(state.lang(), "data.dev-file-chosen", name = f.name)}" "
                         <button on:click=move |_| { dev_file.set(None); reload(); }>{t("data.remove")}</button></p>
@@ -219,13 +218,10 @@ pub fn DataPanel() -> impl IntoView {
 /// A labelled data-file picker; `label` is the label's catalogue key, `on_pick` gets the chosen files.
 fn file_picker(id: &'static str, label: &'static str, on_pick: impl Fn(Vec<web_sys::File>) + 'static) -> impl IntoView {
     view! {
-        <label>
-            {t(label)}" "
-            <input type="file" id=id accept=DATA_FILES on:change=move |ev| {
-                let input: HtmlInputElement = event_target(&ev);
-                on_pick(files::list(input.files()));
-            } />
-        </label>
+        <div class="file-field">
+            <span>{t(label)}</span>" "
+            {file_button(id, DATA_FILES, false, label, on_pick)}
+        </div>
     }
 }
 

@@ -16,6 +16,8 @@ mod data_panel;
 #[cfg(target_arch = "wasm32")]
 mod export_panel;
 #[cfg(target_arch = "wasm32")]
+mod file_button;
+#[cfg(target_arch = "wasm32")]
 mod files;
 pub mod format;
 #[cfg(target_arch = "wasm32")]

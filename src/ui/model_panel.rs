@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::HtmlInputElement;
 
+use super::file_button::file_button;
 use super::files;
 use super::format::{bytes, count};
 use super::state::{t, use_state, Status};
@@ -74,9 +74,7 @@ pub fn ModelPanel() -> impl IntoView {
         link.send(request);
     };
 
-    let pick_files = move |ev: leptos::ev::Event| {
-        let input: HtmlInputElement = event_target(&ev);
-        let picked = files::list(input.files());
+    let pick_files = move |picked: Vec<web_sys::File>| {
         let language = state.language.get_untracked();
         spawn_local(async move {
             match read_model_files(language, picked).await {
@@ -129,10 +127,12 @@ pub fn ModelPanel() -> impl IntoView {
                 <label>
                     <input type="radio" name="model-source" checked=move || source.get() == Source::Files
                         on:change=move |_| source.set(Source::Files) />
-                    " "{t("model.source-files")}" "
-                    <input type="file" multiple accept=".json,.safetensors,.zip" aria-label=t("model.files-label")
-                        on:change=move |ev| { source.set(Source::Files); pick_files(ev); } />
-                </label>
+                    " "{t("model.source-files")}
+                </label>" "
+                {file_button("model-files", ".json,.safetensors,.zip", true, "model.files-label", move |picked| {
+                    source.set(Source::Files);
+                    pick_files(picked);
+                })}
                 {move || local_note.get().map(|size| view! {
                     <p class="note">{crate::tr!(state.lang(), "model.files-chosen", size = bytes(size))}</p>
                 })}
