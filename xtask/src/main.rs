@@ -30,7 +30,8 @@ cargo xtask <command>
   serve     build the page with Trunk (release) and serve it at http://127.0.0.1:8080 (runs setup and models)
   test      everything a contributor must run: setup, models, native tests, the bench on a tiny config,
             browser tests and the page's end-to-end tests (headless Chromium)
-            [native|bench|browser|e2e] runs only one of them
+            [native|bench|browser|e2e] runs only one of them; [e2e-release] the e2e flows against the
+            release page that `serve` builds (not part of the whole run)
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch
   bench     train tokens/s, sequences/s and memory of every Tunelab device (native CPU and wgpu,
             in-browser WebGPU and CPU) against PyTorch in the same run, peak memory at 16 x 128, the
@@ -102,7 +103,9 @@ pub fn run_checked(cmd: &mut Command, what: &str) -> Result<(), String> {
     }
 }
 
-/// All tests, or only the `native`, `bench`, `browser` or `e2e` ones, each phase timed.
+/// All tests, or only the `native`, `bench`, `browser` or `e2e` ones, each phase timed;
+/// `e2e-release` runs the e2e flows against the release page that `serve` builds (not part of
+/// the whole run: a cold release build takes over half an hour on two cores).
 fn test(only: Option<&str>) -> Result<(), String> {
     let mut phases = phases::Phases::start();
     let result = test_phases(&mut phases, only);
@@ -111,8 +114,10 @@ fn test(only: Option<&str>) -> Result<(), String> {
 }
 
 fn test_phases(phases: &mut phases::Phases, only: Option<&str>) -> Result<(), String> {
-    if let Some(other) = only.filter(|o| !["native", "bench", "browser", "e2e"].contains(o)) {
-        return Err(format!("`cargo xtask test {other}`: expected nothing, `native`, `bench`, `browser` or `e2e`"));
+    if let Some(other) = only.filter(|o| !["native", "bench", "browser", "e2e", "e2e-release"].contains(o)) {
+        return Err(format!(
+            "`cargo xtask test {other}`: expected nothing, `native`, `bench`, `browser`, `e2e` or `e2e-release`"
+        ));
     }
     phases.run("setup", setup::run)?;
     phases.run("models", models::run)?;
@@ -133,7 +138,10 @@ fn test_phases(phases: &mut phases::Phases, only: Option<&str>) -> Result<(), St
         results.push(browser::run_tests(phases));
     }
     if wanted("e2e") {
-        results.push(page::run_e2e(phases));
+        results.push(page::run_e2e(phases, false));
+    }
+    if only == Some("e2e-release") {
+        results.push(page::run_e2e(phases, true));
     }
     let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
     if failures.is_empty() {

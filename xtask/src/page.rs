@@ -54,11 +54,15 @@ fn e2e_dir() -> PathBuf {
     root().join("target").join("e2e")
 }
 
-/// Builds the page, serves it on a free port and runs tests/e2e against it.
-pub fn run_e2e(phases: &mut Phases) -> Result<(), String> {
+/// Builds the page (dev, or release as `serve` does), serves it on a free port and runs
+/// tests/e2e against it.
+pub fn run_e2e(phases: &mut Phases, release: bool) -> Result<(), String> {
     let out = e2e_dir();
-    let dist = out.join("dist");
-    let page = phases.run("page build (Trunk, dev)", || build(false, &dist));
+    let (dist, what) = match release {
+        true => (out.join("dist-release"), "page build (Trunk, release)"),
+        false => (out.join("dist"), "page build (Trunk, dev)"),
+    };
+    let page = phases.run(what, || build(release, &dist));
     phases.run_after(&page, "e2e tests", || {
         let server = static_server::start(mounts(&dist))?;
         eprintln!("xtask: serving the page at {server}/");
