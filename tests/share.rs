@@ -117,3 +117,14 @@ fn data_by_url_is_named_after_the_file_and_must_be_a_web_address() {
         LinkData::Url { train: "https://example.org/t.csv".into(), dev: Some("ftp://example.org/d.csv".into()) };
     assert_eq!(by_url.check(), Err(LinkError::DataUrl("ftp://example.org/d.csv".into())));
 }
+
+#[test]
+fn a_page_served_from_this_network_is_told_from_one_served_here_or_online() {
+    use tunelab::ui::lan::on_local_network;
+    for host in ["192.168.1.23", "10.0.0.7", "172.20.3.4", "teachers-laptop.local"] {
+        assert!(on_local_network(host), "{host}");
+    }
+    for host in ["127.0.0.1", "localhost", "tunelab.example.org", "8.8.8.8", "172.32.0.1", "[::1]"] {
+        assert!(!on_local_network(host), "{host}");
+    }
+}

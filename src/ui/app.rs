@@ -38,6 +38,9 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    let lan_host =
+        web_sys::window().and_then(|w| w.location().hostname().ok()).filter(|host| super::lan::on_local_network(host));
+
     view! {
         <header>
             <h1>"Tunelab"</h1>
@@ -45,6 +48,9 @@ pub fn App() -> impl IntoView {
             <LanguageSwitch />
         </header>
         <Notices />
+        {lan_host.map(|host| view! {
+            <p class="note" id="lan-note">{move || crate::tr!(state.lang(), "page.lan-note", host = host)}</p>
+        })}
         {move || state.opened_link.get().map(|summary| view! {
             <p class="note" id="opened-link" role="status">{summary}" "
                 <button on:click=move |_| state.opened_link.set(None)>{t("page.dismiss")}</button></p>

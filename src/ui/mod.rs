@@ -20,6 +20,7 @@ mod file_button;
 #[cfg(target_arch = "wasm32")]
 mod files;
 pub mod format;
+pub mod lan;
 #[cfg(target_arch = "wasm32")]
 mod lesson_view;
 #[cfg(target_arch = "wasm32")]

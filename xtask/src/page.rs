@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::browser::chromedriver;
 use crate::phases::Phases;
 use crate::setup::tool_path;
-use crate::{cargo, models, root, run_checked, setup, static_server};
+use crate::{cargo, lan, models, root, run_checked, setup, static_server};
 
 pub const ADDRESS: &str = "127.0.0.1:8080";
 
@@ -37,17 +37,41 @@ pub fn mounts(dist: &Path) -> static_server::Mounts {
     vec![("/models", root().join("web").join("models")), ("/", dist.to_path_buf())]
 }
 
-/// `cargo xtask serve`: everything a fresh machine needs, then the page on ADDRESS until killed.
-pub fn serve() -> Result<(), String> {
+/// `cargo xtask serve`: everything a fresh machine needs, then the page on ADDRESS until killed;
+/// with `lan`, on every interface, with the address students open and its QR code.
+pub fn serve(lan: bool) -> Result<(), String> {
     setup::run()?;
     models::run()?;
     let dist = root().join("dist");
     build(true, &dist)?;
-    let (url, _reports) = static_server::start_on(ADDRESS, mounts(&dist))?;
+    let address = if lan { lan::ALL_INTERFACES } else { ADDRESS };
+    let (url, _reports) = static_server::start_on(address, mounts(&dist))?;
     println!("Tunelab is served at {url}/ (Ctrl-C stops)");
+    if lan {
+        announce_lan()?;
+    }
     loop {
         std::thread::park();
     }
+}
+
+/// What a teacher gives the class: the page at this machine's network address, as text and QR.
+fn announce_lan() -> Result<(), String> {
+    let port = lan::ALL_INTERFACES.rsplit(':').next().unwrap_or("8080");
+    let addresses = lan::addresses();
+    let Some(first) = addresses.first() else {
+        println!(
+            "This machine has no private network address (10.x, 172.16-31.x, 192.168.x): students cannot reach it."
+        );
+        return Ok(());
+    };
+    let url = format!("http://{first}:{port}/");
+    println!("On this network, students open {url} (open it yourself there too: share links carry the address they were made at)");
+    for other in &addresses[1..] {
+        println!("  also reachable as http://{other}:{port}/");
+    }
+    print!("{}", lan::qr_code(&url)?);
+    Ok(())
 }
 
 fn e2e_dir() -> PathBuf {

@@ -38,6 +38,11 @@ pub fn start(mounts: Mounts) -> Result<String, String> {
 /// Serves on `address`; the receiver gets the body of every `POST /report`.
 pub fn start_on(address: &str, mounts: Mounts) -> Result<(String, Receiver<String>), String> {
     let listener = TcpListener::bind(address).map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    serve_on(listener, mounts)
+}
+
+/// Serves on a bound listener; the URL returned is the loopback one, whatever it is bound to.
+pub fn serve_on(listener: TcpListener, mounts: Mounts) -> Result<(String, Receiver<String>), String> {
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let (reports, received) = channel();
     thread::spawn(move || {
@@ -181,6 +186,23 @@ mod tests {
         stream.read_to_end(&mut response).expect("response");
         let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("headers end") + 4;
         (String::from_utf8_lossy(&response[..split]).into_owned(), response[split..].to_vec())
+    }
+
+    #[test]
+    fn a_lan_server_listens_on_every_interface_and_answers_on_loopback() {
+        let dir = std::env::temp_dir().join(format!("tunelab-lan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("index.html"), "<p>class</p>").expect("write");
+        let any_port = crate::lan::ALL_INTERFACES.replace(":8080", ":0");
+        let listener = TcpListener::bind(&any_port).expect("binds to every interface");
+        let bound = listener.local_addr().expect("an address");
+        assert!(bound.ip().is_unspecified(), "bound to {bound}, not to every interface");
+        let (url, _) = serve_on(listener, vec![("/", dir.clone())]).expect("serves");
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        let (head, body) = get(&url, "/", None);
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert_eq!(body, b"<p>class</p>");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
