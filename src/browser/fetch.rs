@@ -122,7 +122,7 @@ async fn fetch_file(
             return Err(FetchError::Http { url: url.into(), status, status_text: response.status_text() });
         }
     }
-    let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let total = body_length(&response);
     on_progress(progress(0, total, false, false));
     let bytes = read_streamed(&response, url, &mut |loaded| on_progress(progress(loaded, total, false, false))).await?;
     on_progress(progress(bytes.len() as u64, total, false, true));
@@ -166,13 +166,21 @@ async fn read_all(response: &Response) -> Result<Vec<u8>, JsValue> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
+/// The length of the body as read: the `Content-Length`, unless the server sent it compressed
+/// (`Content-Encoding`), when the header counts the compressed bytes and the read ones are more.
+fn body_length(response: &Response) -> Option<u64> {
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let encoded = header("content-encoding").is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
+    header("content-length").and_then(|v| v.parse::<u64>().ok()).filter(|_| !encoded)
+}
+
 /// Reads the body chunk by chunk, reporting the byte count at most once per percent (or MiB).
 async fn read_streamed(response: &Response, url: &str, on_loaded: &mut dyn FnMut(u64)) -> Result<Vec<u8>, FetchError> {
     let broken = |detail: String| FetchError::Read { url: url.into(), detail };
     let Some(body) = response.body() else { return Ok(Vec::new()) };
     let reader: web_sys::ReadableStreamDefaultReader =
         body.get_reader().dyn_into().map_err(|_| broken("the body has no reader".into()))?;
-    let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let total = body_length(&response);
     let step = total.map_or(1 << 20, |t| (t / 100).max(1 << 16));
     let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(1 << 31) as usize);
     let mut reported = 0u64;

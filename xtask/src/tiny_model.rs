@@ -6,7 +6,9 @@
 use std::fs;
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+
+use crate::safetensors_file::{self, f32_tensor};
 
 const HIDDEN: usize = 32;
 const LAYERS: usize = 2;
@@ -102,28 +104,9 @@ fn tensors(vocab_size: usize) -> Vec<(String, Vec<usize>, Vec<f32>)> {
         .collect()
 }
 
-/// The safetensors layout: an 8-byte little-endian header length, the JSON header, the data.
 fn safetensors(tensors: &[(String, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
-    let mut header = Map::new();
-    let mut offset = 0;
-    for (name, shape, values) in tensors {
-        let end = offset + values.len() * 4;
-        header.insert(name.clone(), json!({ "dtype": "F32", "shape": shape, "data_offsets": [offset, end] }));
-        offset = end;
-    }
-    let mut head = serde_json::to_vec(&Value::Object(header)).unwrap_or_default();
-    while head.len() % 8 != 0 {
-        head.push(b' ');
-    }
-    let mut bytes = Vec::with_capacity(8 + head.len() + offset);
-    bytes.extend_from_slice(&(head.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&head);
-    for (_, _, values) in tensors {
-        for v in values {
-            bytes.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    bytes
+    let tensors: Vec<_> = tensors.iter().map(|(name, shape, values)| f32_tensor(name, shape, values)).collect();
+    safetensors_file::write(&tensors)
 }
 
 /// Standard normal draws: SplitMix64 into Box–Muller.
