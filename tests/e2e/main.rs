@@ -257,7 +257,9 @@ async fn open_link_flow(page: &Page, url: &str, data: &Slices) -> Result<(), Str
 /// A link that names its data by URL: the page fetches it (here from the page's own server,
 /// where the test puts a slice); a URL that is not there gets a message naming it.
 async fn data_by_url_flow(page: &Page, url: &str, out: &Path, data: &Slices) -> Result<(), String> {
-    let served = out.join("dist").join("e2e-data");
+    // The folder the page is served from: xtask names it (the dev or the release build).
+    let dist = std::env::var_os("TUNELAB_E2E_DIST").map_or_else(|| out.join("dist"), PathBuf::from);
+    let served = dist.join("e2e-data");
     std::fs::create_dir_all(&served).map_err(|e| e.to_string())?;
     std::fs::copy(&data.ner_train, served.join("by-url.conll")).map_err(|e| e.to_string())?;
     let mut link = RunLink {

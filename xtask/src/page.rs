@@ -95,6 +95,7 @@ pub fn run_e2e(phases: &mut Phases, release: bool) -> Result<(), String> {
                 .args(["test", "--test", "e2e"])
                 .env("TUNELAB_E2E_URL", format!("{server}/"))
                 .env("TUNELAB_E2E_OUT", &out)
+                .env("TUNELAB_E2E_DIST", &dist)
                 .env("CHROMEDRIVER", chromedriver()),
             "end-to-end tests (the page in headless Chromium)",
         )
