@@ -40,8 +40,9 @@ pub async fn first_and_second_visit(driver: &Chromedriver, url: &str, out: &Path
         load_model(&page).await?;
         let second = served(url)?;
         let (first_bytes, second_bytes) = (first.0 - start.0, second.0 - first.0);
+        let build = std::env::var("TUNELAB_E2E_BUILD").unwrap_or_else(|_| "dev".into());
         println!(
-            "e2e: transfer (the e2e's dev build, gzip where precompressed): first visit {:.1} MB in {} responses, \
+            "e2e: transfer (the e2e's {build} build, gzip where precompressed): first visit {:.1} MB in {} responses, \
              second visit {:.1} MB in {} responses",
             first_bytes as f64 / 1e6,
             first.1 - start.1,
@@ -49,7 +50,7 @@ pub async fn first_and_second_visit(driver: &Chromedriver, url: &str, out: &Path
             second.1 - first.1
         );
         let json = serde_json::json!({
-            "build": "dev (the e2e's Trunk build)",
+            "build": build,
             "first_visit_bytes": first_bytes,
             "first_visit_responses": first.1 - start.1,
             "second_visit_bytes": second_bytes,

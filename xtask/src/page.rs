@@ -96,6 +96,7 @@ pub fn run_e2e(phases: &mut Phases, release: bool) -> Result<(), String> {
                 .env("TUNELAB_E2E_URL", format!("{server}/"))
                 .env("TUNELAB_E2E_OUT", &out)
                 .env("TUNELAB_E2E_DIST", &dist)
+                .env("TUNELAB_E2E_BUILD", if release { "release" } else { "dev" })
                 .env("CHROMEDRIVER", chromedriver()),
             "end-to-end tests (the page in headless Chromium)",
         )

@@ -3,7 +3,9 @@
 //! `/nocors/` serves the same files without it, to test a refusal). GET and HEAD, and a
 //! `POST /report` whose body is handed to the caller (the benchmark pages report through it).
 //! A file with an up-to-date `.gz` sibling (`precompress.rs`) goes gzipped to a client that
-//! accepts gzip, with `Content-Encoding: gzip`. `GET /__served` answers how many bytes and
+//! accepts gzip, with `Content-Encoding: gzip`. Files carry an `ETag` and `Cache-Control:
+//! no-cache`, so a browser revalidates its copy and an unchanged file costs a 304. `GET
+//! /__served` answers how many bytes and
 //! responses this process's servers have sent so far (the e2e counts a visit's transfer).
 
 use std::io::Read;
@@ -104,9 +106,12 @@ fn serve(stream: TcpStream, mounts: &Mounts, reports: &Sender<String>) -> std::i
     let mut line = String::new();
     let mut content_length = 0usize;
     let mut accepts_gzip = false;
+    let mut if_none_match = None;
     while reader.read_line(&mut line)? > 2 {
         if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
+            if name.eq_ignore_ascii_case("if-none-match") {
+                if_none_match = Some(value.trim().to_string());
+            } else if name.eq_ignore_ascii_case("content-length") {
                 content_length = value.trim().parse().unwrap_or(0);
             } else if name.eq_ignore_ascii_case("accept-encoding") {
                 accepts_gzip = value.split(',').any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip"));
@@ -160,14 +165,31 @@ fn serve(stream: TcpStream, mounts: &Mounts, reports: &Sender<String>) -> std::i
         return send(&mut out, &head, body.as_bytes());
     };
     let gzipped = accepts_gzip.then(|| fresh_gzip(&file)).flatten();
-    let bytes = std::fs::read(gzipped.as_ref().unwrap_or(&file))?;
+    let sent = gzipped.as_ref().unwrap_or(&file);
+    let tag = etag(sent)?;
+    if if_none_match.is_some_and(|tags| tags.split(',').any(|t| t.trim() == tag)) {
+        let head = format!(
+            "HTTP/1.1 304 Not Modified\r\n{cors_header}ETag: {tag}\r\nVary: Accept-Encoding\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n"
+        );
+        return send(&mut out, &head, &[]);
+    }
+    let bytes = std::fs::read(sent)?;
     let encoding = if gzipped.is_some() { "Content-Encoding: gzip\r\n" } else { "" };
     let head = format!(
-        "HTTP/1.1 200 OK\r\n{cors_header}Content-Type: {}\r\n{encoding}Vary: Accept-Encoding\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 200 OK\r\n{cors_header}Content-Type: {}\r\n{encoding}Vary: Accept-Encoding\r\nContent-Length: {}\r\nETag: {tag}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
         content_type(&file),
         bytes.len()
     );
     send(&mut out, &head, if method == "HEAD" { &[] } else { &bytes })
+}
+
+/// A file's validator, from its size and modification time: a rebuilt file gets a new one, so
+/// a browser may keep a copy (`Cache-Control: no-cache`) and a second visit costs a 304 per
+/// file unchanged instead of its bytes (Trunk's names here carry no content hash).
+fn etag(file: &Path) -> std::io::Result<String> {
+    let meta = file.metadata()?;
+    let modified = meta.modified()?.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    Ok(format!("\"{:x}-{:x}\"", meta.len(), modified))
 }
 
 #[cfg(test)]
@@ -178,14 +200,37 @@ mod tests {
     use super::*;
 
     fn get(url: &str, path: &str, accept: Option<&str>) -> (String, Vec<u8>) {
+        get_with(url, path, &accept.map_or(String::new(), |a| format!("Accept-Encoding: {a}\r\n")))
+    }
+
+    /// A GET with extra header lines (each ending in CRLF).
+    fn get_with(url: &str, path: &str, headers: &str) -> (String, Vec<u8>) {
         let address = url.trim_start_matches("http://");
         let mut stream = TcpStream::connect(address).expect("connects to 127.0.0.1");
-        let accept = accept.map_or(String::new(), |a| format!("Accept-Encoding: {a}\r\n"));
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n{accept}\r\n").expect("request");
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n{headers}\r\n").expect("request");
         let mut response = Vec::new();
         stream.read_to_end(&mut response).expect("response");
         let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("headers end") + 4;
         (String::from_utf8_lossy(&response[..split]).into_owned(), response[split..].to_vec())
+    }
+
+    #[test]
+    fn a_file_unchanged_since_the_last_visit_costs_a_304() {
+        let dir = std::env::temp_dir().join(format!("tunelab-etag-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("page.js"), "let x = 1;\n".repeat(200)).expect("write");
+        let url = start(vec![("/", dir.clone())]).expect("serves");
+        let (head, body) = get(&url, "/page.js", None);
+        assert!(head.starts_with("HTTP/1.1 200") && !body.is_empty(), "{head}");
+        let tag = head.lines().find_map(|l| l.strip_prefix("ETag: ")).expect("an ETag").to_string();
+        let (head, body) = get_with(&url, "/page.js", &format!("If-None-Match: {tag}\r\n"));
+        assert!(head.starts_with("HTTP/1.1 304"), "{head}");
+        assert!(body.is_empty());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.join("page.js"), "let x = 2;\n".repeat(200)).expect("rewrite");
+        let (head, _) = get_with(&url, "/page.js", &format!("If-None-Match: {tag}\r\n"));
+        assert!(head.starts_with("HTTP/1.1 200"), "a rebuilt file is sent again: {head}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
