@@ -2,7 +2,8 @@
 //! default model, upload data, train, read the results, try a sentence, export. `cargo xtask
 //! test` builds and serves the page and sets TUNELAB_E2E_URL; without it this says it did not
 //! run. Screenshots of every stage go to target/e2e/. With TUNELAB_E2E_STARTUP set to a file,
-//! it times the page's startup instead (`cargo xtask bench`).
+//! it times the page's startup and counts a first and a second visit's bytes instead (`cargo
+//! xtask bench`).
 
 mod driver;
 mod languages;
@@ -35,7 +36,8 @@ fn main() {
         let measured = runtime.block_on(async {
             std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
             let driver = Chromedriver::start(&chromedriver)?;
-            startup::measure(&driver, &url, &out, runs, Path::new(&path)).await
+            startup::measure(&driver, &url, &out, runs, Path::new(&path)).await?;
+            transfer::first_and_second_visit(&driver, &url, &out).await
         });
         if let Err(message) = measured {
             eprintln!("e2e startup: FAILED: {message}");

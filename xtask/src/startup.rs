@@ -26,6 +26,7 @@ pub fn measure(release: bool) -> Result<Value, String> {
             .args(["test", "--test", "e2e"])
             .env("TUNELAB_E2E_URL", format!("{server}/"))
             .env("TUNELAB_E2E_OUT", root().join("target/bench/e2e"))
+            .env("TUNELAB_E2E_BUILD", if release { "release" } else { "dev" })
             .env("TUNELAB_E2E_STARTUP", &out)
             .env("TUNELAB_E2E_STARTUP_RUNS", RUNS.to_string())
             .env("CHROMEDRIVER", chromedriver()),
@@ -50,7 +51,12 @@ pub fn measure(release: bool) -> Result<Value, String> {
             })
         })
         .collect::<Vec<_>>();
-    Ok(json!({ "release": release, "wasm": sizes, "medians": medians, "runs": runs["runs"] }))
+    // What a first and a second visit transfer, counted by the server (tests/e2e/transfer.rs).
+    let transfer_path = root().join("target/bench/e2e/transfer.json");
+    let transfer: Value = std::fs::read_to_string(&transfer_path)
+        .map_err(|e| format!("{}: {e}", transfer_path.display()))
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("{}: {e}", transfer_path.display())))?;
+    Ok(json!({ "release": release, "wasm": sizes, "medians": medians, "runs": runs["runs"], "transfer": transfer }))
 }
 
 fn size(path: &Path) -> Result<Value, String> {
@@ -88,4 +94,13 @@ pub fn print(startup: &Value) {
             ms("model_load_ms")
         );
     }
+    let t = &startup["transfer"];
+    let mb = |k: &str| t[k].as_f64().map_or("-".to_string(), |v| format!("{:.1} MB", v / 1e6));
+    println!(
+        "\ntransfer, from navigation to a loaded model: first visit {} in {} responses, second visit {} in {} responses",
+        mb("first_visit_bytes"),
+        t["first_visit_responses"],
+        mb("second_visit_bytes"),
+        t["second_visit_responses"]
+    );
 }
