@@ -131,7 +131,8 @@ fn stray_inside_tag_in_iob2_becomes_begin_with_a_warning() {
 
 #[test]
 fn crlf_bom_and_non_utf8_lines() {
-    let parsed = parse_conll(b"\xEF\xBB\xBFa\tB-X\r\nb\xC3\tO\r\nc\tI-X\r\n\r\nd\tO\r\n");
+    // The last line is UTF-8 beyond ASCII, so the file is UTF-8 with one broken line.
+    let parsed = parse_conll(b"\xEF\xBB\xBFa\tB-X\r\nb\xC3\tO\r\nc\tI-X\r\n\r\nd\xC3\xA9\tO\r\n");
     expect(&parsed.diagnostics, Severity::Error, 2, "byte 2 of this line is not UTF-8");
     assert_eq!(error_lines(&parsed.diagnostics), vec![2]);
     let examples = &parsed.value.examples;
@@ -142,9 +143,10 @@ fn crlf_bom_and_non_utf8_lines() {
 
 #[test]
 fn non_utf8_on_the_first_line_counts_the_bom() {
-    let parsed = parse_conll(b"\xEF\xBB\xBFa\xFF B-X\nb O\n");
+    // "é" on the last line makes the file UTF-8 with one broken line, not Windows-1252.
+    let parsed = parse_conll(b"\xEF\xBB\xBFa\xFF B-X\nb O\nc\xC3\xA9 O\n");
     expect(&parsed.diagnostics, Severity::Error, 1, "byte 5 of this line");
-    assert_eq!(parsed.value.examples[0].tokens, ["b"]);
+    assert_eq!(parsed.value.examples[0].tokens, ["b", "cé"]);
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod conll;
 mod format;
 mod jsonl;
 mod labels;
+mod odd;
 mod real;
 mod robust;
 mod spans;

@@ -21,6 +21,10 @@ pub fn is_cluener(bytes: &[u8]) -> bool {
 pub fn parse_cluener(bytes: &[u8]) -> Parsed<NerFile> {
     let decoded = Decoded::new(bytes);
     let mut diagnostics = decoded.diagnostics.clone();
+    if let Some(empty) = decoded.empty_file() {
+        diagnostics.push(empty);
+        return Parsed { value: NerFile { examples: Vec::new(), scheme: TagScheme::Iob2 }, diagnostics };
+    }
     let mut examples = Vec::new();
     let text = decoded.text();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();

@@ -43,13 +43,38 @@ pub struct DatasetDiagnostics {
     pub test: Vec<Diagnostic>,
 }
 
-/// A file from which nothing usable was read.
+/// A file that cannot be trained on, and why.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}: no usable examples{}", first_error(.diagnostics).map(|d| format!(" ({d})")).unwrap_or_default())]
+#[error("{file}: {}", self.reason_text())]
 pub struct DatasetError {
     pub file: String,
     /// All of the file's problems, the reason among them.
     pub diagnostics: Vec<Diagnostic>,
+    pub reason: Refused,
+}
+
+/// Why a file is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refused {
+    /// Nothing usable was read.
+    NoExamples,
+    /// Every training example has this one label: a classifier needs two to tell apart.
+    OneLabel(String),
+}
+
+impl DatasetError {
+    fn reason_text(&self) -> String {
+        match &self.reason {
+            Refused::NoExamples => {
+                let first = first_error(&self.diagnostics).map(|d| format!(" ({d})")).unwrap_or_default();
+                format!("no usable examples{first}")
+            }
+            Refused::OneLabel(label) => format!(
+                "every training example has the label `{label}`: a classifier needs examples of at least two labels to \
+                 learn to tell them apart"
+            ),
+        }
+    }
 }
 
 fn first_error(diagnostics: &[Diagnostic]) -> Option<&Diagnostic> {
@@ -74,7 +99,7 @@ pub fn read_examples(
     };
     if examples.is_empty() {
         let file = if source.name.is_empty() { "pasted text".to_string() } else { source.name.to_string() };
-        return Err(DatasetError { file, diagnostics });
+        return Err(DatasetError { file, diagnostics, reason: Refused::NoExamples });
     }
     Ok((examples, diagnostics))
 }
@@ -87,8 +112,16 @@ pub fn load_dataset(
     test: Option<DataSource<'_>>,
     options: &DatasetOptions,
 ) -> Result<(Dataset, DatasetDiagnostics), DatasetError> {
+    let name = train.name;
     let (train, train_diagnostics) = read_examples(task, train, &options.table)?;
     let train = train.limit(options.limit);
+    if let Examples::Cls(examples) = &train {
+        let first = examples.first().map(|e| e.label.clone()).unwrap_or_default();
+        if !examples.is_empty() && examples.iter().all(|e| e.label == first) {
+            let file = if name.is_empty() { "pasted text".to_string() } else { name.to_string() };
+            return Err(DatasetError { file, diagnostics: train_diagnostics, reason: Refused::OneLabel(first) });
+        }
+    }
     let (test, test_diagnostics) = match test {
         Some(file) => {
             let (test, diagnostics) = read_examples(task, file, &options.table)?;

@@ -20,12 +20,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(line: usize, message: impl Into<String>) -> Self {
-        Self { line, severity: Severity::Error, message: message.into() }
+        Self { line, severity: Severity::Error, message: escape_controls(message.into()) }
     }
 
     pub fn warning(line: usize, message: impl Into<String>) -> Self {
-        Self { line, severity: Severity::Warning, message: message.into() }
+        Self { line, severity: Severity::Warning, message: escape_controls(message.into()) }
     }
+}
+
+/// A message that quotes a file may carry its control characters; written raw to a terminal,
+/// an escape sequence would act. They are shown escaped (`\u{1b}`), on the CLI and the page.
+fn escape_controls(message: String) -> String {
+    if !message.chars().any(char::is_control) {
+        return message;
+    }
+    message.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 impl std::fmt::Display for Diagnostic {

@@ -26,18 +26,33 @@ pub struct Decoded<'a> {
     text: Cow<'a, str>,
     /// Ascending numbers of the lines that were blanked out.
     bad_lines: Vec<usize>,
+    /// The bytes are not text at all: nothing is read from them.
+    not_text: bool,
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How much of the start is looked at for bytes that text never holds.
+const SNIFF: usize = 8192;
+
 impl<'a> Decoded<'a> {
-    /// Strips a UTF-8 BOM and reports (then blanks) every line that is not valid UTF-8.
+    /// Strips a UTF-8 BOM and reports (then blanks) every line that is not valid UTF-8. Bytes
+    /// that are not text (a NUL or other control bytes near the start) are refused once; a file
+    /// that is Windows-1252 throughout (Latin-1's superset, what older Windows tools save) is
+    /// read as such, with one warning.
     pub fn new(bytes: &'a [u8]) -> Self {
         let (body, bom_len) = match bytes.strip_prefix(BOM) {
             Some(rest) => (rest, BOM.len()),
             None => (bytes, 0),
         };
+        let head = &body[..body.len().min(SNIFF)];
+        if head.iter().any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) {
+            return Self { text: Cow::Borrowed(""), bad_lines: Vec::new(), not_text: true, diagnostics: Vec::new() };
+        }
         if let Ok(text) = std::str::from_utf8(body) {
-            return Self { text: Cow::Borrowed(text), bad_lines: Vec::new(), diagnostics: Vec::new() };
+            return Self { text: Cow::Borrowed(text), bad_lines: Vec::new(), not_text: false, diagnostics: Vec::new() };
+        }
+        if let Some(decoded) = windows_1252(body) {
+            return decoded;
         }
         let mut text = String::with_capacity(body.len());
         let mut bad_lines = Vec::new();
@@ -59,7 +74,7 @@ impl<'a> Decoded<'a> {
                 }
             }
         }
-        Self { text: Cow::Owned(text), bad_lines, diagnostics }
+        Self { text: Cow::Owned(text), bad_lines, not_text: false, diagnostics }
     }
 
     /// The whole text; blanked lines are empty.
@@ -69,11 +84,16 @@ impl<'a> Decoded<'a> {
 
     /// True when the input holds nothing but whitespace.
     pub fn is_blank(&self) -> bool {
-        self.text.trim().is_empty() && self.bad_lines.is_empty()
+        self.text.trim().is_empty() && self.bad_lines.is_empty() && !self.not_text
     }
 
-    /// The diagnostic for an input with nothing in it, or `None`.
+    /// The diagnostic for an input with nothing to read in it (blank, or not text), or `None`.
     pub fn empty_file(&self) -> Option<Diagnostic> {
+        if self.not_text {
+            let message = "this is not a text file (it holds control bytes such as NUL that text never does): \
+                           choose a CSV, TSV, JSONL, JSON or CoNLL file saved as UTF-8 text";
+            return Some(Diagnostic::error(0, message));
+        }
         self.is_blank().then(|| Diagnostic::error(1, "file is empty"))
     }
 
@@ -81,6 +101,42 @@ impl<'a> Decoded<'a> {
     pub fn lines(&self) -> Lines<'_> {
         Lines { rest: Some(self.text.as_ref()).filter(|t| !t.is_empty()), number: 0, skip: &self.bad_lines }
     }
+}
+
+/// What Windows-1252 puts at 0x80–0x9F (0 where it defines nothing); 0xA0–0xFF are U+00A0–U+00FF.
+const CP1252_HIGH: [u16; 32] = [
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0, 0,
+    0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+];
+
+/// `body` read as Windows-1252, when that reading is plausible: every byte is one the encoding
+/// defines, and no line is UTF-8 with letters beyond ASCII (a UTF-8 file with a few broken
+/// lines stays UTF-8). One warning names the encoding and the first line that needed it.
+fn windows_1252(body: &[u8]) -> Option<Decoded<'static>> {
+    let undefined = |b: u8| (0x80..0xA0).contains(&b) && CP1252_HIGH[usize::from(b - 0x80)] == 0;
+    if body.iter().any(|&b| undefined(b)) {
+        return None;
+    }
+    let lines = || body.split(|&b| b == b'\n');
+    if lines().any(|line| !line.is_ascii() && std::str::from_utf8(line).is_ok()) {
+        return None;
+    }
+    let text: String = body
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => char::from_u32(u32::from(CP1252_HIGH[usize::from(b - 0x80)])).unwrap_or('\u{FFFD}'),
+            _ => char::from(b),
+        })
+        .collect();
+    let first = lines().position(|line| !line.is_ascii()).map_or(1, |i| i + 1);
+    let message = "the file is not UTF-8; it reads as Windows-1252 (Western European, Latin-1), so it was read \
+                   that way: check the accented letters, and save the file as UTF-8 to be sure";
+    Some(Decoded {
+        text: Cow::Owned(text),
+        bad_lines: Vec::new(),
+        not_text: false,
+        diagnostics: vec![Diagnostic::warning(first, message)],
+    })
 }
 
 /// Iterator over numbered lines; a plain byte loop, because it runs over files of many

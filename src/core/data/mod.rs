@@ -28,7 +28,9 @@ mod tag_scheme;
 
 pub use cluener::parse_cluener;
 pub use conll::parse_conll;
-pub use dataset::{load_dataset, read_examples, DataSource, Dataset, DatasetDiagnostics, DatasetError, DatasetOptions};
+pub use dataset::{
+    load_dataset, read_examples, DataSource, Dataset, DatasetDiagnostics, DatasetError, DatasetOptions, Refused,
+};
 pub use diagnostics::{Diagnostic, Parsed, Severity};
 pub use examples::Examples;
 pub use format::{detect_format, Format};
