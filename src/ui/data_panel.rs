@@ -9,6 +9,7 @@ use super::chips::{tag_chips, TagStyle};
 use super::chosen::Chosen;
 use super::file_button::file_button;
 use super::files;
+use super::format::bytes;
 use super::samples::SAMPLES;
 use super::saved;
 use super::state::{t, use_state, Status};
@@ -94,6 +95,10 @@ pub fn DataPanel() -> impl IntoView {
     let read_and_load = move |picked: Vec<web_sys::File>, as_dev: bool| {
         spawn_local(async move {
             let Some(file) = picked.into_iter().next() else { return };
+            if let Some(why) = too_big(state.language.get_untracked(), &file) {
+                state.dataset.set(Status::Failed(why));
+                return;
+            }
             match files::read(state.language.get_untracked(), &file).await {
                 Ok(bytes) if file.name().ends_with(FILE_SUFFIX) => {
                     super::share_link::open_lesson_file(state, &file.name(), &bytes);
@@ -115,6 +120,10 @@ pub fn DataPanel() -> impl IntoView {
     let read_lesson = move |picked: Vec<web_sys::File>| {
         spawn_local(async move {
             let Some(file) = picked.into_iter().next() else { return };
+            if let Some(why) = too_big(state.language.get_untracked(), &file) {
+                state.notices.update(|n| n.push(why));
+                return;
+            }
             match files::read(state.language.get_untracked(), &file).await {
                 Ok(bytes) => super::share_link::open_lesson_file(state, &file.name(), &bytes),
                 Err(message) => state.notices.update(|n| n.push(message)),
@@ -213,6 +222,20 @@ pub fn DataPanel() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// The largest data or lesson file the page reads. Parsing takes up to 20 times a CoNLL file's
+/// size in memory (975 MB for 50 MB, README), and a file this big already trains for hours in
+/// a tab; the command line reads any size.
+const DATA_FILE_CAP: usize = 20_000_000;
+
+/// Why `file` is not read, when it is over [`DATA_FILE_CAP`]: said before reading, not after
+/// the tab has run out of memory.
+fn too_big(language: Language, file: &web_sys::File) -> Option<String> {
+    let size = file.size() as usize;
+    (size > DATA_FILE_CAP).then(|| {
+        crate::tr!(language, "data.file-too-big", name = file.name(), size = bytes(size), cap = bytes(DATA_FILE_CAP))
+    })
 }
 
 /// A labelled data-file picker; `label` is the label's catalogue key, `on_pick` gets the chosen files.

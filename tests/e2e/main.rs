@@ -76,6 +76,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         open_link_flow(&page, url, &data).await?;
         data_by_url_flow(&page, url, out, &data).await?;
         damaged_link_flow(&page, url).await?;
+        too_big_a_file(&page, out).await?;
         phone_layout(&driver, url, out).await?;
         languages::language_survives_a_reload(&driver, out, url).await?;
         transfer::first_and_second_visit(&driver, url, out).await
@@ -294,6 +295,21 @@ async fn data_by_url_flow(page: &Page, url: &str, out: &Path, data: &Slices) -> 
         return Err(format!("the message does not say what the server answered: {shown}"));
     }
     println!("e2e: data by URL: {}", shown.replace('\n', " "));
+    Ok(())
+}
+
+/// A data file over the page's cap is refused before it is read, with the cap named.
+async fn too_big_a_file(page: &Page, out: &Path) -> Result<(), String> {
+    let path = out.join("too-big.csv");
+    let row = "a sentence that is long enough to fill the file quickly,pos\n";
+    let text = format!("text,label\n{}", row.repeat(21_000_000 / row.len()));
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    page.upload("#train-file", &path).await?;
+    let error = page.wait_for_text("the size refusal", "#data-error", "up to 20.0 MB", Duration::from_secs(30)).await?;
+    let said = error.text().await.map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&path);
+    page.screenshot_at("too-big-a-file", "#data-error").await?;
+    println!("e2e: a 21 MB data file: {said}");
     Ok(())
 }
 
