@@ -1,6 +1,6 @@
 //! Flow 6: the whole page in Simplified Chinese. The switch rewords every panel at once, with
 //! a trained model, results and kept runs on screen; no English sentence is left outside the
-//! user's own data (`translate="no"`) and worker messages marked `lang="en"`; the share link
+//! user's own data (`translate="no"`) and what is marked `lang="en"`; the share link
 //! carries the language; the choice survives a reload; and switching back restores English.
 
 use std::path::Path;
