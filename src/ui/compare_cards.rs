@@ -11,7 +11,7 @@ use super::format::duration;
 use super::palette;
 use super::state::{t, use_state};
 use crate::i18n::Language;
-use crate::share::ResultCard;
+use crate::share::{CardError, ResultCard};
 
 /// Where a card came from.
 #[derive(Clone)]
@@ -27,7 +27,7 @@ enum Source {
 /// A card that could not be added.
 #[derive(Clone)]
 enum Problem {
-    Card(Source, String),
+    Card(Source, CardError),
     Unread(String),
 }
 
@@ -39,7 +39,7 @@ fn problem_text(language: Language, problem: Problem) -> String {
                 Source::Line(n) => crate::tr!(language, "teach.source-line", n = n),
                 Source::File(name) => name,
             };
-            crate::tr!(language, "teach.card-problem", source = source, error = error)
+            crate::tr!(language, "teach.card-problem", source = source, error = error.words(language))
         }
         Problem::Unread(message) => message,
     }
@@ -53,7 +53,7 @@ pub fn CompareCards() -> impl IntoView {
     let pasted = RwSignal::new(String::new());
     let add = move |source: Source, text: &str| match ResultCard::read(text) {
         Ok(card) => cards.update(|c| c.push(card)),
-        Err(e) => problems.update(|p| p.push(Problem::Card(source, e.to_string()))),
+        Err(e) => problems.update(|p| p.push(Problem::Card(source, e))),
     };
     let add_pasted = move |_| {
         problems.set(Vec::new());

@@ -11,7 +11,7 @@ use super::state::{t, use_state};
 use crate::core::train::SETTINGS;
 use crate::i18n::Language;
 use crate::share::guide::step_text;
-use crate::share::{encode_file, Access, Goal, GuideStep, Lesson, SettingRule, FILE_SUFFIX};
+use crate::share::{encode_file, Access, Goal, GuideStep, Lesson, LessonError, SettingRule, FILE_SUFFIX};
 
 /// What the teacher made last.
 #[derive(Clone)]
@@ -26,6 +26,7 @@ enum Made {
 enum Problem {
     /// The goal as typed, which is not a number.
     Goal(String),
+    Lesson(LessonError),
     Other(String),
 }
 
@@ -38,6 +39,7 @@ impl From<String> for Problem {
 fn problem_text(language: Language, problem: Problem) -> String {
     match problem {
         Problem::Goal(goal) => crate::tr!(language, "teach.goal-not-a-number", goal = goal),
+        Problem::Lesson(e) => e.words(language),
         Problem::Other(message) => message,
     }
 }
@@ -107,7 +109,7 @@ pub fn TeachPanel() -> impl IntoView {
             goal,
             guide,
         };
-        lesson.check().map_err(|e| e.to_string())?;
+        lesson.check().map_err(Problem::Lesson)?;
         Ok(lesson)
     };
     let make_link = move |_| {
