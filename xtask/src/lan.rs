@@ -27,33 +27,30 @@ pub fn addresses() -> Vec<Ipv4Addr> {
     }
 }
 
-/// Every private IPv4 address in `text`, in order, each once (`ip`'s `192.168.1.5/24` too, not
-/// the broadcast address after its `brd`).
+/// Every private IPv4 address in `text`, in order, each once.
 pub fn private_addresses(text: &str) -> Vec<Ipv4Addr> {
-    let mut found: Vec<Ipv4Addr> = Vec::new();
-    let words: Vec<&str> = text.split_whitespace().collect();
-    for (i, word) in words.iter().enumerate() {
-        if i > 0 && words[i - 1] == "brd" {
-            continue;
-        }
-        let Ok(ip) = word.split('/').next().unwrap_or(word).parse::<Ipv4Addr>() else { continue };
-        if ip.is_private() && !found.contains(&ip) {
-            found.push(ip);
-        }
-    }
-    found
+    listed_addresses(text, Ipv4Addr::is_private)
 }
 
 /// The other IPv4 addresses in `text` that a network could route to this machine (neither
 /// loopback, link-local, broadcast nor unspecified): the fallback when there is no private one.
 pub fn other_addresses(text: &str) -> Vec<Ipv4Addr> {
+    listed_addresses(text, |ip| {
+        !(ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_broadcast() || ip.is_unspecified())
+    })
+}
+
+/// The IPv4 addresses `hostname -I` or `ip` lists in `text` for which `keep` holds, in order,
+/// each once: `ip`'s `192.168.1.5/24` too, not the broadcast address after its `brd`.
+fn listed_addresses(text: &str, keep: impl Fn(&Ipv4Addr) -> bool) -> Vec<Ipv4Addr> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut found: Vec<Ipv4Addr> = Vec::new();
     for (i, word) in words.iter().enumerate() {
+        if i > 0 && words[i - 1] == "brd" {
+            continue;
+        }
         let Ok(ip) = word.split('/').next().unwrap_or(word).parse::<Ipv4Addr>() else { continue };
-        let odd = ip.is_loopback() || ip.is_link_local() || ip.is_broadcast() || ip.is_unspecified();
-        let after_brd = i > 0 && words[i - 1] == "brd";
-        if !odd && !after_brd && !ip.is_private() && !found.contains(&ip) {
+        if keep(&ip) && !found.contains(&ip) {
             found.push(ip);
         }
     }
