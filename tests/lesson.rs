@@ -100,8 +100,8 @@ fn the_guide_walks_its_steps_in_the_pages_order() {
 
 fn sentence(tags: &[&str]) -> NerExample {
     NerExample {
-        tokens: tags.iter().map(|_| "w".to_string()).collect(),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
+        tokens: tags.iter().map(|_| "w".into()).collect(),
+        tags: tags.iter().map(|&t| t.into()).collect(),
         line: 1,
     }
 }

@@ -4,7 +4,7 @@ use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use serde::{Deserialize, Serialize};
 
-use super::data::Examples;
+use super::data::{Atom, Examples};
 use super::metrics::{
     classification_report, entity_report, ClassificationReport, EntityMode, EntityReport, MetricsError,
 };
@@ -147,7 +147,7 @@ impl TaskModel {
     /// or that produced no sub-word, are predicted `O`.
     pub async fn predict_words(
         &self,
-        sentences: &[Vec<String>],
+        sentences: &[Vec<impl AsRef<str>>],
         batch_size: usize,
     ) -> Result<Vec<Vec<WordPrediction>>, EvalError> {
         if self.task != Task::Ner {
@@ -204,10 +204,11 @@ impl TaskModel {
                 Ok((EvalReport::Cls(classification_report(&gold, &pred_names)?), Predictions::Cls(pred)))
             }
             Examples::Ner(examples) => {
-                let sentences: Vec<Vec<String>> = examples.iter().map(|e| e.tokens.clone()).collect();
+                let sentences: Vec<Vec<Atom>> = examples.iter().map(|e| e.tokens.clone()).collect();
                 let words = self.predict_words(&sentences, batch_size).await?;
                 let pred: Vec<Vec<String>> = words.iter().map(|s| s.iter().map(|w| label(w.label)).collect()).collect();
-                let gold: Vec<Vec<String>> = examples.iter().map(|e| e.tags.clone()).collect();
+                let gold: Vec<Vec<String>> =
+                    examples.iter().map(|e| e.tags.iter().map(Atom::to_string).collect()).collect();
                 let report = EvalReport::Ner {
                     default: entity_report(&gold, &pred, EntityMode::Default)?,
                     strict: entity_report(&gold, &pred, EntityMode::StrictIob2)?,

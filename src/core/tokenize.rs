@@ -93,10 +93,11 @@ impl TextTokenizer {
 
     /// Encodes pre-split words and marks the first sub-word of each (the one that carries the
     /// word's tag, as HF's token-classification recipe does).
-    pub fn encode_words(&self, words: &[String]) -> Result<Encoded, TokenizeError> {
+    pub fn encode_words(&self, words: &[impl AsRef<str>]) -> Result<Encoded, TokenizeError> {
+        let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
         let encoding = self
             .inner
-            .encode(words, true)
+            .encode(words.as_slice(), true)
             .map_err(|e| TokenizeError::Encode { what: short(&words.join(" ")), message: e.to_string() })?;
         let mut previous = None;
         let word_starts = encoding

@@ -35,8 +35,8 @@ pub fn entity_types(labels: &[String]) -> Vec<String> {
 }
 
 /// Token spans `(start, end, type)` of the entities in one sentence's tags (seqeval's reading).
-pub fn spans(tags: &[String]) -> Vec<(usize, usize, String)> {
-    let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+pub fn spans(tags: &[impl AsRef<str>]) -> Vec<(usize, usize, String)> {
+    let tags: Vec<&str> = tags.iter().map(AsRef::as_ref).collect();
     extract_entities(&[tags], EntityMode::Default)
         .map(|entities| entities.into_iter().map(|e| (e.start, e.end, e.kind)).collect())
         .unwrap_or_default()
@@ -45,7 +45,7 @@ pub fn spans(tags: &[String]) -> Vec<(usize, usize, String)> {
 /// One sentence with its entities as chips; `style_of` decides each entity's style.
 pub fn sentence(
     language: Language,
-    tokens: &[String],
+    tokens: &[impl AsRef<str>],
     entities: &[(usize, usize, String)],
     types: &[String],
     style_of: impl Fn(&(usize, usize, String)) -> TagStyle,
@@ -56,12 +56,12 @@ pub fn sentence(
         match entities.iter().find(|e| e.0 == i && e.1 > i) {
             Some(entity) => {
                 let end = entity.1.min(tokens.len());
-                let text = tokens[i..end].join(" ");
+                let text = tokens[i..end].iter().map(AsRef::as_ref).collect::<Vec<&str>>().join(" ");
                 parts.push(chip(language, text, &entity.2, types, style_of(entity), None));
                 i = end;
             }
             None => {
-                parts.push(view! { <span class="word">{tokens[i].clone()}</span> }.into_any());
+                parts.push(view! { <span class="word">{tokens[i].as_ref().to_string()}</span> }.into_any());
                 i += 1;
             }
         }
@@ -71,7 +71,13 @@ pub fn sentence(
 }
 
 /// A tagged sentence where every entity is gold (the data preview).
-pub fn tag_chips(language: Language, tokens: &[String], tags: &[String], types: &[String], style: TagStyle) -> AnyView {
+pub fn tag_chips(
+    language: Language,
+    tokens: &[impl AsRef<str>],
+    tags: &[impl AsRef<str>],
+    types: &[String],
+    style: TagStyle,
+) -> AnyView {
     sentence(language, tokens, &spans(tags), types, |_| style)
 }
 

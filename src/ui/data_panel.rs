@@ -224,9 +224,9 @@ pub fn DataPanel() -> impl IntoView {
     }
 }
 
-/// The largest data or lesson file the page reads. Parsing takes up to 20 times a CoNLL file's
-/// size in memory (975 MB for 50 MB, README), and a file this big already trains for hours in
-/// a tab; the command line reads any size.
+/// The largest data or lesson file the page reads. Parsing a CoNLL file peaks at about 5 times
+/// its size in memory (240 MB for 50 MB, `tests/memory.rs`), the tab holds the file's text as
+/// well, and a file this big already trains for hours in a tab; the command line reads any size.
 const DATA_FILE_CAP: usize = 20_000_000;
 
 /// Why `file` is not read, when it is over [`DATA_FILE_CAP`]: said before reading, not after

@@ -1,7 +1,7 @@
 //! CLUENER's JSON: character offsets with `end` inclusive, one object per line or a
 //! pretty-printed stream, with the span format's checks. The file here is written for the test.
 
-use tunelab::core::data::{parse_cluener, parse_ner, NerExample, Severity};
+use tunelab::core::data::{parse_cluener, parse_ner, Atom, NerExample, Severity};
 
 use super::{clean, expect};
 
@@ -15,7 +15,7 @@ const LINES: &str = concat!(
 );
 
 fn tagged(example: &NerExample) -> Vec<(&str, &str)> {
-    example.tokens.iter().map(String::as_str).zip(example.tags.iter().map(String::as_str)).collect()
+    example.tokens.iter().map(Atom::as_str).zip(example.tags.iter().map(Atom::as_str)).collect()
 }
 
 #[test]
@@ -39,7 +39,7 @@ fn each_character_is_a_word_and_end_is_inclusive() {
             ("。", "O"),
         ]
     );
-    let second: Vec<&str> = examples[1].tags.iter().map(String::as_str).collect();
+    let second: Vec<&str> = examples[1].tags.iter().map(Atom::as_str).collect();
     assert_eq!(
         second,
         ["B-address", "I-address", "O", "B-name", "I-name", "O", "O", "O", "O", "B-company", "I-company", "O"]
@@ -152,7 +152,7 @@ fn the_chinese_sample_reads_without_a_problem() {
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics.first());
     let examples = parsed.value.examples;
     assert_eq!(examples.len(), 300);
-    let tags: std::collections::BTreeSet<&str> = examples.iter().flat_map(|e| &e.tags).map(String::as_str).collect();
+    let tags: std::collections::BTreeSet<&str> = examples.iter().flat_map(|e| &e.tags).map(Atom::as_str).collect();
     for tag in ["B-name", "I-name", "B-address", "B-company", "B-organization", "I-organization"] {
         assert!(tags.contains(tag), "{tag} missing: {tags:?}");
     }

@@ -1,9 +1,9 @@
-use tunelab::core::data::{parse_conll, parse_ner, NerExample, Severity, TagScheme};
+use tunelab::core::data::{parse_conll, parse_ner, Atom, NerExample, Severity, TagScheme};
 
 use super::{clean, error_lines, expect};
 
 fn tags(example: &NerExample) -> Vec<&str> {
-    example.tags.iter().map(String::as_str).collect()
+    example.tags.iter().map(Atom::as_str).collect()
 }
 
 /// The opening of CoNLL-2003's eng.train, as distributed: four space-separated columns, IOB1

@@ -10,8 +10,8 @@ fn cls(label: &str, line: usize) -> ClsExample {
 
 fn ner(tags: &[&str], line: usize) -> NerExample {
     NerExample {
-        tokens: tags.iter().map(|_| "w".to_string()).collect(),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
+        tokens: tags.iter().map(|_| "w".into()).collect(),
+        tags: tags.iter().map(|&t| t.into()).collect(),
         line,
     }
 }

@@ -1,9 +1,9 @@
-use tunelab::core::data::{parse_ner, parse_span_jsonl, split_words, NerExample, Severity, TagScheme};
+use tunelab::core::data::{parse_ner, parse_span_jsonl, split_words, Atom, NerExample, Severity, TagScheme};
 
 use super::{clean, error_lines, expect};
 
 fn pairs(example: &NerExample) -> Vec<(&str, &str)> {
-    example.tokens.iter().map(String::as_str).zip(example.tags.iter().map(String::as_str)).collect()
+    example.tokens.iter().map(Atom::as_str).zip(example.tags.iter().map(Atom::as_str)).collect()
 }
 
 fn one(line: &str) -> tunelab::core::data::Parsed<tunelab::core::data::NerFile> {

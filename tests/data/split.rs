@@ -81,8 +81,8 @@ fn fractions_are_validated_and_scaled() {
 #[test]
 fn ner_stratum_is_the_first_entity_type() {
     let example = |tags: &[&str]| NerExample {
-        tokens: tags.iter().map(|_| "w".to_string()).collect(),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
+        tokens: tags.iter().map(|_| "w".into()).collect(),
+        tags: tags.iter().map(|&t| t.into()).collect(),
         line: 1,
     };
     assert_eq!(ner_stratum(&example(&["O", "B-LOC", "B-PER"])), "LOC");

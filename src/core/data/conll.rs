@@ -7,7 +7,7 @@
 
 use super::lines::Decoded;
 use super::tag_scheme::{self, RawSentence, TagLines};
-use super::{Diagnostic, NerExample, NerFile, Parsed, TagScheme};
+use super::{Diagnostic, Interner, NerFile, Parsed, TagScheme};
 
 /// Reads a CoNLL file (any of the schemes in [`TagScheme`]); tags come back as IOB2.
 pub fn parse_conll(bytes: &[u8]) -> Parsed<NerFile> {
@@ -20,6 +20,7 @@ pub fn parse_conll(bytes: &[u8]) -> Parsed<NerFile> {
 
     let mut sentences = Vec::new();
     let mut current = empty_sentence();
+    let mut atoms = Interner::default();
 
     for line in decoded.lines() {
         let (first, last, several) = columns(line.text);
@@ -34,13 +35,13 @@ pub fn parse_conll(bytes: &[u8]) -> Parsed<NerFile> {
             ));
             continue;
         }
-        current.push_line(first.to_string(), last.to_string(), line.number);
+        current.push_line(atoms.intern(first), atoms.intern(last), line.number);
     }
     finish(&mut current, &mut sentences);
 
     let (scheme, scheme_diagnostics) = tag_scheme::normalise(&mut sentences);
     diagnostics.extend(scheme_diagnostics);
-    let examples = sentences.into_iter().map(|s| NerExample { tokens: s.tokens, tags: s.tags, line: s.line }).collect();
+    let examples = sentences.into_iter().map(RawSentence::into_example).collect();
     Parsed { value: NerFile { examples, scheme }, diagnostics }
 }
 

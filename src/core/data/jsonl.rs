@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::lines::{Decoded, Line};
 use super::table::{LABEL_COLUMNS, TEXT_COLUMNS};
 use super::tag_scheme::{self, RawSentence, TagLines};
-use super::{ClsExample, Diagnostic, NerExample, NerFile, Parsed, TagScheme};
+use super::{Atom, ClsExample, Diagnostic, Interner, NerFile, Parsed, TagScheme};
 
 /// One JSON object per non-blank line, or a diagnostic for the line. A file that is one JSON
 /// array gets a single diagnostic instead of one per line.
@@ -118,19 +118,20 @@ pub fn parse_ner_jsonl(bytes: &[u8]) -> Parsed<NerFile> {
         return Parsed { value: NerFile { examples: Vec::new(), scheme: TagScheme::Iob2 }, diagnostics };
     }
     let mut sentences = Vec::new();
+    let mut atoms = Interner::default();
     for (line, object) in objects(&decoded) {
-        match object.and_then(|o| raw_sentence(&o, line.number)) {
+        match object.and_then(|o| raw_sentence(&o, line.number, &mut atoms)) {
             Ok(sentence) => sentences.push(sentence),
             Err(d) => diagnostics.push(d),
         }
     }
     let (scheme, scheme_diagnostics) = tag_scheme::normalise(&mut sentences);
     diagnostics.extend(scheme_diagnostics);
-    let examples = sentences.into_iter().map(|s| NerExample { tokens: s.tokens, tags: s.tags, line: s.line }).collect();
+    let examples = sentences.into_iter().map(RawSentence::into_example).collect();
     Parsed { value: NerFile { examples, scheme }, diagnostics }
 }
 
-fn strings(value: &Value, key: &str, line: usize) -> Result<Vec<String>, Diagnostic> {
+fn strings(value: &Value, key: &str, line: usize, atoms: &mut Interner) -> Result<Vec<Atom>, Diagnostic> {
     let Value::Array(items) = value else {
         return Err(Diagnostic::error(
             line,
@@ -141,7 +142,7 @@ fn strings(value: &Value, key: &str, line: usize) -> Result<Vec<String>, Diagnos
         .iter()
         .enumerate()
         .map(|(i, item)| match item {
-            Value::String(s) => Ok(s.trim().to_string()),
+            Value::String(s) => Ok(atoms.intern(s.trim())),
             Value::Number(_) if key == "ner_tags" => Err(Diagnostic::error(
                 line,
                 "\"ner_tags\" holds numbers; give the tag names as strings (e.g. \"B-PER\"); line skipped",
@@ -154,22 +155,22 @@ fn strings(value: &Value, key: &str, line: usize) -> Result<Vec<String>, Diagnos
         .collect()
 }
 
-fn raw_sentence(object: &Map<String, Value>, line: usize) -> Result<RawSentence, Diagnostic> {
+fn raw_sentence(object: &Map<String, Value>, line: usize, atoms: &mut Interner) -> Result<RawSentence, Diagnostic> {
     let Some(tokens) = object.get("tokens").or_else(|| object.get("words")) else {
         return Err(Diagnostic::error(line, "no \"tokens\" field; line skipped"));
     };
     let Some((key, tags)) = field(object, &["tags", "ner_tags"]) else {
         return Err(Diagnostic::error(line, "no \"tags\" field; line skipped"));
     };
-    let tokens = strings(tokens, "tokens", line)?;
-    let tags = strings(tags, key, line)?;
+    let tokens = strings(tokens, "tokens", line, atoms)?;
+    let tags = strings(tags, key, line, atoms)?;
     if tokens.len() != tags.len() {
         return Err(Diagnostic::error(line, format!("{} tokens but {} tags; line skipped", tokens.len(), tags.len())));
     }
     if tokens.is_empty() {
         return Err(Diagnostic::error(line, "no tokens; line skipped"));
     }
-    if let Some(i) = tokens.iter().position(String::is_empty) {
+    if let Some(i) = tokens.iter().position(|t| t.is_empty()) {
         return Err(Diagnostic::error(line, format!("token {i} is empty; line skipped")));
     }
     Ok(RawSentence { tokens, tags, line, tag_lines: TagLines::Same })

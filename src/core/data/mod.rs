@@ -3,13 +3,14 @@
 //! Every parser takes raw bytes and returns the examples it could read together with a
 //! diagnostic for everything it could not; no parser panics or returns early on bad input.
 //!
-//! Codemap: `lines` bytes → numbered UTF-8 lines; `format` which parser a file needs; `load`
+//! Codemap: `atom` shared word and tag strings; `lines` bytes → numbered UTF-8 lines; `format` which parser a file needs; `load`
 //! one entry point per task; `dataset` a task's files → train/dev/test with diagnostics;
 //! `table` CSV/TSV; `jsonl` classification and word/tag JSONL; `conll` CoNLL; `spans` span
 //! JSONL and word splitting; `cluener` CLUENER's JSON (character spans, end inclusive);
 //! `tag_scheme` IOB1/IOB2/BIOES/BILOU/IO to IOB2; `script` how much of the text is CJK; `split` seeded stratified splits; `labels`
 //! label counts and dev-only labels.
 
+mod atom;
 mod cluener;
 mod conll;
 mod dataset;
@@ -26,6 +27,7 @@ mod split;
 mod table;
 mod tag_scheme;
 
+pub use atom::{Atom, Interner};
 pub use cluener::parse_cluener;
 pub use conll::parse_conll;
 pub use dataset::{
@@ -55,9 +57,9 @@ pub struct ClsExample {
 /// One sentence as words with one IOB2 tag per word.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NerExample {
-    pub tokens: Vec<String>,
+    pub tokens: Vec<Atom>,
     /// IOB2 tags (`O`, `B-TYPE`, `I-TYPE`), one per token, whatever scheme the file used.
-    pub tags: Vec<String>,
+    pub tags: Vec<Atom>,
     /// 1-based line in the source file where the example starts.
     pub line: usize,
 }

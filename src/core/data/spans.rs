@@ -9,7 +9,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use super::jsonl::objects;
 use super::lines::Decoded;
-use super::{Diagnostic, NerExample, NerFile, Parsed, TagScheme};
+use super::{Atom, Diagnostic, NerExample, NerFile, Parsed, TagScheme};
 
 /// A word of a text, located by code-point offsets (`end` exclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,7 +243,7 @@ pub(super) fn tag_spans(
     }
     let spans = valid_spans(entities, &split, line, diagnostics);
     let tags = tag_words(&split.words, &spans, line, diagnostics);
-    let tokens = split.words.iter().map(|w| w.text.to_string()).collect();
+    let tokens = split.words.iter().map(|w| Atom::from(w.text)).collect();
     Some(NerExample { tokens, tags, line })
 }
 
@@ -288,8 +288,8 @@ fn tag_words(
     spans: &[(Span, &Value)],
     line: usize,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<String> {
-    let mut tags = vec![String::from("O"); words.len()];
+) -> Vec<Atom> {
+    let mut tags = vec![Atom::from("O"); words.len()];
     let mut taken: Vec<Option<usize>> = vec![None; words.len()];
     let mut last_end: Option<(usize, usize)> = None;
     for (index, (span, value)) in spans.iter().enumerate() {
@@ -329,7 +329,7 @@ fn tag_words(
             ));
         }
         for (i, tag) in tags[first..last].iter_mut().enumerate() {
-            *tag = format!("{}-{}", if i == 0 { 'B' } else { 'I' }, span.label);
+            *tag = Atom::from(format!("{}-{}", if i == 0 { 'B' } else { 'I' }, span.label));
         }
         taken[first..last].iter_mut().for_each(|t| *t = Some(index));
     }

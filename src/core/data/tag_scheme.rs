@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Diagnostic;
+use super::{Atom, Diagnostic, Interner, NerExample};
 
 /// The tagging scheme a file was written in. Every parser returns IOB2 whatever this says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,8 +42,8 @@ impl fmt::Display for TagScheme {
 /// A sentence as written, before its tags are normalised.
 #[derive(Debug, Clone)]
 pub(crate) struct RawSentence {
-    pub tokens: Vec<String>,
-    pub tags: Vec<String>,
+    pub tokens: Vec<Atom>,
+    pub tags: Vec<Atom>,
     pub line: usize,
     pub tag_lines: TagLines,
 }
@@ -66,7 +66,7 @@ impl RawSentence {
     }
 
     /// Appends a token read from `line`, one line per token.
-    pub fn push_line(&mut self, token: String, tag: String, line: usize) {
+    pub fn push_line(&mut self, token: Atom, tag: Atom, line: usize) {
         if self.tokens.is_empty() {
             self.line = line;
             self.tag_lines = TagLines::Consecutive;
@@ -78,6 +78,15 @@ impl RawSentence {
         }
         self.tokens.push(token);
         self.tags.push(tag);
+    }
+
+    /// The example, its vectors cut to their length (a sentence pushed token by token holds up
+    /// to twice the room it needs, which adds up over a big file).
+    pub fn into_example(self) -> NerExample {
+        let (mut tokens, mut tags) = (self.tokens, self.tags);
+        tokens.shrink_to_fit();
+        tags.shrink_to_fit();
+        NerExample { tokens, tags, line: self.line }
     }
 }
 
@@ -253,14 +262,16 @@ impl Survey {
 fn rewrite_to_iob2(sentences: &mut [RawSentence], scheme: TagScheme) -> Option<Diagnostic> {
     let mut stray: Option<(usize, String)> = None;
     let mut stray_count = 0usize;
+    let mut atoms = Interner::default();
+    let outside = atoms.intern("O");
     for sentence in sentences.iter_mut() {
         let mut prev: Option<String> = None;
         let RawSentence { tags, line, tag_lines, .. } = sentence;
         for (index, tag) in tags.iter_mut().enumerate() {
             let (written_bi, kind, written_as_iob2) = match parse_tag(tag) {
                 Tag::Outside | Tag::Unknown => {
-                    if tag != "O" {
-                        *tag = "O".to_string();
+                    if *tag != "O" {
+                        *tag = outside.clone();
                     }
                     prev = None;
                     continue;
@@ -283,7 +294,7 @@ fn rewrite_to_iob2(sentences: &mut [RawSentence], scheme: TagScheme) -> Option<D
                 prev = Some(kind.to_string());
             }
             if let Some(rewritten) = rewritten {
-                *tag = rewritten;
+                *tag = atoms.intern(&rewritten);
             }
         }
     }

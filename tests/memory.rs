@@ -1,0 +1,168 @@
+//! Peak heap while parsing big files, counted by this binary's own allocator (so the figure is
+//! exact and the same on every run, unlike a process's RSS).
+//!
+//! A 50 MB CoNLL file must parse within [`CONLL_PEAK_LIMIT`], the input itself included: a
+//! browser tab that holds a gigabyte for it is a tab that crashes. The 500 000-line CSV's
+//! figures are printed for the record. Times are printed, never judged (this is the test
+//! profile: the crate's own code is not optimised).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use tunelab::core::data::{parse_classification, parse_ner, TableOptions};
+
+/// The bound for a 50 MB CoNLL file: 300 MB, input included.
+const CONLL_PEAK_LIMIT: usize = 300 << 20;
+const CONLL_BYTES: usize = 50 << 20;
+const CSV_LINES: usize = 500_000;
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let pointer = unsafe { System.alloc(layout) };
+        if !pointer.is_null() {
+            grew(layout.size());
+        }
+        pointer
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(pointer, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let moved = unsafe { System.realloc(pointer, layout, new_size) };
+        if !moved.is_null() {
+            CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+            grew(new_size);
+        }
+        moved
+    }
+}
+
+fn grew(size: usize) {
+    let now = CURRENT.fetch_add(size, Ordering::Relaxed) + size;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// What one parse cost: the heap's high-water mark while it ran, what its result keeps, and
+/// the wall time.
+struct Cost {
+    peak: usize,
+    kept: usize,
+    seconds: f64,
+}
+
+/// Runs `parse` with the heap's high-water mark reset to where it stands now (the input is
+/// already allocated, so it counts).
+fn measure<T>(parse: impl FnOnce() -> T) -> (T, Cost) {
+    let before = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let start = Instant::now();
+    let value = parse();
+    let seconds = start.elapsed().as_secs_f64();
+    let cost = Cost {
+        peak: PEAK.load(Ordering::Relaxed),
+        kept: CURRENT.load(Ordering::Relaxed).saturating_sub(before),
+        seconds,
+    };
+    (value, cost)
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / f64::from(1 << 20)
+}
+
+fn shared(path: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(path);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (the shared datasets are needed)", path.display()))
+}
+
+/// WNUT-17's training file repeated to `target` bytes. Every tenth token of each copy gets the
+/// copy's number, so the vocabulary keeps growing the way a real corpus's does instead of
+/// stopping at one file's words.
+fn big_conll(target: usize) -> (Vec<u8>, usize) {
+    let source = shared("wnut17/train.conll");
+    let text = String::from_utf8_lossy(&source);
+    let mut out = Vec::with_capacity(target + source.len());
+    let mut tokens = 0;
+    for copy in 0.. {
+        for line in text.lines() {
+            // WNUT-17 separates some sentences with a lone tab.
+            match line.split_once('\t').filter(|(token, _)| !token.trim().is_empty()) {
+                Some((token, tag)) => {
+                    tokens += 1;
+                    let marked = if tokens % 10 == 0 { format!("{token}~{copy}") } else { token.to_string() };
+                    out.extend_from_slice(format!("{marked}\t{tag}\n").as_bytes());
+                }
+                None => out.extend_from_slice(format!("{line}\n").as_bytes()),
+            }
+            if out.len() >= target && line.is_empty() {
+                return (out, tokens);
+            }
+        }
+    }
+    unreachable!("the loop returns once the target is reached")
+}
+
+/// SST-2's training sentences repeated to `lines` rows (plus the header).
+fn big_tsv(lines: usize) -> Vec<u8> {
+    let source = shared("sst2/train.tsv");
+    let text = String::from_utf8_lossy(&source);
+    let mut rows = text.lines();
+    let header = rows.next().expect("a header");
+    let rows: Vec<&str> = rows.filter(|r| !r.trim().is_empty()).collect();
+    let mut out = format!("{header}\n");
+    for row in rows.iter().cycle().take(lines) {
+        out.push_str(row);
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+fn main() {
+    let (conll, tokens) = big_conll(CONLL_BYTES);
+    let (parsed, cost) = measure(|| parse_ner(&conll, "big.conll"));
+    let sentences = parsed.value.examples.len();
+    let errors = parsed.diagnostics.len();
+    println!(
+        "CoNLL {:.1} MB ({tokens} tokens, {sentences} sentences): peak heap {:.0} MB with the input, result {:.0} MB, {:.2} s",
+        mb(conll.len()),
+        mb(cost.peak),
+        mb(cost.kept),
+        cost.seconds
+    );
+    assert_eq!(errors, 0, "the generated file is clean: {:?}", parsed.diagnostics.first());
+    assert_eq!(parsed.value.examples.iter().map(|e| e.tokens.len()).sum::<usize>(), tokens);
+    drop(parsed);
+    drop(conll);
+
+    let tsv = big_tsv(CSV_LINES);
+    let (parsed, csv) = measure(|| parse_classification(&tsv, "big.tsv", &TableOptions::default()));
+    println!(
+        "TSV {:.1} MB ({} rows): peak heap {:.0} MB with the input, result {:.0} MB, {:.2} s",
+        mb(tsv.len()),
+        parsed.value.len(),
+        mb(csv.peak),
+        mb(csv.kept),
+        csv.seconds
+    );
+    assert_eq!(parsed.value.len(), CSV_LINES, "every row is read: {:?}", parsed.diagnostics.first());
+
+    assert!(
+        cost.peak <= CONLL_PEAK_LIMIT,
+        "parsing 50 MB of CoNLL peaked at {:.0} MB of heap; the bound is {:.0} MB",
+        mb(cost.peak),
+        mb(CONLL_PEAK_LIMIT)
+    );
+}
