@@ -100,6 +100,29 @@ fn only_the_named_modules_create_devices() {
     assert!(found.is_empty(), "devices are created only in {allowed:?}, also in: {found:?}");
 }
 
+/// The hosts the page's own sources may name: the Hub (a model the user chooses by its id) and
+/// loopback. The e2e's recording proxy tells Chromium's own calls home from the page's by
+/// their host, which is sound only while the page names no other (`tests/e2e/requests.rs`).
+#[test]
+fn the_page_names_no_host_but_the_hub() {
+    let allowed = ["huggingface.co", "127.0.0.1", "localhost"];
+    let web = root().join("web");
+    let mut sources = rust_files(&root().join("src"));
+    sources.extend(["index.html", "style.css"].iter().map(|f| web.join(f)));
+    let mut found = Vec::new();
+    for file in &sources {
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for (at, _) in text.match_indices("://") {
+            let host: String =
+                text[at + 3..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')).collect();
+            if !host.is_empty() && !allowed.contains(&host.as_str()) {
+                found.push(format!("{}: {host}", relative(file)));
+            }
+        }
+    }
+    assert!(found.is_empty(), "hosts named outside {allowed:?}: {found:?}");
+}
+
 #[test]
 fn the_readme_codemap_names_every_source_file() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");

@@ -122,7 +122,7 @@ pub fn ModelPanel() -> impl IntoView {
                     <input type="radio" name="model-source" checked=move || source.get() == Source::Hub
                         on:change=move |_| source.set(Source::Hub) />
                     " "{t("model.source-hub")}" "
-                    <input type="text" aria-label=t("model.hub-id-label") prop:value=move || hub_id.get()
+                    <input type="text" id="hub-id" aria-label=t("model.hub-id-label") prop:value=move || hub_id.get()
                         on:input=move |ev| { hub_id.set(event_target_value(&ev)); source.set(Source::Hub); } />
                 </label>
                 <label>
@@ -158,7 +158,7 @@ pub fn ModelPanel() -> impl IntoView {
             {move || match state.model.get() {
                 Status::Empty => view! { <p class="note">{t("model.kept")}</p> }.into_any(),
                 Status::Working => view! { <p class="note" role="status">{t("model.loading")}</p> }.into_any(),
-                Status::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Status::Failed(message) => view! { <p class="error" id="model-error" role="alert">{message}</p> }.into_any(),
                 Status::Done(m) => view! {
                     <dl class="facts" id="model-facts">
                         <dt>{t("model.architecture")}</dt><dd>{m.model_type.clone()}</dd>

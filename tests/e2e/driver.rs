@@ -11,6 +11,8 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+use crate::requests::RequestLog;
+
 /// Sessions opened so far: each gets a fresh Chromium profile.
 static PROFILES: AtomicUsize = AtomicUsize::new(0);
 
@@ -18,6 +20,8 @@ static PROFILES: AtomicUsize = AtomicUsize::new(0);
 pub struct Chromedriver {
     child: Child,
     pub url: String,
+    /// Flags every session's Chromium gets on top of DESIGN.md's (the recording proxy's).
+    extra_args: Vec<String>,
 }
 
 impl Chromedriver {
@@ -29,7 +33,7 @@ impl Chromedriver {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start {binary}: {e}"))?;
-        let driver = Self { child, url: format!("http://127.0.0.1:{port}") };
+        let driver = Self { child, url: format!("http://127.0.0.1:{port}"), extra_args: Vec::new() };
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if started.elapsed() > Duration::from_secs(20) {
@@ -38,6 +42,12 @@ impl Chromedriver {
             std::thread::sleep(Duration::from_millis(100));
         }
         Ok(driver)
+    }
+
+    /// Every session from now on sends its requests through `requests`' proxy.
+    pub fn recording(mut self, requests: &RequestLog) -> Self {
+        self.extra_args = requests.chromium_args();
+        self
     }
 }
 
@@ -78,7 +88,11 @@ impl Page {
                 "args": [
                     "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--disable-gpu-sandbox",
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
+                    "--disable-component-update", "--disable-sync", "--disable-extensions",
+                    "--disable-domain-reliability", "--no-pings",
+                    // Chromium's own calls home, which tests must not make (`requests.rs`).
+                    "--disable-features=OptimizationHints,OptimizationGuideModelDownloading,\
+                     AutofillServerCommunication,NetworkTimeServiceQuerying,MediaRouter,Translate",
                     format!("--user-data-dir={}", profile.display()),
                 ],
                 "prefs": {
@@ -89,6 +103,9 @@ impl Page {
         });
         let mut capabilities = capabilities.as_object().cloned().unwrap_or_default();
         if let Some(options) = capabilities.get_mut("goog:chromeOptions").and_then(|o| o.as_object_mut()) {
+            if let Some(args) = options.get_mut("args").and_then(|a| a.as_array_mut()) {
+                args.extend(driver.extra_args.iter().map(|a| json!(a)));
+            }
             for (key, value) in extra.as_object().cloned().unwrap_or_default() {
                 match (key.as_str(), options.get_mut("args").and_then(|a| a.as_array_mut())) {
                     ("args", Some(args)) => args.extend(value.as_array().cloned().unwrap_or_default()),

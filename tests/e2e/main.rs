@@ -8,6 +8,7 @@
 mod driver;
 mod languages;
 mod lessons;
+mod requests;
 mod startup;
 mod transfer;
 
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use driver::{downloaded, Chromedriver, Page};
+use requests::RequestLog;
 use tunelab::core::model::Task;
 use tunelab::core::model_zip::read_model_zip;
 use tunelab::core::train::TrainConfig;
@@ -57,7 +59,8 @@ fn main() {
 async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     let data = write_slices(out)?;
-    let driver = Chromedriver::start(chromedriver)?;
+    let requests = RequestLog::start()?;
+    let driver = Chromedriver::start(chromedriver)?.recording(&requests);
     let page = Page::open(&driver, out, 1280, 800).await?;
     let result = async {
         ner_flow(&page, url, &data).await?;
@@ -79,11 +82,35 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         too_big_a_file(&page, out).await?;
         phone_layout(&driver, url, out).await?;
         languages::language_survives_a_reload(&driver, out, url).await?;
-        transfer::first_and_second_visit(&driver, url, out).await
+        hub_model_offline(&page, url, &requests).await?;
+        transfer::first_and_second_visit(&driver, url, out).await?;
+        let counted = requests.check(url)?;
+        println!("e2e: only the requests asked for: {counted}");
+        Ok(())
     }
     .await;
     page.close().await;
     result
+}
+
+/// A model named by its Hub id: the worker asks huggingface.co, which the recording proxy
+/// refuses as a dead network would, and the page says which file could not be fetched.
+async fn hub_model_offline(page: &Page, url: &str, requests: &RequestLog) -> Result<(), String> {
+    requests.choose("https://huggingface.co:443");
+    page.goto("about:blank").await?;
+    page.goto(url).await?;
+    page.wait_for("the device facts", "#device-facts", Duration::from_secs(120)).await?;
+    page.type_into("#hub-id", "prajjwal1/bert-tiny").await?;
+    page.click("#load-model").await?;
+    let error = page
+        .wait_for_text("the Hub model's failure", "#model-error", "huggingface.co/prajjwal1/bert-tiny", MODEL_LOAD)
+        .await?;
+    let shown = error.text().await.unwrap_or_default();
+    if !shown.contains("could not be downloaded") {
+        return Err(format!("the failure does not say the download failed: {shown}"));
+    }
+    println!("e2e: a Hub model with no network: {shown}");
+    page.screenshot_at("hub-model-offline", "#model-error").await
 }
 
 /// The slices the issue names, written where the browser can upload them from.

@@ -54,6 +54,9 @@ fn in_chromium(url: &str, reports: &std::sync::mpsc::Receiver<String>) -> Result
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            // Loopback is reached directly; anything else goes to a port where nothing listens,
+            // so Chromium's own calls home never leave the machine.
+            "--proxy-server=http://127.0.0.1:9",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(url)
