@@ -59,6 +59,7 @@ export type TrainerEvent =
   | { type: "resumed"; step: number }
   | { type: "early_stopped"; epoch: number; best_epoch: number; patience: number }
   | { type: "stopped"; step: number }
+  | { type: "diverged"; step: number; loss: string; learning_rate: number }
   | { type: "training_finished"; steps: number; train_seconds: number; train_tokens_per_s: number };
 /** A Hugging Face folder: write the three files next to each other. */
 export interface ModelFiles { config_json: Uint8Array; tokenizer_json: Uint8Array; model_safetensors: Uint8Array }

@@ -343,6 +343,13 @@ pub enum Event {
     Stopped {
         step: usize,
     },
+    /// The loss blew up at `step` (past `DIVERGED_LOSS`, or `NaN` or `inf`: text, as JSON has no
+    /// such numbers); the model keeps the weights of the last step before it blew up.
+    Diverged {
+        step: usize,
+        loss: String,
+        learning_rate: f64,
+    },
     TrainingFinished {
         steps: usize,
         train_seconds: f64,

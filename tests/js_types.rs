@@ -224,6 +224,7 @@ fn every_run_event_is_declared() {
         ("resumed", Event::Resumed { step: 1 }),
         ("early_stopped", Event::EarlyStopped { epoch: 2, best_epoch: 1, patience: 1 }),
         ("stopped", Event::Stopped { step: 1 }),
+        ("diverged", Event::Diverged { step: 3, loss: "NaN".into(), learning_rate: 1e3 }),
     ];
     for (kind, value) in cases {
         assert_eq!(event(kind), keys(&value), "{kind}");

@@ -180,8 +180,15 @@ impl Session {
         let mut on_event = |event: TrainEvent| emit(train_event(event, parameters));
         let outcome = train(&mut model, &dataset.train, dataset.dev.as_ref(), &plan, control, &mut on_event).await;
         self.model = Some(model);
-        outcome?;
-        Ok(())
+        match outcome {
+            // A run that diverged ends like a stopped one: its last good weights can be tried
+            // and kept, and the event says what to change.
+            Err(TrainError::Diverged { value, step, learning_rate }) => {
+                emit(Event::Diverged { step, loss: format!("{value:.3e}"), learning_rate });
+                Ok(())
+            }
+            outcome => outcome.map(drop).map_err(SessionError::from),
+        }
     }
 
     fn model(&self) -> Result<&TaskModel, SessionError> {

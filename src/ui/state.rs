@@ -48,9 +48,24 @@ pub enum Run {
     Idle,
     Running,
     Paused,
-    Finished { steps: usize, seconds: f64, tokens_per_s: f64 },
-    Stopped { step: usize },
-    EarlyStopped { epoch: usize, best_epoch: usize },
+    Finished {
+        steps: usize,
+        seconds: f64,
+        tokens_per_s: f64,
+    },
+    Stopped {
+        step: usize,
+    },
+    EarlyStopped {
+        epoch: usize,
+        best_epoch: usize,
+    },
+    /// The loss blew up; the weights of the last good step are kept.
+    Diverged {
+        step: usize,
+        loss: String,
+        learning_rate: f64,
+    },
     Failed(String),
 }
 
@@ -59,9 +74,10 @@ impl Run {
         matches!(self, Run::Running | Run::Paused)
     }
 
-    /// The run is over and its model is kept: finished, stopped by the user or early.
+    /// The run is over and its model is kept: finished, stopped by the user or early, or
+    /// diverged (with the last good weights).
     pub fn ended(&self) -> bool {
-        matches!(self, Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. })
+        matches!(self, Run::Finished { .. } | Run::Stopped { .. } | Run::EarlyStopped { .. } | Run::Diverged { .. })
     }
 }
 
@@ -194,6 +210,7 @@ impl State {
             Event::Resumed { .. } => self.run.set(Run::Running),
             Event::EarlyStopped { epoch, best_epoch, .. } => self.run.set(Run::EarlyStopped { epoch, best_epoch }),
             Event::Stopped { step } => self.run.set(Run::Stopped { step }),
+            Event::Diverged { step, loss, learning_rate } => self.run.set(Run::Diverged { step, loss, learning_rate }),
             Event::TrainingFinished { steps, train_seconds, train_tokens_per_s } => {
                 if !matches!(self.run.get_untracked(), Run::EarlyStopped { .. }) {
                     self.run.set(Run::Finished { steps, seconds: train_seconds, tokens_per_s: train_tokens_per_s });

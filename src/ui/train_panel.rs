@@ -270,6 +270,11 @@ fn Progress() -> impl IntoView {
                 ),
                 Run::Stopped { step } => tr!(lang, "train.stopped", step = step),
                 Run::EarlyStopped { epoch, best_epoch } => tr!(lang, "train.early-stopped", epoch = epoch, best = best_epoch),
+                Run::Diverged { step, loss, learning_rate } => {
+                    return view! { <p class="error" role="alert" id="train-error">{tr!(lang, "train.diverged",
+                        step = step, loss = loss, rate = learning_rate
+                    )}</p> }.into_any()
+                }
                 Run::Failed(message) => {
                     return view! { <p class="error" role="alert" id="train-error">{tr!(lang, "train.failed", message = message)}</p> }.into_any()
                 }

@@ -13,7 +13,7 @@ use tunelab::core::task_model::{LoadOptions, TaskModel};
 use tunelab::core::train::batch::group_by_length;
 use tunelab::core::train::{
     bias_and_norm_params, global_grad_norm, label_list, train, AdamW, AdamWSettings, ConfigError, Field, RunToEnd,
-    StopAfter, TrainConfig, TrainEvent, TrainOutcome,
+    StopAfter, TrainConfig, TrainError, TrainEvent, TrainOutcome, DIVERGED_LOSS,
 };
 
 use crate::support::{model_files, read_f32, shared};
@@ -244,4 +244,41 @@ fn frozen_embeddings_stay_as_loaded_and_are_trainable_again_afterwards() {
     let config = TrainConfig { freeze_embeddings: false, ..config };
     train_to_end(&mut model, &train_set, &config);
     assert_ne!(word(&model), word_before, "unfrozen word embeddings did not train");
+}
+
+#[test]
+fn a_run_that_diverges_stops_with_advice_and_keeps_the_last_good_weights() {
+    let train_set = wnut_slice(48);
+    let config = TrainConfig { epochs: 2, batch_size: 8, max_len: 32, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let mut plan = config.plan(train_set.len()).expect("plan");
+    // 1e3 is past the settings' bound (1.0): only a plan built by hand reaches the loop with it.
+    plan.config.learning_rate = 1e3;
+    let mut model = ner_model(&train_set);
+    let mut losses = Vec::new();
+    let on_event = &mut |e| {
+        if let TrainEvent::Step(s) = e {
+            losses.push(s.loss)
+        }
+    };
+    let error = pollster::block_on(train(&mut model, &train_set, None, &plan, &mut RunToEnd, on_event))
+        .expect_err("a learning rate of 1e3 diverges");
+    let message = error.to_string();
+    let TrainError::Diverged { step, value, learning_rate } = error else { panic!("not a divergence: {message}") };
+    assert!((!value.is_finite() || value > DIVERGED_LOSS) && learning_rate == 1e3, "{message}");
+    assert!(message.contains("Lower the learning rate (it is 1000;"), "{message}");
+    assert_eq!(losses.len(), step - 1, "every step before the one that diverged was reported");
+    assert!(losses.iter().all(|l| l.is_finite() && *l <= DIVERGED_LOSS), "{losses:?}");
+    assert!(step >= 2, "the loaded weights gave a finite loss");
+    // The weights kept are the ones step - 1 started from: those of a run stopped after step - 2.
+    let mut reference = ner_model(&train_set);
+    if step > 2 {
+        pollster::block_on(train(&mut reference, &train_set, None, &plan, &mut StopAfter::new(step - 2), &mut |_| {}))
+            .expect("the first steps are finite");
+    }
+    let weights = |m: &TaskModel| {
+        [read_f32(m.model.classifier.weight.val()), read_f32(m.model.bert.layers[5].attention.query.weight.val())]
+    };
+    assert!(weights(&model) == weights(&reference), "the weights kept are not those of step {}", step - 1);
+    let kept = pollster::block_on(model.evaluate(&train_set, 8)).expect("the kept weights still evaluate");
+    assert!(matches!(kept, EvalReport::Ner { .. }));
 }

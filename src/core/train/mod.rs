@@ -16,4 +16,4 @@ pub use events::{Control, EpochSummary, Flow, RunToEnd, StepProgress, StopAfter,
 pub use labels::label_list;
 pub use optimizer::{bias_and_norm_params, global_grad_norm, AdamW, AdamWSettings, OptimizerError};
 pub use settings::{Bounds, Field, Setting, SettingError, Value, SETTINGS};
-pub use trainer::{encode_examples, train, TrainError, TrainOutcome};
+pub use trainer::{encode_examples, train, TrainError, TrainOutcome, DIVERGED_LOSS};

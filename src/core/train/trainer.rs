@@ -18,6 +18,13 @@ use crate::core::rng::Rng;
 use crate::core::task_model::TaskModel;
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
 
+/// A step loss above this counts as diverged, as a NaN or infinite one does. The loss is a mean
+/// cross-entropy: a uniform guess scores ln(labels), about 3, and a high learning rate's spikes
+/// stay in the tens. At 10 000 the right labels get a probability below e^-10000 on average:
+/// the weights have blown up (a learning rate of 1e3 gets there in two steps, and with gradient
+/// clipping its loss then grows for dozens of steps before it overflows).
+pub const DIVERGED_LOSS: f32 = 1e4;
+
 /// Why training could not start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
@@ -35,8 +42,12 @@ pub enum TrainError {
     UnknownLabel { label: String, line: usize },
     #[error("reading the loss from the device failed: {0}")]
     Device(String),
-    #[error("the loss became {value} at step {step}: training diverged (try a lower learning rate)")]
-    Diverged { value: f32, step: usize },
+    #[error(
+        "the loss became {value:.3e} at step {step}: training diverged. Lower the learning rate (it is \
+         {learning_rate}; 2e-5 to 5e-5 is usual for fine-tuning) and train again. The model keeps the \
+         weights of the last step before the loss blew up"
+    )]
+    Diverged { value: f32, step: usize, learning_rate: f64 },
 }
 
 /// How a run ended and what it measured.
@@ -130,6 +141,9 @@ struct Run<'p> {
     epochs: Vec<EpochSummary>,
     /// With early stopping: the best dev score so far, its epoch and its weights.
     best: Option<(f64, usize, crate::core::model::Classifier)>,
+    /// The weights the last step with a finite loss started from, put back if the next step's
+    /// loss is not finite (those weights are what made it so). One more copy of the weights.
+    last_good: Option<crate::core::model::Classifier>,
 }
 
 async fn train_loop<C: Control>(
@@ -195,6 +209,7 @@ impl<'p> Run<'p> {
             step: 0,
             epochs: Vec::new(),
             best: None,
+            last_good: None,
         })
     }
 
@@ -266,11 +281,16 @@ impl<'p> Run<'p> {
             let grads = GradientsParams::from_grads(scaled.backward(), &model.model);
             accumulator.accumulate(&model.model, grads);
             let value = loss.into_scalar_async::<f32>().await.map_err(|e| TrainError::Device(e.to_string()))?;
-            if !value.is_finite() {
-                return Err(TrainError::Diverged { value, step: self.step + 1 });
+            if !value.is_finite() || value > DIVERGED_LOSS {
+                if let Some(good) = self.last_good.take() {
+                    model.model = good;
+                }
+                let learning_rate = self.plan.config.learning_rate;
+                return Err(TrainError::Diverged { value, step: self.step + 1, learning_rate });
             }
             step_loss += value / group.len() as f32;
         }
+        self.last_good = Some(model.model.clone());
         let learning_rate = self.plan.learning_rate(self.step);
         model.model = self
             .optimizer
