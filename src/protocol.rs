@@ -134,6 +134,8 @@ pub enum Request {
     },
     /// The trained model as a Hugging Face folder; answered by [`Event::Exported`].
     Export,
+    /// The same files, for the page to keep in the browser; answered by [`Event::ToKeep`].
+    Keep,
 }
 
 /// What an error event refers to: a kind of request, or the worker itself.
@@ -151,6 +153,7 @@ pub enum RequestKind {
     Predict,
     Evaluate,
     Export,
+    Keep,
     /// The worker as a whole: it crashed or could not start.
     Worker,
     /// A message the worker could not read as any request.
@@ -172,6 +175,7 @@ impl RequestKind {
             RequestKind::Predict => "predict",
             RequestKind::Evaluate => "evaluate",
             RequestKind::Export => "export",
+            RequestKind::Keep => "keep",
             RequestKind::Worker => "worker",
             RequestKind::Unknown => "unknown",
         }
@@ -199,6 +203,7 @@ impl Request {
             Request::Predict { .. } => RequestKind::Predict,
             Request::Evaluate { .. } => RequestKind::Evaluate,
             Request::Export => RequestKind::Export,
+            Request::Keep => RequestKind::Keep,
         }
     }
 }
@@ -366,6 +371,10 @@ pub enum Event {
     Exported {
         files: ModelFiles,
     },
+    /// The trained model's files, to be kept in the browser.
+    ToKeep {
+        files: ModelFiles,
+    },
     /// A request failed; `message` says what and what to do about it.
     Error {
         request: RequestKind,
@@ -380,6 +389,6 @@ impl Event {
 
     /// Whether the event carries byte buffers worth transferring rather than copying.
     pub fn carries_bytes(&self) -> bool {
-        matches!(self, Event::Exported { .. })
+        matches!(self, Event::Exported { .. } | Event::ToKeep { .. })
     }
 }

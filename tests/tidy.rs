@@ -109,6 +109,7 @@ fn the_page_names_no_host_but_the_hub() {
     let web = root().join("web");
     let mut sources = rust_files(&root().join("src"));
     sources.extend(["index.html", "style.css"].iter().map(|f| web.join(f)));
+    sources.push(root().join("src/ui/kept_store.js"));
     let mut found = Vec::new();
     for file in &sources {
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));

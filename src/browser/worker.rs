@@ -177,6 +177,10 @@ impl Worker {
                 let files = self.session().await.export().await.map_err(|e| e.to_string())?;
                 post(&Event::Exported { files });
             }
+            Request::Keep => {
+                let files = self.session().await.export().await.map_err(|e| e.to_string())?;
+                post(&Event::ToKeep { files });
+            }
             Request::Pause | Request::Resume | Request::Stop => {}
         }
         Ok(())

@@ -20,6 +20,10 @@ mod file_button;
 #[cfg(target_arch = "wasm32")]
 mod files;
 pub mod format;
+#[cfg(target_arch = "wasm32")]
+mod kept_models;
+#[cfg(target_arch = "wasm32")]
+mod kept_store;
 pub mod lan;
 #[cfg(target_arch = "wasm32")]
 mod lesson_view;

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use super::file_button::file_button;
 use super::files;
 use super::format::{bytes, count};
+use super::kept_models::KeptModels;
 use super::state::{t, use_state, Status};
 use super::worker_link::use_worker;
 use crate::core::model_zip::read_model_zip;
@@ -176,6 +177,7 @@ pub fn ModelPanel() -> impl IntoView {
                 }.into_any(),
             }}
             <DeviceFacts />
+            <KeptModels />
         </section>
     }
 }

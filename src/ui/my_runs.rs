@@ -1,5 +1,6 @@
 //! My runs: the latest runs of this browser (settings, each epoch's scores, a sampled loss
-//! curve; no weights), kept in localStorage, any two or more compared side by side.
+//! curve; the weights are kept apart, in IndexedDB: `kept_models.rs`), kept in localStorage,
+//! any two or more compared side by side.
 
 use std::collections::BTreeSet;
 
@@ -36,7 +37,7 @@ pub fn run_card(state: State) -> Option<ResultCard> {
 }
 
 /// "2026-12-03 14:32", the browser's local time: a kept run's name, worded by [`run_name`].
-fn now_stamp() -> String {
+pub(super) fn now_stamp() -> String {
     let d = js_sys::Date::new_0();
     format!(
         "{}-{:02}-{:02} {:02}:{:02}",
@@ -63,7 +64,7 @@ fn name_time(name: &str) -> Option<DateTime> {
 }
 
 /// A kept run's name as people read it: "Run of 3 Dec 2026, 14:32"; a name without a time as it is.
-fn run_name(language: Language, name: &str) -> String {
+pub(super) fn run_name(language: Language, name: &str) -> String {
     match name_time(name) {
         Some(at) => crate::tr!(language, "teach.run-of", date = date(language, at)),
         None => name.to_string(),

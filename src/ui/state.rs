@@ -100,6 +100,8 @@ pub struct State {
     pub epochs: RwSignal<Vec<EpochSummary>>,
     pub prediction: RwSignal<Status<(String, Prediction)>>,
     pub export: RwSignal<Status<ModelFiles>>,
+    /// The trained model's files on their way into the browser's storage (`kept_models.rs`).
+    pub to_keep: RwSignal<Status<ModelFiles>>,
     /// Errors that belong to no panel.
     pub notices: RwSignal<Vec<String>>,
     /// Wall-clock milliseconds, ticking every second, so times shown move between events.
@@ -138,6 +140,7 @@ impl State {
             steps: RwSignal::new(Vec::new()),
             epochs: RwSignal::new(Vec::new()),
             prediction: RwSignal::new(Status::Empty),
+            to_keep: RwSignal::new(Status::Empty),
             export: RwSignal::new(Status::Empty),
             notices: RwSignal::new(Vec::new()),
             clock: RwSignal::new(now()),
@@ -219,6 +222,7 @@ impl State {
             Event::Prediction { text, prediction } => self.prediction.set(Status::Done((text, prediction))),
             Event::Evaluation { .. } => {}
             Event::Exported { files } => self.export.set(Status::Done(files)),
+            Event::ToKeep { files } => self.to_keep.set(Status::Done(files)),
             Event::Error { request, message } => self.fail(request, message),
         }
     }
@@ -232,6 +236,7 @@ impl State {
             RequestKind::Train => self.run.set(Run::Failed(message)),
             RequestKind::Predict => self.prediction.set(Status::Failed(message)),
             RequestKind::Export => self.export.set(Status::Failed(message)),
+            RequestKind::Keep => self.to_keep.set(Status::Failed(message)),
             RequestKind::Pause
             | RequestKind::Resume
             | RequestKind::Stop

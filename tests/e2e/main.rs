@@ -6,6 +6,7 @@
 //! xtask bench`).
 
 mod driver;
+mod kept;
 mod languages;
 mod lessons;
 mod requests;
@@ -82,6 +83,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         too_big_a_file(&page, out).await?;
         phone_layout(&driver, url, out).await?;
         languages::language_survives_a_reload(&driver, out, url).await?;
+        kept::kept_model_survives_a_reload(&page, url).await?;
         hub_model_offline(&page, url, &requests).await?;
         transfer::first_and_second_visit(&driver, url, out).await?;
         let counted = requests.check(url)?;
@@ -384,7 +386,7 @@ async fn check_score_rows(page: &Page, expected_labels: &[&str]) -> Result<(), S
 }
 
 /// Types into Try it and waits for an answer holding `needle`.
-async fn try_it(page: &Page, task: &str, text: &str, needle: &str) -> Result<(), String> {
+pub(crate) async fn try_it(page: &Page, task: &str, text: &str, needle: &str) -> Result<(), String> {
     let typed = std::time::Instant::now();
     page.type_into("#try-text", text).await?;
     let answer = page.wait_for_text(&format!("a {task} answer"), "#answer", needle, Duration::from_secs(120)).await?;

@@ -1,0 +1,97 @@
+//! Fine-tuned models kept in this browser's IndexedDB (`kept_store.js`), so that a reload or a
+//! closed tab does not lose what took minutes to train.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::core::model::Task;
+use crate::core::task_model::ModelFiles;
+use crate::i18n::Language;
+use crate::tr;
+
+/// Runs keep their model automatically up to this many; the next is kept once one is deleted
+/// (nothing kept is ever removed without the user).
+pub const MAX_KEPT: usize = 5;
+
+/// What the list shows of a kept model without reading its weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeptModel {
+    /// Unique per run: the run's name and the moment it started.
+    pub id: String,
+    /// The run's name in "My runs" (a time stamp, worded when shown).
+    pub name: String,
+    pub task: Task,
+    pub labels: Vec<String>,
+    /// The best dev score of the run, when it had dev data.
+    pub best: Option<f64>,
+    pub bytes: usize,
+}
+
+#[wasm_bindgen(module = "/src/ui/kept_store.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = keptPut)]
+    async fn kept_put(id: &str, meta: &str, config: &[u8], tokenizer: &[u8], weights: &[u8]) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_name = keptList)]
+    async fn kept_list() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = keptGet)]
+    async fn kept_get(id: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = keptDelete)]
+    async fn kept_delete(id: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_name = storageEstimate)]
+    async fn storage_estimate() -> Result<JsValue, JsValue>;
+}
+
+/// The browser's reason, and whether it is the storage being full.
+fn reason(error: &JsValue) -> (String, bool) {
+    let name = js_sys::Reflect::get(error, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
+    let message = js_sys::Reflect::get(error, &"message".into()).ok().and_then(|m| m.as_string());
+    let why = message.or_else(|| error.as_string()).unwrap_or_else(|| format!("{error:?}"));
+    (why, name == "QuotaExceededError")
+}
+
+/// Keeps `files` under `meta.id`. A full storage says what to delete; the write is one
+/// transaction, so a failed one leaves every model kept before as it was.
+pub async fn put(language: Language, meta: &KeptModel, files: &ModelFiles) -> Result<(), String> {
+    let text = serde_json::to_string(meta).map_err(|e| e.to_string())?;
+    kept_put(&meta.id, &text, &files.config_json, &files.tokenizer_json, &files.model_safetensors).await.map_err(|e| {
+        match reason(&e) {
+            (_, true) => tr!(language, "model.saved-full", size = super::format::bytes(meta.bytes)),
+            (why, false) => tr!(language, "model.saved-not-kept", why = why),
+        }
+    })
+}
+
+/// Every kept model, oldest first; entries that do not read are left out.
+pub async fn list(language: Language) -> Result<Vec<KeptModel>, String> {
+    let all = kept_list().await.map_err(|e| tr!(language, "model.saved-unreadable", why = reason(&e).0))?;
+    let mut models: Vec<KeptModel> = js_sys::Array::from(&all)
+        .iter()
+        .filter_map(|meta| meta.as_string())
+        .filter_map(|text| serde_json::from_str(&text).ok())
+        .collect();
+    models.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(models)
+}
+
+/// A kept model's files, ready for the worker.
+pub async fn get(language: Language, id: &str) -> Result<ModelFiles, String> {
+    let files = kept_get(id).await.map_err(|e| tr!(language, "model.saved-unreadable", why = reason(&e).0))?;
+    let field = |name: &str| {
+        js_sys::Reflect::get(&files, &name.into()).map(|v| js_sys::Uint8Array::new(&v).to_vec()).unwrap_or_default()
+    };
+    Ok(ModelFiles {
+        config_json: field("config"),
+        tokenizer_json: field("tokenizer"),
+        model_safetensors: field("weights"),
+    })
+}
+
+pub async fn delete(language: Language, id: &str) -> Result<(), String> {
+    kept_delete(id).await.map_err(|e| tr!(language, "model.saved-unreadable", why = reason(&e).0))
+}
+
+/// (bytes used, bytes allowed) for this site, where the browser says.
+pub async fn estimate() -> Option<(f64, f64)> {
+    let pair = js_sys::Array::from(&storage_estimate().await.ok()?);
+    Some((pair.get(0).as_f64()?, pair.get(1).as_f64()?))
+}
