@@ -5,18 +5,33 @@
 //! browser tab that holds a gigabyte for it is a tab that crashes. The 500 000-line CSV's
 //! figures are printed for the record. Times are printed, never judged (this is the test
 //! profile: the crate's own code is not optimised).
+//!
+//! Under load, the worker's session (the code the browser's worker runs, here on the CPU) must
+//! not grow: after training, 1 000 Try-its in a row and 50 dataset switches each keep the heap
+//! within [`SETTLED_MARGIN`] of where it stands after their first tenth.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use burn::prelude::*;
+use pollster::block_on;
+use tunelab::browser::session::Session;
 use tunelab::core::data::{parse_classification, parse_ner, TableOptions};
+use tunelab::core::model::Task;
+use tunelab::core::train::{RunToEnd, TrainConfig};
+use tunelab::protocol::{DataFile, DatasetRequest};
+
+#[allow(dead_code)]
+mod support;
 
 /// The bound for a 50 MB CoNLL file: 300 MB, input included.
 const CONLL_PEAK_LIMIT: usize = 300 << 20;
 const CONLL_BYTES: usize = 50 << 20;
 const CSV_LINES: usize = 500_000;
+/// How far the heap may move past where it settled, under load: 10 %.
+const SETTLED_MARGIN: f64 = 0.10;
 
 struct Counting;
 
@@ -130,6 +145,70 @@ fn big_tsv(lines: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// A request for the first `limit` examples of a shared dataset file.
+fn dataset(task: Task, path: &str, limit: usize) -> DatasetRequest {
+    let name = path.rsplit('/').next().unwrap_or(path).to_string();
+    DatasetRequest {
+        task,
+        train: DataFile { name, bytes: shared(path) },
+        dev: None,
+        text_column: None,
+        label_column: None,
+        limit: Some(limit),
+        seed: 42,
+    }
+}
+
+/// The heap after each tenth of `rounds` calls of `work`; fails when a later tenth stands more
+/// than [`SETTLED_MARGIN`] above the first.
+fn settles(what: &str, rounds: usize, mut work: impl FnMut(usize)) -> Vec<usize> {
+    let tenth = rounds / 10;
+    let mut marks = Vec::new();
+    for round in 0..rounds {
+        work(round);
+        if (round + 1) % tenth == 0 {
+            marks.push(CURRENT.load(Ordering::Relaxed));
+        }
+    }
+    let settled = marks[0] as f64;
+    let highest = marks.iter().copied().max().unwrap_or_default() as f64;
+    println!(
+        "{what}: heap {:.1} MB after the first tenth, {:.1} MB at most after that, {:.1} MB at the end ({:+.2} %)",
+        settled / f64::from(1 << 20),
+        highest / f64::from(1 << 20),
+        marks[marks.len() - 1] as f64 / f64::from(1 << 20),
+        (highest / settled - 1.0) * 100.0
+    );
+    assert!(
+        highest <= settled * (1.0 + SETTLED_MARGIN),
+        "{what}: the heap grew from {settled} to {highest} bytes, past {} %",
+        SETTLED_MARGIN * 100.0
+    );
+    marks
+}
+
+/// Train, then Try it 1 000 times, then switch datasets 50 times.
+fn session_under_load() {
+    let mut session = Session::new(Device::flex(), None);
+    session.load_model(support::model_files()).expect("the default model loads");
+    session.load_dataset(dataset(Task::Cls, "sst2/train.tsv", 64)).expect("SST-2");
+    let config =
+        TrainConfig { epochs: 1, batch_size: 8, learning_rate: 5e-4, warmup_ratio: 0.0, ..TrainConfig::default() };
+    block_on(session.train(config, &mut RunToEnd, &mut |_| {})).expect("a short run");
+    let dev = String::from_utf8(shared("sst2/dev.tsv")).expect("UTF-8");
+    let sentences: Vec<&str> = dev.lines().skip(1).filter_map(|l| l.split('\t').next()).collect();
+    settles("1,000 Try-its after training", 1000, |i| {
+        block_on(session.predict(sentences[i % sentences.len()])).expect("a prediction");
+    });
+    settles("50 dataset switches", 50, |i| {
+        let request = match i % 2 {
+            0 => dataset(Task::Cls, "sst2/train.tsv", 2000),
+            _ => dataset(Task::Ner, "wnut17/train.conll", 2000),
+        };
+        session.load_dataset(request).expect("a dataset");
+    });
+}
+
 fn main() {
     let (conll, tokens) = big_conll(CONLL_BYTES);
     let (parsed, cost) = measure(|| parse_ner(&conll, "big.conll"));
@@ -158,6 +237,10 @@ fn main() {
         csv.seconds
     );
     assert_eq!(parsed.value.len(), CSV_LINES, "every row is read: {:?}", parsed.diagnostics.first());
+
+    drop(parsed);
+    drop(tsv);
+    session_under_load();
 
     assert!(
         cost.peak <= CONLL_PEAK_LIMIT,
