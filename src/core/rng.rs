@@ -4,7 +4,7 @@
 //! and in wasm, without depending on a crate's version-to-version stream stability.
 
 /// SplitMix64 (Steele, Lea & Flood 2014): one 64-bit state, passes BigCrush, never stuck at 0.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rng {
     state: u64,
     /// The second value of the last Box–Muller pair.

@@ -1,4 +1,5 @@
 mod activation;
+mod checkpoint;
 mod export;
 mod golden;
 mod half_model;

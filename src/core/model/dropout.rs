@@ -20,9 +20,14 @@ thread_local! {
 }
 
 /// Seeds the CPU backend's dropout masks (the device's own generator is seeded by
-/// `Device::seed`).
+/// `Device::seed`); a checkpoint's [`state`] given back here goes on where it was taken.
 pub fn seed(seed: u64) {
     HOST_MASKS.with(|state| state.set(seed));
+}
+
+/// The CPU masks' generator state now, for a checkpoint.
+pub fn state() -> u64 {
+    HOST_MASKS.with(Cell::get)
 }
 
 #[derive(Module, Debug)]

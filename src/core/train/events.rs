@@ -82,6 +82,15 @@ pub enum Flow {
 /// resume message), or stop training.
 pub trait Control {
     fn between_steps(&mut self) -> impl std::future::Future<Output = Flow>;
+
+    /// Whether to take a checkpoint now: after optimizer step `step`, or at the end of an
+    /// epoch (after its evaluation). Taking one reads every weight and moment back.
+    fn wants_checkpoint(&mut self, _step: usize, _epoch_end: bool) -> bool {
+        false
+    }
+
+    /// Receives the checkpoint asked for by [`Control::wants_checkpoint`].
+    fn checkpoint(&mut self, _checkpoint: super::Checkpoint) {}
 }
 
 /// A controller that never pauses or stops.

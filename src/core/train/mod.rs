@@ -2,6 +2,7 @@
 
 pub mod advice;
 pub mod batch;
+mod checkpoint;
 mod config;
 mod events;
 mod labels;
@@ -11,9 +12,12 @@ mod settings;
 mod trainer;
 
 pub use advice::{small_data_advice, Advice};
+pub use checkpoint::{BestSoFar, Checkpoint, EpochPlace};
 pub use config::{ConfigError, TrainConfig, TrainPlan};
 pub use events::{Control, EpochSummary, Flow, RunToEnd, StepProgress, StopAfter, TrainEvent};
 pub use labels::label_list;
-pub use optimizer::{bias_and_norm_params, global_grad_norm, AdamW, AdamWSettings, OptimizerError};
+pub use optimizer::{
+    bias_and_norm_params, global_grad_norm, AdamW, AdamWSettings, OptimizerError, ParamMoments, SavedMoments,
+};
 pub use settings::{Bounds, Field, Setting, SettingError, Value, SETTINGS};
-pub use trainer::{encode_examples, train, TrainError, TrainOutcome, DIVERGED_LOSS};
+pub use trainer::{encode_examples, resume, train, TrainError, TrainOutcome, DIVERGED_LOSS};

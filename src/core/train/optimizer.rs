@@ -88,6 +88,66 @@ impl AdamW {
         self.steps
     }
 
+    /// Every parameter's moments in the order `model` visits its parameters (the same for
+    /// any model of one architecture, so a fresh copy can take them back), with the step
+    /// count that their bias correction needs.
+    pub async fn saved_moments<M: Module>(&self, model: &M) -> Result<SavedMoments, OptimizerError> {
+        let mut saved = Vec::new();
+        for id in param_ids(model) {
+            let pair = if let Some(host) = self.host_moments.get(&id) {
+                Some((host.first.clone(), host.second.clone()))
+            } else if let Some(device) = self.moments.get(&id) {
+                let read = |t: &Tensor<1>| {
+                    let t = t.clone();
+                    async move {
+                        t.into_data_async()
+                            .await
+                            .map_err(|e| OptimizerError(e.to_string()))?
+                            .try_into_vec::<f32>()
+                            .map_err(|e| OptimizerError(e.to_string()))
+                    }
+                };
+                Some((read(&device.first).await?, read(&device.second).await?))
+            } else {
+                None
+            };
+            saved.push(pair.map(|(first, second)| ParamMoments { first: to_bytes(&first), second: to_bytes(&second) }));
+        }
+        Ok(SavedMoments { steps: self.steps, params: saved })
+    }
+
+    /// Takes back [`AdamW::saved_moments`] for `model`, a copy of the architecture they were
+    /// saved from; a parameter count or size that differs is refused.
+    pub fn restore_moments<M: Module>(&mut self, model: &M, saved: &SavedMoments) -> Result<(), OptimizerError> {
+        let ids = param_ids(model);
+        if ids.len() != saved.params.len() {
+            return Err(OptimizerError(format!(
+                "the checkpoint holds moments for {} parameters, the model has {}",
+                saved.params.len(),
+                ids.len()
+            )));
+        }
+        let fused = self.fused_on_host.unwrap_or_else(|| on_cpu_backend(model));
+        let device = first_device(model);
+        self.moments.clear();
+        self.host_moments.clear();
+        for (id, pair) in ids.into_iter().zip(&saved.params) {
+            let Some(pair) = pair else { continue };
+            let (first, second) = (from_bytes(&pair.first)?, from_bytes(&pair.second)?);
+            if fused {
+                self.host_moments.insert(id, HostMoments { first, second });
+            } else if let Some(device) = &device {
+                let tensor = |v: Vec<f32>| {
+                    let n = v.len();
+                    Tensor::<1>::from_data(TensorData::new(v, [n]), device)
+                };
+                self.moments.insert(id, Moments { first: tensor(first), second: tensor(second) });
+            }
+        }
+        self.steps = saved.steps;
+        Ok(())
+    }
+
     /// One update of every parameter that has a gradient.
     pub fn step<M: Module>(&mut self, model: M, grads: GradientsParams, lr: f64) -> Result<M, OptimizerError> {
         let fused = self.fused_on_host.unwrap_or_else(|| on_cpu_backend(&model));
@@ -199,6 +259,11 @@ impl AdamW {
 
 /// Whether `model`'s parameters live on the CPU backend (flex).
 fn on_cpu_backend<M: Module>(model: &M) -> bool {
+    first_device(model).is_some_and(|d| is_cpu_backend(&d))
+}
+
+/// The device of `model`'s first parameter (without autodiff).
+fn first_device<M: Module>(model: &M) -> Option<Device> {
     struct FirstDevice(Option<Device>);
     impl ModuleVisitor for FirstDevice {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
@@ -209,7 +274,49 @@ fn on_cpu_backend<M: Module>(model: &M) -> bool {
     }
     let mut first = FirstDevice(None);
     model.visit(&mut first);
-    first.0.is_some_and(|d| is_cpu_backend(&d))
+    first.0
+}
+
+/// `model`'s parameters in visiting order.
+fn param_ids<M: Module>(model: &M) -> Vec<ParamId> {
+    struct Ids(Vec<ParamId>);
+    impl ModuleVisitor for Ids {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.id);
+        }
+    }
+    let mut ids = Ids(Vec::new());
+    model.visit(&mut ids);
+    ids.0
+}
+
+/// The optimizer's state as plain bytes, for a checkpoint.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SavedMoments {
+    pub steps: i32,
+    /// One entry per parameter in visiting order; `None` for one that never had a gradient.
+    pub params: Vec<Option<ParamMoments>>,
+}
+
+/// One parameter's first and second moments, little-endian f32 (raw bytes travel to the page
+/// and into storage without a number-by-number conversion).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ParamMoments {
+    #[serde(with = "serde_bytes")]
+    pub first: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub second: Vec<u8>,
+}
+
+fn to_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn from_bytes(bytes: &[u8]) -> Result<Vec<f32>, OptimizerError> {
+    if bytes.len() % 4 != 0 {
+        return Err(OptimizerError(format!("{} bytes of moments are not whole f32 values", bytes.len())));
+    }
+    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
 }
 
 /// Takes every gradient of the model out of `grads`, as host vectors.

@@ -3,17 +3,21 @@
 
 use std::collections::{HashMap, HashSet};
 
+use std::time::Duration;
+
 use burn::module::Module;
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use web_time::Instant;
 
 use super::batch::{collate, group_by_length, token_targets, Sample, Target};
+use super::checkpoint::{BestSoFar, Checkpoint, EpochPlace};
 use super::events::{Control, EpochSummary, Flow, StepProgress, TrainEvent};
 use super::loss::cross_entropy;
 use super::optimizer::{bias_and_norm_params, AdamW};
 use super::{ConfigError, TrainPlan};
 use crate::core::data::Examples;
 use crate::core::evaluate::{EvalError, EvalReport};
+use crate::core::model::{dropout, Classifier, WeightMap};
 use crate::core::rng::Rng;
 use crate::core::task_model::TaskModel;
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
@@ -48,6 +52,8 @@ pub enum TrainError {
          weights of the last step before the loss blew up"
     )]
     Diverged { value: f32, step: usize, learning_rate: f64 },
+    #[error("the checkpoint could not be taken or read back: {0}")]
+    Checkpoint(String),
 }
 
 /// How a run ended and what it measured.
@@ -105,6 +111,21 @@ pub async fn train<C: Control>(
     control: &mut C,
     on_event: &mut dyn FnMut(TrainEvent),
 ) -> Result<TrainOutcome, TrainError> {
+    resume(model, train, dev, plan, control, on_event, None).await
+}
+
+/// [`train`], going on from `from`: a checkpoint of a run of this plan on these examples,
+/// whose weights `model` holds (`TaskModel::load(&from.files, …)`). On the CPU backend the
+/// run ends exactly as one that never stopped.
+pub async fn resume<C: Control>(
+    model: &mut TaskModel,
+    train: &Examples,
+    dev: Option<&Examples>,
+    plan: &TrainPlan,
+    control: &mut C,
+    on_event: &mut dyn FnMut(TrainEvent),
+    from: Option<&Checkpoint>,
+) -> Result<TrainOutcome, TrainError> {
     if train.task() != model.task {
         return Err(TrainError::TaskMismatch { model: model.task, data: train.task() });
     }
@@ -112,7 +133,7 @@ pub async fn train<C: Control>(
         return Err(TrainError::PlanMismatch { planned: plan.n_train, given: train.len() });
     }
     if !plan.config.freeze_embeddings {
-        return train_loop(model, train, dev, plan, control, on_event).await;
+        return train_loop(model, train, dev, plan, control, on_event, from).await;
     }
     // Frozen embeddings get no gradient at all (no backward through the 30k-row table, no
     // optimizer update); they are trainable again afterwards, whatever the outcome.
@@ -120,7 +141,7 @@ pub async fn train<C: Control>(
         model.model.bert.embeddings = model.model.bert.embeddings.clone().set_require_grad(trainable);
     };
     embeddings(model, false);
-    let outcome = train_loop(model, train, dev, plan, control, on_event).await;
+    let outcome = train_loop(model, train, dev, plan, control, on_event, from).await;
     embeddings(model, true);
     outcome
 }
@@ -140,10 +161,26 @@ struct Run<'p> {
     step: usize,
     epochs: Vec<EpochSummary>,
     /// With early stopping: the best dev score so far, its epoch and its weights.
-    best: Option<(f64, usize, crate::core::model::Classifier)>,
+    best: Option<(f64, usize, Classifier)>,
     /// The weights the last step with a finite loss started from, put back if the next step's
     /// loss is not finite (those weights are what made it so). One more copy of the weights.
-    last_good: Option<crate::core::model::Classifier>,
+    last_good: Option<Classifier>,
+}
+
+/// Where an epoch starts: its order, the groups already done, and its sums so far.
+struct EpochStart {
+    order: Vec<usize>,
+    groups_done: usize,
+    loss_sum: f64,
+    steps: usize,
+    tokens_before: usize,
+    started: Instant,
+}
+
+/// `now` less `seconds` (a resumed run's clocks go on from the checkpoint's figures).
+fn seconds_ago(seconds: f64) -> Instant {
+    let now = Instant::now();
+    now.checked_sub(Duration::from_secs_f64(seconds.max(0.0))).unwrap_or(now)
 }
 
 async fn train_loop<C: Control>(
@@ -153,13 +190,33 @@ async fn train_loop<C: Control>(
     plan: &TrainPlan,
     control: &mut C,
     on_event: &mut dyn FnMut(TrainEvent),
+    from: Option<&Checkpoint>,
 ) -> Result<TrainOutcome, TrainError> {
     let mut run = Run::prepare(model, train, plan)?;
+    let (first_epoch, mut place) = match from {
+        Some(checkpoint) => {
+            run.restore(model, checkpoint)?;
+            (checkpoint.epoch, checkpoint.place.clone())
+        }
+        None => (1, EpochPlace::Start),
+    };
     on_event(TrainEvent::Started { plan: plan.clone(), truncated_examples: run.truncated_examples });
-    for epoch in 1..=plan.config.epochs {
-        let epoch_started = Instant::now();
-        let tokens_before = run.tokens_seen;
-        let (epoch_loss, flow) = run.epoch_steps(model, epoch, control, on_event).await?;
+    for epoch in first_epoch..=plan.config.epochs {
+        let start = match std::mem::replace(&mut place, EpochPlace::Start) {
+            EpochPlace::Start => EpochStart {
+                order: run.epoch_order(),
+                groups_done: 0,
+                loss_sum: 0.0,
+                steps: 0,
+                tokens_before: run.tokens_seen,
+                started: Instant::now(),
+            },
+            EpochPlace::Within { order, groups_done, loss_sum, steps, tokens_before, seconds } => {
+                EpochStart { order, groups_done, loss_sum, steps, tokens_before, started: seconds_ago(seconds) }
+            }
+        };
+        let (epoch_started, tokens_before) = (start.started, start.tokens_before);
+        let (epoch_loss, flow) = run.epoch_steps(model, epoch, start, control, on_event).await?;
         if flow == Flow::Stop {
             on_event(TrainEvent::Cancelled { step: run.step });
             return Ok(run.outcome(true));
@@ -171,6 +228,9 @@ async fn train_loop<C: Control>(
         if let Some((best_epoch, patience)) = stop_early {
             on_event(TrainEvent::EarlyStopped { epoch, best_epoch, patience });
             break;
+        }
+        if epoch < plan.config.epochs && control.wants_checkpoint(run.step, true) {
+            control.checkpoint(run.checkpoint(model, epoch + 1, EpochPlace::Start).await?);
         }
     }
     // With early stopping, the model kept is the one of the best epoch (HF's load_best_model_at_end).
@@ -230,18 +290,20 @@ impl<'p> Run<'p> {
         order
     }
 
-    /// One epoch of optimizer steps; the sum of the step losses, and whether to go on.
+    /// One epoch of optimizer steps (from where `start` says); the sum of the step losses, and
+    /// whether to go on.
     async fn epoch_steps<C: Control>(
         &mut self,
         model: &mut TaskModel,
         epoch: usize,
+        start: EpochStart,
         control: &mut C,
         on_event: &mut dyn FnMut(TrainEvent),
     ) -> Result<((f64, usize), Flow), TrainError> {
-        let order = self.epoch_order();
+        let EpochStart { order, groups_done, mut loss_sum, mut steps, tokens_before, started } = start;
         let batches: Vec<&[usize]> = order.chunks(self.plan.config.batch_size).collect();
-        let (mut loss_sum, mut steps) = (0.0f64, 0usize);
-        for group in batches.chunks(self.plan.config.grad_accumulation) {
+        let groups = batches.chunks(self.plan.config.grad_accumulation).enumerate().skip(groups_done);
+        for (index, group) in groups {
             let (step_loss, learning_rate) = self.step(model, group).await?;
             loss_sum += step_loss as f64;
             steps += 1;
@@ -259,6 +321,17 @@ impl<'p> Run<'p> {
                 eta_s: per_step * self.plan.total_steps.saturating_sub(self.step) as f64,
                 device_memory_bytes: model.device.memory_pool_usage().map(|u| u.bytes_reserved),
             }));
+            if control.wants_checkpoint(self.step, false) {
+                let place = EpochPlace::Within {
+                    order: order.clone(),
+                    groups_done: index + 1,
+                    loss_sum,
+                    steps,
+                    tokens_before,
+                    seconds: started.elapsed().as_secs_f64(),
+                };
+                control.checkpoint(self.checkpoint(model, epoch, place).await?);
+            }
             if control.between_steps().await == Flow::Stop {
                 return Ok(((loss_sum, steps), Flow::Stop));
             }
@@ -346,6 +419,65 @@ impl<'p> Run<'p> {
                 None
             }
         }
+    }
+
+    /// The run as it stands, to go on with at `epoch`, `place`.
+    async fn checkpoint(&self, model: &TaskModel, epoch: usize, place: EpochPlace) -> Result<Checkpoint, TrainError> {
+        let failed = |e: &dyn std::fmt::Display| TrainError::Checkpoint(e.to_string());
+        let files = model.export().await.map_err(|e| failed(&e))?;
+        let moments = self.optimizer.saved_moments(&model.model).await.map_err(|e| failed(&e))?;
+        let best = match &self.best {
+            Some((score, epoch, weights)) => Some(BestSoFar {
+                score: *score,
+                epoch: *epoch,
+                model_safetensors: weights.to_safetensors().await.map_err(|e| failed(&e))?,
+            }),
+            None => None,
+        };
+        Ok(Checkpoint {
+            files,
+            moments,
+            step: self.step,
+            epoch,
+            place,
+            rng: self.rng.clone(),
+            dropout: dropout::state(),
+            tokens_seen: self.tokens_seen,
+            train_seconds: self.train_seconds(),
+            epochs: self.epochs.clone(),
+            best,
+        })
+    }
+
+    /// Takes the state of `checkpoint` back; `model` already holds its weights.
+    fn restore(&mut self, model: &TaskModel, checkpoint: &Checkpoint) -> Result<(), TrainError> {
+        let failed = |e: &dyn std::fmt::Display| TrainError::Checkpoint(e.to_string());
+        self.optimizer.restore_moments(&model.model, &checkpoint.moments).map_err(|e| failed(&e))?;
+        self.step = checkpoint.step;
+        self.rng = checkpoint.rng.clone();
+        dropout::seed(checkpoint.dropout);
+        self.tokens_seen = checkpoint.tokens_seen;
+        self.started = seconds_ago(checkpoint.train_seconds);
+        self.eval_seconds = 0.0;
+        self.epochs = checkpoint.epochs.clone();
+        self.best = match &checkpoint.best {
+            Some(best) => {
+                let mut weights = WeightMap::from_safetensors(&best.model_safetensors).map_err(|e| failed(&e))?;
+                let (classifier, _) = Classifier::load(
+                    &model.config,
+                    &mut weights,
+                    model.task,
+                    model.labels.len(),
+                    true,
+                    self.plan.config.seed,
+                    &model.device,
+                )
+                .map_err(|e| failed(&e))?;
+                Some((best.score, best.epoch, classifier))
+            }
+            None => None,
+        };
+        Ok(())
     }
 
     fn outcome(&self, cancelled: bool) -> TrainOutcome {
