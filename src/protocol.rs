@@ -121,6 +121,13 @@ pub enum Request {
         #[serde(default)]
         config: TrainConfig,
     },
+    /// Goes on with a run from one of its checkpoints ([`Event::Checkpoint`]'s bytes), on the
+    /// dataset loaded; answered like [`Request::Train`].
+    TrainFrom {
+        config: TrainConfig,
+        #[serde(with = "serde_bytes")]
+        checkpoint: Vec<u8>,
+    },
     /// Honoured between two training steps.
     Pause,
     Resume,
@@ -196,7 +203,7 @@ impl Request {
             Request::FetchModel { .. } => RequestKind::FetchModel,
             Request::LoadModel { .. } => RequestKind::LoadModel,
             Request::LoadDataset(_) => RequestKind::LoadDataset,
-            Request::Train { .. } => RequestKind::Train,
+            Request::Train { .. } | Request::TrainFrom { .. } => RequestKind::Train,
             Request::Pause => RequestKind::Pause,
             Request::Resume => RequestKind::Resume,
             Request::Stop => RequestKind::Stop,
@@ -371,6 +378,15 @@ pub enum Event {
     Exported {
         files: ModelFiles,
     },
+    /// The run as it stood after `step` (every epoch's end, and every
+    /// `CHECKPOINT_EVERY` steps): kept by the page, sent back with [`Request::TrainFrom`] to a new
+    /// worker after a crash.
+    Checkpoint {
+        step: usize,
+        epoch: usize,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
     /// The trained model's files, to be kept in the browser.
     ToKeep {
         files: ModelFiles,
@@ -389,6 +405,6 @@ impl Event {
 
     /// Whether the event carries byte buffers worth transferring rather than copying.
     pub fn carries_bytes(&self) -> bool {
-        matches!(self, Event::Exported { .. } | Event::ToKeep { .. })
+        matches!(self, Event::Exported { .. } | Event::ToKeep { .. } | Event::Checkpoint { .. })
     }
 }

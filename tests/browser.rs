@@ -408,6 +408,61 @@ async fn the_page_reports_a_worker_crash_and_restarts_it_with_the_users_data() {
     wait_until("the dataset, again", 30, || state.dataset.with_untracked(|d| matches!(d, Status::Done(_)))).await;
 }
 
+/// Sends a checkpoint and dies when asked to train; asked to go on from a checkpoint, answers
+/// that training finished after a number of steps made of the checkpoint's bytes (so the test
+/// sees they arrived whole).
+const CRASHES_AFTER_A_CHECKPOINT: &str = r#"
+postMessage({ type: "ready", version: "stand-in" });
+onmessage = ({ data }) => {
+  if (data.type === "load_dataset") {
+    postMessage({ type: "dataset_loaded", task: "cls", n_train: 1, n_dev: 0, n_test: 0, split: false,
+      labels: ["a"], label_counts: [], train_diagnostics: [], dev_diagnostics: [],
+      preview: { task: "cls", examples: [] }, dev_sample: null });
+  }
+  if (data.type === "train") {
+    postMessage({ type: "checkpoint", step: 7, epoch: 2, bytes: new Uint8Array([1, 2, 3]) });
+    postMessage({ type: "error", request: "worker", message: "the training worker crashed (panicked at boom)" });
+    throw new Error("boom");
+  }
+  if (data.type === "train_from") {
+    const bytes = data.checkpoint;
+    postMessage({ type: "training_finished", steps: bytes.length * 100 + bytes[2], train_seconds: 1,
+      train_tokens_per_s: 1 });
+  }
+};
+"#;
+
+#[wasm_bindgen_test]
+async fn a_crashed_run_goes_on_from_its_checkpoint_in_a_new_worker() {
+    use leptos::prelude::{GetUntracked, Set, WithUntracked};
+    use tunelab::ui::state::{Run, State, WorkerStatus};
+    use tunelab::ui::worker_link::WorkerLink;
+
+    let state = State::new();
+    let link = WorkerLink::start_with(state, &script_url(CRASHES_AFTER_A_CHECKPOINT));
+    link.send(Request::Init { device: DevicePreference::Cpu });
+    let data = DataFile { name: "a.csv".into(), bytes: b"text,label\nhello,a\n".to_vec() };
+    link.send(Request::LoadDataset(DatasetRequest {
+        task: Task::Cls,
+        train: data,
+        dev: None,
+        text_column: None,
+        label_column: None,
+        limit: None,
+        seed: 42,
+    }));
+    wait_until("the dataset", 30, || state.dataset.with_untracked(|d| d.done().is_some())).await;
+
+    state.run.set(Run::Running);
+    link.send(Request::Train { config: TrainConfig::default() });
+    wait_until("the run, finished in the new worker", 30, || matches!(state.run.get_untracked(), Run::Finished { .. }))
+        .await;
+    assert!(matches!(state.run.get_untracked(), Run::Finished { steps: 303, .. }), "{:?}", state.run.get_untracked());
+    assert_eq!(state.checkpoint.get_untracked(), Some((7, 2)));
+    let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { panic!("no crash report") };
+    assert!(message.contains("panicked at boom") && message.contains("after step 7"), "{message}");
+}
+
 #[wasm_bindgen_test]
 async fn a_worker_that_cannot_start_is_retried_then_the_page_says_to_reload() {
     use leptos::prelude::GetUntracked;

@@ -174,3 +174,48 @@ fn a_stopped_run_keeps_its_model_and_says_where_it_stopped() {
     assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-5);
     assert!(labels.contains(&label));
 }
+
+/// Checkpoints after step 2 and stops there, as a worker that crashes.
+struct CrashAfterTwo(Option<Vec<u8>>);
+
+impl Control for CrashAfterTwo {
+    async fn between_steps(&mut self) -> Flow {
+        if self.0.is_some() {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn wants_checkpoint(&mut self, step: usize, _epoch_end: bool) -> bool {
+        step == 2
+    }
+
+    fn checkpoint(&mut self, checkpoint: tunelab::core::train::Checkpoint) {
+        self.0 = Some(checkpoint.to_bytes().expect("a checkpoint's bytes"));
+    }
+}
+
+#[test]
+fn a_new_session_goes_on_from_a_checkpoints_bytes_without_a_model_loaded() {
+    let config = TrainConfig { epochs: 1, batch_size: 8, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let mut crashed = session();
+    crashed.load_dataset(wnut(32)).expect("dataset");
+    let mut control = CrashAfterTwo(None);
+    block_on(crashed.train(config.clone(), &mut control, &mut |_| {})).expect("train");
+    let bytes = control.0.expect("a checkpoint");
+
+    let mut fresh = Session::new(Device::flex(), None);
+    fresh.load_dataset(wnut(32)).expect("the same dataset");
+    let mut events = Vec::new();
+    block_on(fresh.resume(config, &bytes, &mut RunToEnd, &mut |e| events.push(e))).expect("resume");
+    let steps: Vec<usize> =
+        events.iter().filter_map(|e| if let Event::Progress(p) = e { Some(p.step) } else { None }).collect();
+    // 32 examples, a quarter held out for dev and test: 26 to train on, 4 steps of 8.
+    assert_eq!(steps, [3, 4], "only the steps after the checkpoint are done again");
+    assert!(matches!(events.last(), Some(Event::TrainingFinished { steps: 4, .. })), "{:?}", events.last());
+    assert!(block_on(fresh.predict("Obama visited London")).is_ok(), "the resumed model answers");
+    let err = block_on(fresh.resume(TrainConfig::default(), &bytes[..100], &mut RunToEnd, &mut |_| {}))
+        .expect_err("a cut checkpoint");
+    assert!(err.to_string().contains("damaged"), "{err}");
+}

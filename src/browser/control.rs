@@ -4,8 +4,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::timer::sleep;
-use crate::core::train::{Control, Flow};
-use crate::protocol::Event;
+use crate::core::train::{Checkpoint, Control, Flow};
+use crate::protocol::{Event, RequestKind};
+
+/// A checkpoint every this many optimizer steps, besides one at every epoch's end: a crash
+/// costs at most these steps (a checkpoint reads back every weight and moment, about 270 MB
+/// for MiniLM-L6, so not after every step).
+pub const CHECKPOINT_EVERY: usize = 50;
 
 #[derive(Debug, Default)]
 struct State {
@@ -42,7 +47,7 @@ impl TrainingControl {
     /// The controller a run consults between steps; it reports pauses through `emit`.
     pub fn for_run(&self, emit: Rc<dyn Fn(Event)>) -> RunControl {
         self.reset();
-        RunControl { control: self.clone(), emit }
+        RunControl { control: self.clone(), emit, checkpoints: false }
     }
 }
 
@@ -51,6 +56,16 @@ impl TrainingControl {
 pub struct RunControl {
     control: TrainingControl,
     emit: Rc<dyn Fn(Event)>,
+    /// Emit [`Event::Checkpoint`]s (the page's worker does; the JS package has nowhere to keep
+    /// them).
+    checkpoints: bool,
+}
+
+impl RunControl {
+    pub fn with_checkpoints(mut self) -> Self {
+        self.checkpoints = true;
+        self
+    }
 }
 
 impl Control for RunControl {
@@ -77,6 +92,18 @@ impl Control for RunControl {
                 (self.emit)(Event::Paused { step });
             }
             sleep(50).await;
+        }
+    }
+
+    fn wants_checkpoint(&mut self, step: usize, epoch_end: bool) -> bool {
+        self.checkpoints && (epoch_end || step % CHECKPOINT_EVERY == 0)
+    }
+
+    fn checkpoint(&mut self, checkpoint: Checkpoint) {
+        match checkpoint.to_bytes() {
+            Ok(bytes) => (self.emit)(Event::Checkpoint { step: checkpoint.step, epoch: checkpoint.epoch, bytes }),
+            // Training goes on; only the safety net is missing, and the page says so.
+            Err(e) => (self.emit)(Event::error(RequestKind::Unknown, e.to_string())),
         }
     }
 }

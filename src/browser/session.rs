@@ -14,7 +14,9 @@ use crate::core::evaluate::{EvalError, EvalReport};
 use crate::core::model::{BertConfig, ModelError, Task};
 use crate::core::task_model::{check_vocab, LoadError, LoadOptions, ModelFiles, TaskModel};
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
-use crate::core::train::{label_list, train, ConfigError, Control, TrainConfig, TrainError, TrainEvent};
+use crate::core::train::{
+    label_list, resume, Checkpoint, CheckpointError, ConfigError, Control, TrainConfig, TrainError, TrainEvent,
+};
 use crate::protocol::{
     DatasetRequest, DatasetSummary, Event, LabelCount, ModelSummary, Prediction, Split, PREVIEW_LIMIT, REVIEW_LIMIT,
 };
@@ -48,6 +50,8 @@ pub enum SessionError {
     Settings(#[from] ConfigError),
     #[error(transparent)]
     Train(#[from] TrainError),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
     #[error("prediction failed: {0}")]
     Predict(#[from] EvalError),
     #[error("export failed: {0}")]
@@ -163,7 +167,32 @@ impl Session {
         control: &mut C,
         emit: &mut dyn FnMut(Event),
     ) -> Result<(), SessionError> {
-        let files = self.files.as_ref().ok_or(SessionError::NoModel)?;
+        let files = self.files.clone().ok_or(SessionError::NoModel)?;
+        self.run(config, &files, None, control, emit).await
+    }
+
+    /// Goes on with a run from `checkpoint` (bytes of [`Event::Checkpoint`]) on the loaded
+    /// dataset: its weights are the checkpoint's, so no model needs loading first.
+    pub async fn resume<C: Control>(
+        &mut self,
+        config: TrainConfig,
+        checkpoint: &[u8],
+        control: &mut C,
+        emit: &mut dyn FnMut(Event),
+    ) -> Result<(), SessionError> {
+        let checkpoint = Checkpoint::from_bytes(checkpoint)?;
+        let files = checkpoint.files.clone();
+        self.run(config, &files, Some(&checkpoint), control, emit).await
+    }
+
+    async fn run<C: Control>(
+        &mut self,
+        config: TrainConfig,
+        files: &ModelFiles,
+        from: Option<&Checkpoint>,
+        control: &mut C,
+        emit: &mut dyn FnMut(Event),
+    ) -> Result<(), SessionError> {
         let dataset = self.dataset.as_ref().ok_or(SessionError::NoDataset)?;
         let plan = config.plan(dataset.train.len())?;
         // The previous model's weights leave the device before the new copy arrives.
@@ -178,7 +207,8 @@ impl Session {
         let mut model = TaskModel::load(files, &options, &self.device.clone().autodiff())?;
         let parameters = model.num_params();
         let mut on_event = |event: TrainEvent| emit(train_event(event, parameters));
-        let outcome = train(&mut model, &dataset.train, dataset.dev.as_ref(), &plan, control, &mut on_event).await;
+        let outcome =
+            resume(&mut model, &dataset.train, dataset.dev.as_ref(), &plan, control, &mut on_event, from).await;
         self.model = Some(model);
         match outcome {
             // A run that diverged ends like a stopped one: its last good weights can be tried

@@ -161,9 +161,14 @@ impl Worker {
                 post(&Event::DatasetLoaded(summary));
             }
             Request::Train { config } => {
-                let mut run = self.control.for_run(Rc::new(|e| post(&e)));
+                let mut run = self.control.for_run(Rc::new(|e| post(&e))).with_checkpoints();
                 let mut session = self.session().await;
                 session.train(config, &mut run, &mut |e| post(&e)).await.map_err(|e| e.to_string())?;
+            }
+            Request::TrainFrom { config, checkpoint } => {
+                let mut run = self.control.for_run(Rc::new(|e| post(&e))).with_checkpoints();
+                let mut session = self.session().await;
+                session.resume(config, &checkpoint, &mut run, &mut |e| post(&e)).await.map_err(|e| e.to_string())?;
             }
             Request::Predict { text } => {
                 let prediction = self.session().await.predict(&text).await.map_err(|e| e.to_string())?;

@@ -100,6 +100,11 @@ pub struct State {
     pub epochs: RwSignal<Vec<EpochSummary>>,
     pub prediction: RwSignal<Status<(String, Prediction)>>,
     pub export: RwSignal<Status<ModelFiles>>,
+    /// The latest checkpoint the worker sent: (steps done, epoch it goes on with). The page
+    /// link keeps its bytes for a worker that crashes.
+    pub checkpoint: RwSignal<Option<(usize, usize)>>,
+    /// A new worker is going on from this checkpoint: the curves keep what came before it.
+    pub resuming: RwSignal<Option<(usize, usize)>>,
     /// The trained model's files on their way into the browser's storage (`kept_models.rs`).
     pub to_keep: RwSignal<Status<ModelFiles>>,
     /// Errors that belong to no panel.
@@ -141,6 +146,8 @@ impl State {
             epochs: RwSignal::new(Vec::new()),
             prediction: RwSignal::new(Status::Empty),
             to_keep: RwSignal::new(Status::Empty),
+            checkpoint: RwSignal::new(None),
+            resuming: RwSignal::new(None),
             export: RwSignal::new(Status::Empty),
             notices: RwSignal::new(Vec::new()),
             clock: RwSignal::new(now()),
@@ -198,8 +205,18 @@ impl State {
             Event::ModelLoaded(summary) => self.model.set(Status::Done(summary)),
             Event::DatasetLoaded(summary) => self.dataset.set(Status::Done(summary)),
             Event::TrainingStarted { plan, truncated_examples, .. } => {
-                self.steps.set(Vec::new());
-                self.epochs.set(Vec::new());
+                match self.resuming.get_untracked() {
+                    Some((step, epoch)) => {
+                        self.steps.update(|s| s.retain(|p| p.step <= step));
+                        self.epochs.update(|e| e.retain(|s| s.epoch < epoch));
+                        self.resuming.set(None);
+                    }
+                    None => {
+                        self.steps.set(Vec::new());
+                        self.epochs.set(Vec::new());
+                        self.checkpoint.set(None);
+                    }
+                }
                 self.plan.set(Some(plan));
                 self.truncated.set(truncated_examples);
                 self.run.set(Run::Running);
@@ -223,6 +240,7 @@ impl State {
             Event::Evaluation { .. } => {}
             Event::Exported { files } => self.export.set(Status::Done(files)),
             Event::ToKeep { files } => self.to_keep.set(Status::Done(files)),
+            Event::Checkpoint { step, epoch, .. } => self.checkpoint.set(Some((step, epoch))),
             Event::Error { request, message } => self.fail(request, message),
         }
     }

@@ -8,6 +8,7 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use super::state::{Run, State, Status, WorkerStatus};
 use crate::browser::message::{from_js, to_js, transferables};
+use crate::core::train::TrainConfig;
 use crate::i18n::{text, Language};
 use crate::protocol::{Event, Request, RequestKind};
 use crate::tr;
@@ -45,6 +46,10 @@ struct Replay {
     init: Option<Request>,
     model: Option<Request>,
     dataset: Option<Request>,
+    /// The run in progress, and its latest checkpoint (steps done, epoch, bytes): a new worker
+    /// goes on from there. The bytes stay a JS array, out of the page's wasm heap.
+    run: Option<TrainConfig>,
+    checkpoint: Option<(usize, usize, js_sys::Uint8Array)>,
 }
 
 impl WorkerLink {
@@ -66,6 +71,10 @@ impl WorkerLink {
             Request::Init { .. } => inner.replay.init = Some(request.clone()),
             Request::FetchModel { .. } | Request::LoadModel { .. } => inner.replay.model = Some(request.clone()),
             Request::LoadDataset(_) => inner.replay.dataset = Some(request.clone()),
+            Request::Train { config } => {
+                inner.replay.run = Some(config.clone());
+                inner.replay.checkpoint = None;
+            }
             _ => {}
         });
         self.post(request);
@@ -123,8 +132,26 @@ impl WorkerLink {
         if !self.current(generation) {
             return;
         }
+        if let Some((step, epoch, bytes)) = checkpoint(&data) {
+            self.inner.update_value(|inner| inner.replay.checkpoint = Some((step, epoch, bytes)));
+            self.state.checkpoint.set(Some((step, epoch)));
+            return;
+        }
         match from_js::<Event>(data) {
             Ok(Event::Error { request: RequestKind::Worker, message }) => self.crashed(generation, message),
+            Ok(
+                event @ (Event::TrainingFinished { .. }
+                | Event::Stopped { .. }
+                | Event::EarlyStopped { .. }
+                | Event::Diverged { .. }
+                | Event::Error { request: RequestKind::Train, .. }),
+            ) => {
+                self.inner.update_value(|inner| {
+                    inner.replay.run = None;
+                    inner.replay.checkpoint = None;
+                });
+                self.state.apply(event);
+            }
             Ok(event @ Event::Ready { .. }) => {
                 let pending = self.inner.try_update_value(|inner| {
                     inner.ready = true;
@@ -154,7 +181,14 @@ impl WorkerLink {
         let language = state.language.get_untracked();
         let interrupted = text(language, "page.worker-interrupted", &[]);
         let was_training = state.run.get_untracked().active();
-        if was_training {
+        // A run with a checkpoint goes on in the new worker; one without is lost.
+        let resume = self.inner.with_value(|inner| match (&inner.replay.run, &inner.replay.checkpoint) {
+            (Some(config), Some((step, epoch, bytes))) if was_training => {
+                Some((config.clone(), *step, *epoch, bytes.to_vec()))
+            }
+            _ => None,
+        });
+        if was_training && resume.is_none() {
             state.run.set(Run::Failed(interrupted.clone()));
         }
         if state.prediction.get_untracked().is_working() {
@@ -192,14 +226,19 @@ impl WorkerLink {
         if replay.dataset.is_some() {
             state.dataset.set(Status::Working);
         }
-        state.worker.set(WorkerStatus::Crashed(match was_training {
-            true => tr!(language, "page.worker-restarted-train", message = message),
-            false => tr!(language, "page.worker-restarted", message = message),
+        state.worker.set(WorkerStatus::Crashed(match (&resume, was_training) {
+            (Some((_, step, _, _)), _) => tr!(language, "page.worker-resumed-train", message = message, step = step),
+            (None, true) => tr!(language, "page.worker-restarted-train", message = message),
+            (None, false) => tr!(language, "page.worker-restarted", message = message),
         }));
         self.inner.update_value(|inner| inner.pending.clear());
         self.spawn();
         for request in [replay.init, replay.model, replay.dataset].into_iter().flatten() {
             self.post(request);
+        }
+        if let Some((config, step, epoch, checkpoint)) = resume {
+            state.resuming.set(Some((step, epoch)));
+            self.post(Request::TrainFrom { config, checkpoint });
         }
     }
 }
@@ -227,4 +266,14 @@ pub fn describe(value: &JsValue) -> String {
         .map(|e| String::from(e.message()))
         .or_else(|| value.as_string())
         .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// A checkpoint event's figures and bytes, read without copying the bytes into wasm memory.
+fn checkpoint(data: &JsValue) -> Option<(usize, usize, js_sys::Uint8Array)> {
+    let field = |name: &str| js_sys::Reflect::get(data, &name.into()).ok();
+    if field("type")?.as_string()? != "checkpoint" {
+        return None;
+    }
+    let (step, epoch) = (field("step")?.as_f64()? as usize, field("epoch")?.as_f64()? as usize);
+    Some((step, epoch, field("bytes")?.dyn_into::<js_sys::Uint8Array>().ok()?))
 }

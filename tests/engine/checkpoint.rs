@@ -128,7 +128,10 @@ fn a_checkpoint_survives_serialisation_and_says_where_it_stands() {
     assert_eq!((groups_done, order.len()), (2, 40));
     let moments: usize = checkpoint.moments.params.iter().flatten().map(|m| m.first.len() / 4).sum();
     assert_eq!(moments, model.num_params(), "one first moment per trained parameter");
-    let json = serde_json::to_vec(&checkpoint).expect("serialises");
-    let back: Checkpoint = serde_json::from_slice(&json).expect("reads back");
+    let bytes = checkpoint.to_bytes().expect("serialises");
+    let back = Checkpoint::from_bytes(&bytes).expect("reads back");
     assert!(back == checkpoint);
+    let weights_and_moments = checkpoint.files.model_safetensors.len() + moments * 8;
+    assert!(bytes.len() < weights_and_moments + (1 << 20), "{} bytes for {weights_and_moments}", bytes.len());
+    assert!(Checkpoint::from_bytes(&bytes[..bytes.len() / 2]).is_err(), "a cut checkpoint is refused");
 }

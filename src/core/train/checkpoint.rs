@@ -12,6 +12,15 @@ use super::optimizer::SavedMoments;
 use crate::core::rng::Rng;
 use crate::core::task_model::ModelFiles;
 
+/// A checkpoint that could not be written to or read from bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("the checkpoint could not be written: {0}")]
+    Write(String),
+    #[error("the checkpoint is damaged or from another version: {0}")]
+    Read(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
     /// The weights as a Hugging Face folder (what `TaskModel::load` reads back).
@@ -58,4 +67,17 @@ pub struct BestSoFar {
     pub epoch: usize,
     #[serde(with = "serde_bytes")]
     pub model_safetensors: Vec<u8>,
+}
+
+impl Checkpoint {
+    /// One buffer, to cross to the page and into storage.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CheckpointError> {
+        let mut bytes = Vec::new();
+        ciborium::into_writer(self, &mut bytes).map_err(|e| CheckpointError::Write(e.to_string()))?;
+        Ok(bytes)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
+        ciborium::from_reader(bytes).map_err(|e| CheckpointError::Read(e.to_string()))
+    }
 }

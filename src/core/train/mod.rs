@@ -12,7 +12,7 @@ mod settings;
 mod trainer;
 
 pub use advice::{small_data_advice, Advice};
-pub use checkpoint::{BestSoFar, Checkpoint, EpochPlace};
+pub use checkpoint::{BestSoFar, Checkpoint, CheckpointError, EpochPlace};
 pub use config::{ConfigError, TrainConfig, TrainPlan};
 pub use events::{Control, EpochSummary, Flow, RunToEnd, StepProgress, StopAfter, TrainEvent};
 pub use labels::label_list;
