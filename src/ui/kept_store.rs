@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::model::Task;
 use crate::core::task_model::ModelFiles;
+use crate::core::train::TrainConfig;
 use crate::i18n::Language;
 use crate::tr;
 
@@ -39,6 +40,43 @@ extern "C" {
     async fn kept_delete(id: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_name = storageEstimate)]
     async fn storage_estimate() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = checkpointPut)]
+    async fn checkpoint_put(meta: &str, bytes: &js_sys::Uint8Array) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_name = checkpointGet)]
+    async fn checkpoint_get() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = checkpointClear)]
+    async fn checkpoint_clear() -> Result<(), JsValue>;
+}
+
+/// The run in progress as its latest checkpoint stands: what a reload offers to go on with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interrupted {
+    pub step: usize,
+    pub epoch: usize,
+    pub total_steps: usize,
+    pub config: TrainConfig,
+    pub task: Task,
+    /// The dataset the run was on, as its summary counts it (the offer stands only for the same).
+    pub n_train: usize,
+}
+
+/// Keeps the latest checkpoint for a reload. A failure is the page's note: the run goes on.
+pub async fn save_checkpoint(language: Language, run: &Interrupted, bytes: &js_sys::Uint8Array) -> Result<(), String> {
+    let meta = serde_json::to_string(run).map_err(|e| e.to_string())?;
+    checkpoint_put(&meta, bytes).await.map_err(|e| tr!(language, "train.checkpoint-not-kept", why = reason(&e).0))
+}
+
+/// The checkpoint a run left behind, if any reads.
+pub async fn load_checkpoint() -> Option<(Interrupted, js_sys::Uint8Array)> {
+    let pair = js_sys::Array::from(&checkpoint_get().await.ok()?);
+    let run = serde_json::from_str(&pair.get(0).as_string()?).ok()?;
+    Some((run, pair.get(1).dyn_into().ok()?))
+}
+
+/// Forgets the checkpoint: its run ended, or a new one started.
+pub async fn clear_checkpoint() {
+    // Nothing to tell: a checkpoint that stays is only offered for the same data, and replaced.
+    let _ = checkpoint_clear().await;
 }
 
 /// The browser's reason, and whether it is the storage being full.

@@ -21,9 +21,11 @@ mod file_button;
 mod files;
 pub mod format;
 #[cfg(target_arch = "wasm32")]
+mod interrupted_run;
+#[cfg(target_arch = "wasm32")]
 mod kept_models;
 #[cfg(target_arch = "wasm32")]
-mod kept_store;
+pub mod kept_store;
 pub mod lan;
 #[cfg(target_arch = "wasm32")]
 mod lesson_view;

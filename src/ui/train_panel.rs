@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::charts;
 use super::format::{count, duration};
+use super::interrupted_run::InterruptedRun;
 use super::saved;
 use super::settings::{check, control, read_all, step, texts, Control};
 use super::state::{t, use_state, Run};
@@ -224,6 +225,7 @@ pub fn TrainPanel() -> impl IntoView {
                 <ul class="error" role="alert">{problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
             })}
             <Progress />
+            <InterruptedRun />
             </div>
             <div>
             {move || {
@@ -299,6 +301,9 @@ fn Progress() -> impl IntoView {
                     })}
                     {(truncated > 0).then(|| view! {
                         <p class="warning">{tr!(lang, "train.truncated", n = truncated)}</p>
+                    })}
+                    {state.checkpoint.get().filter(|_| running).map(|(step, _)| view! {
+                        <p class="note" id="checkpoint-note">{tr!(lang, "train.checkpoint", step = step)}</p>
                     })}
                 </div>
             }

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
+use super::kept_store::{self, Interrupted};
 use super::state::{Run, State, Status, WorkerStatus};
 use crate::browser::message::{from_js, to_js, transferables};
 use crate::core::train::TrainConfig;
@@ -74,10 +75,42 @@ impl WorkerLink {
             Request::Train { config } => {
                 inner.replay.run = Some(config.clone());
                 inner.replay.checkpoint = None;
+                leptos::task::spawn_local(kept_store::clear_checkpoint());
             }
             _ => {}
         });
         self.post(request);
+    }
+
+    /// Goes on with the run a reload interrupted, from its stored checkpoint; a crash on the
+    /// way goes on from the same checkpoint, or from a later one.
+    pub fn resume_interrupted(&self, run: &Interrupted, bytes: js_sys::Uint8Array) {
+        let checkpoint = bytes.to_vec();
+        self.inner.update_value(|inner| {
+            inner.replay.run = Some(run.config.clone());
+            inner.replay.checkpoint = Some((run.step, run.epoch, bytes));
+        });
+        self.state.resuming.set(Some((run.step, run.epoch)));
+        self.post(Request::TrainFrom { config: run.config.clone(), checkpoint });
+    }
+
+    /// Keeps the checkpoint in memory for a new worker, and in storage for a reload.
+    fn keep_checkpoint(&self, step: usize, epoch: usize, bytes: js_sys::Uint8Array) {
+        let state = self.state;
+        let config = self.inner.try_update_value(|inner| {
+            inner.replay.checkpoint = Some((step, epoch, bytes.clone()));
+            inner.replay.run.clone()
+        });
+        state.checkpoint.set(Some((step, epoch)));
+        let dataset = state.dataset.with_untracked(|d| d.done().map(|d| (d.task, d.n_train)));
+        let total_steps = state.plan.with_untracked(|p| p.as_ref().map_or(0, |p| p.total_steps));
+        let (Some(Some(config)), Some((task, n_train))) = (config, dataset) else { return };
+        let run = Interrupted { step, epoch, total_steps, config, task, n_train };
+        leptos::task::spawn_local(async move {
+            if let Err(message) = kept_store::save_checkpoint(state.language.get_untracked(), &run, &bytes).await {
+                state.notices.update(|n| n.push(message));
+            }
+        });
     }
 
     fn post(&self, request: Request) {
@@ -133,8 +166,7 @@ impl WorkerLink {
             return;
         }
         if let Some((step, epoch, bytes)) = checkpoint(&data) {
-            self.inner.update_value(|inner| inner.replay.checkpoint = Some((step, epoch, bytes)));
-            self.state.checkpoint.set(Some((step, epoch)));
+            self.keep_checkpoint(step, epoch, bytes);
             return;
         }
         match from_js::<Event>(data) {
@@ -150,6 +182,7 @@ impl WorkerLink {
                     inner.replay.run = None;
                     inner.replay.checkpoint = None;
                 });
+                leptos::task::spawn_local(kept_store::clear_checkpoint());
                 self.state.apply(event);
             }
             Ok(event @ Event::Ready { .. }) => {

@@ -10,6 +10,7 @@ mod kept;
 mod languages;
 mod lessons;
 mod requests;
+mod resume;
 mod startup;
 mod transfer;
 
@@ -84,6 +85,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         phone_layout(&driver, url, out).await?;
         languages::language_survives_a_reload(&driver, out, url).await?;
         kept::kept_model_survives_a_reload(&page, url).await?;
+        resume::a_reloaded_run_goes_on_from_its_checkpoint(&page, url).await?;
         hub_model_offline(&page, url, &requests).await?;
         transfer::first_and_second_visit(&driver, url, out).await?;
         let counted = requests.check(url)?;

@@ -26,6 +26,8 @@ pub struct Checkpoint {
     /// The weights as a Hugging Face folder (what `TaskModel::load` reads back).
     pub files: ModelFiles,
     pub moments: SavedMoments,
+    /// The training examples the run was on (a checkpoint only goes on with the same data).
+    pub n_train: usize,
     /// Optimizer steps done.
     pub step: usize,
     /// The epoch to go on with (1-based), and where in it.

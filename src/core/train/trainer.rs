@@ -437,6 +437,7 @@ impl<'p> Run<'p> {
         Ok(Checkpoint {
             files,
             moments,
+            n_train: self.samples.len(),
             step: self.step,
             epoch,
             place,
@@ -452,6 +453,17 @@ impl<'p> Run<'p> {
     /// Takes the state of `checkpoint` back; `model` already holds its weights.
     fn restore(&mut self, model: &TaskModel, checkpoint: &Checkpoint) -> Result<(), TrainError> {
         let failed = |e: &dyn std::fmt::Display| TrainError::Checkpoint(e.to_string());
+        let order_fits = match &checkpoint.place {
+            EpochPlace::Within { order, .. } => order.len() == self.samples.len(),
+            EpochPlace::Start => true,
+        };
+        if checkpoint.n_train != self.samples.len() || !order_fits {
+            return Err(TrainError::Checkpoint(format!(
+                "it was taken on {} training examples, and this dataset has {}: load the run's data again",
+                checkpoint.n_train,
+                self.samples.len()
+            )));
+        }
         self.optimizer.restore_moments(&model.model, &checkpoint.moments).map_err(|e| failed(&e))?;
         self.step = checkpoint.step;
         self.rng = checkpoint.rng.clone();
