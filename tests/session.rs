@@ -208,7 +208,7 @@ fn a_new_session_goes_on_from_a_checkpoints_bytes_without_a_model_loaded() {
     let mut fresh = Session::new(Device::flex(), None);
     fresh.load_dataset(wnut(32)).expect("the same dataset");
     let mut events = Vec::new();
-    block_on(fresh.resume(config, &bytes, &mut RunToEnd, &mut |e| events.push(e))).expect("resume");
+    block_on(fresh.resume(config.clone(), &bytes, &mut RunToEnd, &mut |e| events.push(e))).expect("resume");
     let steps: Vec<usize> =
         events.iter().filter_map(|e| if let Event::Progress(p) = e { Some(p.step) } else { None }).collect();
     // 32 examples, a quarter held out for dev and test: 26 to train on, 4 steps of 8.
@@ -218,4 +218,7 @@ fn a_new_session_goes_on_from_a_checkpoints_bytes_without_a_model_loaded() {
     let err = block_on(fresh.resume(TrainConfig::default(), &bytes[..100], &mut RunToEnd, &mut |_| {}))
         .expect_err("a cut checkpoint");
     assert!(err.to_string().contains("damaged"), "{err}");
+    fresh.load_dataset(wnut(40)).expect("other data");
+    let err = block_on(fresh.resume(config, &bytes, &mut RunToEnd, &mut |_| {})).expect_err("other data");
+    assert!(err.to_string().contains("taken on 26 training examples, and this dataset has 30"), "{err}");
 }
