@@ -75,7 +75,8 @@ impl WorkerLink {
             Request::Train { config } => {
                 inner.replay.run = Some(config.clone());
                 inner.replay.checkpoint = None;
-                leptos::task::spawn_local(kept_store::clear_checkpoint());
+                // Not Leptos's spawner: the link also runs where no Leptos app is mounted (tests).
+                wasm_bindgen_futures::spawn_local(kept_store::clear_checkpoint());
             }
             _ => {}
         });
@@ -106,7 +107,7 @@ impl WorkerLink {
         let total_steps = state.plan.with_untracked(|p| p.as_ref().map_or(0, |p| p.total_steps));
         let (Some(Some(config)), Some((task, n_train))) = (config, dataset) else { return };
         let run = Interrupted { step, epoch, total_steps, config, task, n_train };
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             if let Err(message) = kept_store::save_checkpoint(state.language.get_untracked(), &run, &bytes).await {
                 state.notices.update(|n| n.push(message));
             }
@@ -182,7 +183,7 @@ impl WorkerLink {
                     inner.replay.run = None;
                     inner.replay.checkpoint = None;
                 });
-                leptos::task::spawn_local(kept_store::clear_checkpoint());
+                wasm_bindgen_futures::spawn_local(kept_store::clear_checkpoint());
                 self.state.apply(event);
             }
             Ok(event @ Event::Ready { .. }) => {
