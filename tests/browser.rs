@@ -361,64 +361,36 @@ async fn wait_until(what: &str, timeout_s: u32, done: impl Fn() -> bool) {
     panic!("waited {timeout_s} s for {what}");
 }
 
-/// Answers `load_dataset`, and dies (as a panicking wasm worker does) when asked to train.
-const CRASHES_ON_TRAIN: &str = r#"
-postMessage({ type: "ready", version: "stand-in" });
-onmessage = ({ data }) => {
-  if (data.type === "load_dataset") {
-    postMessage({ type: "dataset_loaded", task: "cls", n_train: 1, n_dev: 0, n_test: 0, split: false,
+/// A stand-in worker: ready at once, answers `load_dataset`, and does `handlers` (JS `if`s on
+/// `data.type`) with everything else.
+fn stand_in(handlers: &str) -> String {
+    format!(
+        r#"
+postMessage({{ type: "ready", version: "stand-in" }});
+onmessage = ({{ data }}) => {{
+  if (data.type === "load_dataset") {{
+    postMessage({{ type: "dataset_loaded", task: "cls", n_train: 1, n_dev: 0, n_test: 0, split: false,
       labels: ["a"], label_counts: [], train_diagnostics: [], dev_diagnostics: [],
-      preview: { task: "cls", examples: [] }, dev_sample: null });
-  }
+      preview: {{ task: "cls", examples: [] }}, dev_sample: null }});
+  }}
+  {handlers}
+}};
+"#
+    )
+}
+
+/// Dies (as a panicking wasm worker does) when asked to train.
+const CRASHES_ON_TRAIN: &str = r#"
   if (data.type === "train") {
     postMessage({ type: "error", request: "worker", message: "the training worker crashed (panicked at boom)" });
     throw new Error("boom");
   }
-};
 "#;
-
-#[wasm_bindgen_test]
-async fn the_page_reports_a_worker_crash_and_restarts_it_with_the_users_data() {
-    use leptos::prelude::{GetUntracked, Set, WithUntracked};
-    use tunelab::ui::state::{Run, State, Status, WorkerStatus};
-    use tunelab::ui::worker_link::WorkerLink;
-
-    let state = State::new();
-    let link = WorkerLink::start_with(state, &script_url(CRASHES_ON_TRAIN));
-    link.send(Request::Init { device: DevicePreference::Cpu });
-    let data = DataFile { name: "a.csv".into(), bytes: b"text,label\nhello,a\n".to_vec() };
-    link.send(Request::LoadDataset(DatasetRequest {
-        task: Task::Cls,
-        train: data,
-        dev: None,
-        text_column: None,
-        label_column: None,
-        limit: None,
-        seed: 42,
-    }));
-    wait_until("the dataset", 30, || state.dataset.with_untracked(|d| d.done().is_some())).await;
-
-    state.run.set(Run::Running);
-    link.send(Request::Train { config: TrainConfig::default() });
-    wait_until("the crash report", 30, || matches!(state.worker.get_untracked(), WorkerStatus::Crashed(_))).await;
-    let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { unreachable!() };
-    assert!(message.contains("panicked at boom") && message.contains("given your model and data again"), "{message}");
-    assert!(matches!(state.run.get_untracked(), Run::Failed(m) if m.contains("interrupted")));
-    // The new worker got the dataset again and answered.
-    wait_until("the dataset, again", 30, || state.dataset.with_untracked(|d| matches!(d, Status::Done(_)))).await;
-}
 
 /// Sends a checkpoint and dies when asked to train; asked to go on from a checkpoint, answers
 /// that training finished after a number of steps made of the checkpoint's bytes (so the test
 /// sees they arrived whole).
 const CRASHES_AFTER_A_CHECKPOINT: &str = r#"
-postMessage({ type: "ready", version: "stand-in" });
-onmessage = ({ data }) => {
-  if (data.type === "load_dataset") {
-    postMessage({ type: "dataset_loaded", task: "cls", n_train: 1, n_dev: 0, n_test: 0, split: false,
-      labels: ["a"], label_counts: [], train_diagnostics: [], dev_diagnostics: [],
-      preview: { task: "cls", examples: [] }, dev_sample: null });
-  }
   if (data.type === "train") {
     postMessage({ type: "checkpoint", step: 7, epoch: 2, bytes: new Uint8Array([1, 2, 3]) });
     postMessage({ type: "error", request: "worker", message: "the training worker crashed (panicked at boom)" });
@@ -429,17 +401,16 @@ onmessage = ({ data }) => {
     postMessage({ type: "training_finished", steps: bytes.length * 100 + bytes[2], train_seconds: 1,
       train_tokens_per_s: 1 });
   }
-};
 "#;
 
-#[wasm_bindgen_test]
-async fn a_crashed_run_goes_on_from_its_checkpoint_in_a_new_worker() {
-    use leptos::prelude::{GetUntracked, Set, WithUntracked};
-    use tunelab::ui::state::{Run, State, WorkerStatus};
+/// The page's worker link to a stand-in with `handlers`, given a dataset and then a run.
+async fn a_run_on_a_stand_in(handlers: &str) -> (tunelab::ui::state::State, tunelab::ui::worker_link::WorkerLink) {
+    use leptos::prelude::{Set, WithUntracked};
+    use tunelab::ui::state::{Run, State};
     use tunelab::ui::worker_link::WorkerLink;
 
     let state = State::new();
-    let link = WorkerLink::start_with(state, &script_url(CRASHES_AFTER_A_CHECKPOINT));
+    let link = WorkerLink::start_with(state, &script_url(&stand_in(handlers)));
     link.send(Request::Init { device: DevicePreference::Cpu });
     let data = DataFile { name: "a.csv".into(), bytes: b"text,label\nhello,a\n".to_vec() };
     link.send(Request::LoadDataset(DatasetRequest {
@@ -452,9 +423,31 @@ async fn a_crashed_run_goes_on_from_its_checkpoint_in_a_new_worker() {
         seed: 42,
     }));
     wait_until("the dataset", 30, || state.dataset.with_untracked(|d| d.done().is_some())).await;
-
     state.run.set(Run::Running);
     link.send(Request::Train { config: TrainConfig::default() });
+    (state, link)
+}
+
+#[wasm_bindgen_test]
+async fn the_page_reports_a_worker_crash_and_restarts_it_with_the_users_data() {
+    use leptos::prelude::{GetUntracked, WithUntracked};
+    use tunelab::ui::state::{Run, Status, WorkerStatus};
+
+    let (state, _link) = a_run_on_a_stand_in(CRASHES_ON_TRAIN).await;
+    wait_until("the crash report", 30, || matches!(state.worker.get_untracked(), WorkerStatus::Crashed(_))).await;
+    let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { unreachable!() };
+    assert!(message.contains("panicked at boom") && message.contains("given your model and data again"), "{message}");
+    assert!(matches!(state.run.get_untracked(), Run::Failed(m) if m.contains("interrupted")));
+    // The new worker got the dataset again and answered.
+    wait_until("the dataset, again", 30, || state.dataset.with_untracked(|d| matches!(d, Status::Done(_)))).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_crashed_run_goes_on_from_its_checkpoint_in_a_new_worker() {
+    use leptos::prelude::GetUntracked;
+    use tunelab::ui::state::{Run, WorkerStatus};
+
+    let (state, _link) = a_run_on_a_stand_in(CRASHES_AFTER_A_CHECKPOINT).await;
     wait_until("the run, finished in the new worker", 30, || matches!(state.run.get_untracked(), Run::Finished { .. }))
         .await;
     assert!(matches!(state.run.get_untracked(), Run::Finished { steps: 303, .. }), "{:?}", state.run.get_untracked());
