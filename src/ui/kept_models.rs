@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use super::format::bytes;
 use super::kept_store::{self, KeptModel, MAX_KEPT};
-use super::my_runs::{now_stamp, run_name};
+use super::my_runs::{best_words, now_stamp, once_per_ended_run, run_name};
 use super::state::{t, use_state, State, Status};
 use super::worker_link::use_worker;
 use crate::protocol::Request;
@@ -36,16 +36,13 @@ impl Kept {
 
 /// The run on the page, described for the list (its files are measured when they arrive).
 fn describe(state: State) -> Option<KeptModel> {
-    let (task, labels) = state.dataset.with_untracked(|d| d.done().map(|d| (d.task, d.labels.clone())))?;
-    let best = state.epochs.with_untracked(|epochs| {
-        epochs
-            .iter()
-            .filter_map(|e| e.dev.as_ref().map(|d| d.headline()))
-            .fold(None, |b: Option<f64>, s| Some(b.map_or(s, |b| b.max(s))))
-    });
+    let task = state.dataset.with_untracked(|d| d.done().map(|d| d.task))?;
+    let best = state
+        .epochs
+        .with_untracked(|epochs| epochs.iter().filter_map(|e| e.dev.as_ref().map(|d| d.headline())).reduce(f64::max));
     let name = now_stamp();
     let id = format!("{name} {}", state.run_started_at.get_untracked());
-    Some(KeptModel { id, name, task, labels, best, bytes: 0 })
+    Some(KeptModel { id, name, task, best, bytes: 0 })
 }
 
 #[component]
@@ -57,14 +54,7 @@ pub fn KeptModels() -> impl IntoView {
     let pending = StoredValue::new(None::<KeptModel>);
 
     // Each run that ends asks the worker for its files once.
-    let asked_for = StoredValue::new(0.0f64);
-    Effect::new(move |_| {
-        let ended = state.run.get().ended();
-        let started = state.run_started_at.get_untracked();
-        if !ended || asked_for.get_value() == started {
-            return;
-        }
-        asked_for.set_value(started);
+    once_per_ended_run(state, move || {
         let language = state.language.get_untracked();
         if kept.models.with_untracked(Vec::len) >= MAX_KEPT {
             kept.note.set(Some(tr!(language, "model.saved-limit", max = MAX_KEPT)));
@@ -124,12 +114,8 @@ pub fn KeptModels() -> impl IntoView {
             <ul class="runs">
                 {move || kept.models.get().into_iter().map(|model| {
                     let language = state.lang();
-                    let best = match model.best {
-                        Some(b) => tr!(language, "teach.run-best", score = format!("{b:.3}")),
-                        None => tr!(language, "teach.run-no-score"),
-                    };
                     let line = tr!(language, "model.saved-line", name = run_name(language, &model.name),
-                        task = model.task.name(language), best = best, size = bytes(model.bytes));
+                        task = model.task.name(language), best = best_words(language, model.best), size = bytes(model.bytes));
                     let (to_load, to_delete) = (model.id.clone(), model.id.clone());
                     view! {
                         <li class="kept-model">

@@ -22,7 +22,6 @@ pub struct KeptModel {
     /// The run's name in "My runs" (a time stamp, worded when shown).
     pub name: String,
     pub task: Task,
-    pub labels: Vec<String>,
     /// The best dev score of the run, when it had dev data.
     pub best: Option<f64>,
     pub bytes: usize,

@@ -71,6 +71,29 @@ pub(super) fn run_name(language: Language, name: &str) -> String {
     }
 }
 
+/// A run's best dev figure in words, or that it has none.
+pub(super) fn best_words(language: Language, best: Option<f64>) -> String {
+    match best {
+        Some(b) => crate::tr!(language, "teach.run-best", score = format!("{b:.3}")),
+        None => crate::tr!(language, "teach.run-no-score"),
+    }
+}
+
+/// Calls `then` once for each run that ends (finished, stopped or diverged), however often
+/// the run's signal changes afterwards.
+pub(super) fn once_per_ended_run(state: State, mut then: impl FnMut() + 'static) {
+    let done_for = StoredValue::new(0.0f64);
+    Effect::new(move |_| {
+        let ended = state.run.get().ended();
+        let started = state.run_started_at.get_untracked();
+        if !ended || done_for.get_value() == started {
+            return;
+        }
+        done_for.set_value(started);
+        then();
+    });
+}
+
 #[component]
 pub fn MyRuns() -> impl IntoView {
     let state = use_state();
@@ -85,14 +108,7 @@ pub fn MyRuns() -> impl IntoView {
         compared.set(None);
     };
     // Each run that ends is kept once.
-    let kept_for = StoredValue::new(0.0f64);
-    Effect::new(move |_| {
-        let ended = state.run.get().ended();
-        let started = state.run_started_at.get_untracked();
-        if !ended || kept_for.get_value() == started {
-            return;
-        }
-        kept_for.set_value(started);
+    once_per_ended_run(state, move || {
         if let Some(mut card) = run_card(state).filter(|c| !c.epochs.is_empty()) {
             card.name = now_stamp();
             let mut all = runs.get_untracked();
@@ -113,10 +129,7 @@ pub fn MyRuns() -> impl IntoView {
             <ul class="runs">
                 {move || runs.get().into_iter().enumerate().map(|(i, card)| {
                     let language = state.lang();
-                    let best = match card.best() {
-                        Some(b) => crate::tr!(language, "teach.run-best", score = format!("{b:.3}")),
-                        None => crate::tr!(language, "teach.run-no-score"),
-                    };
+                    let best = best_words(language, card.best());
                     let what = crate::tr!(
                         language,
                         "teach.run-line",
