@@ -135,3 +135,35 @@ fn a_checkpoint_survives_serialisation_and_says_where_it_stands() {
     assert!(bytes.len() < weights_and_moments + (1 << 20), "{} bytes for {weights_and_moments}", bytes.len());
     assert!(Checkpoint::from_bytes(&bytes[..bytes.len() / 2]).is_err(), "a cut checkpoint is refused");
 }
+
+/// Asks for a checkpoint every `every` steps and at every epoch's end; keeps the steps taken.
+struct Every {
+    every: usize,
+    taken: Vec<(usize, usize)>,
+}
+
+impl Control for Every {
+    async fn between_steps(&mut self) -> Flow {
+        Flow::Continue
+    }
+
+    fn wants_checkpoint(&mut self, step: usize, epoch_end: bool) -> bool {
+        epoch_end || step % self.every == 0
+    }
+
+    fn checkpoint(&mut self, checkpoint: Checkpoint) {
+        self.taken.push((checkpoint.step, checkpoint.epoch));
+    }
+}
+
+#[test]
+fn an_epoch_that_ends_on_a_checkpoint_step_takes_one_checkpoint_not_two() {
+    // 5 steps an epoch, a checkpoint every 5 steps: the epochs' ends are checkpoint steps too.
+    let (plan, train_set, _) = plan_and_data(None);
+    let mut model = load(&model_files(), label_list(&train_set));
+    let mut control = Every { every: 5, taken: Vec::new() };
+    block_on(train(&mut model, &train_set, None, &plan, &mut control, &mut |_| {})).expect("train");
+    // (steps done, epoch to go on with); the last epoch has no end checkpoint, so its last step
+    // takes the step checkpoint.
+    assert_eq!(control.taken, [(5, 2), (10, 3), (15, 3)]);
+}

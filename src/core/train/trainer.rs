@@ -302,6 +302,9 @@ impl<'p> Run<'p> {
     ) -> Result<((f64, usize), Flow), TrainError> {
         let EpochStart { order, groups_done, mut loss_sum, mut steps, tokens_before, started } = start;
         let batches: Vec<&[usize]> = order.chunks(self.plan.config.batch_size).collect();
+        let group_count = batches.len().div_ceil(self.plan.config.grad_accumulation);
+        // The epoch's end takes its own checkpoint, after the dev scores (but the last epoch's).
+        let end_takes_one = epoch < self.plan.config.epochs;
         let groups = batches.chunks(self.plan.config.grad_accumulation).enumerate().skip(groups_done);
         for (index, group) in groups {
             let (step_loss, learning_rate) = self.step(model, group).await?;
@@ -321,7 +324,8 @@ impl<'p> Run<'p> {
                 eta_s: per_step * self.plan.total_steps.saturating_sub(self.step) as f64,
                 device_memory_bytes: model.device.memory_pool_usage().map(|u| u.bytes_reserved),
             }));
-            if control.wants_checkpoint(self.step, false) {
+            let epoch_end = index + 1 == group_count;
+            if !(epoch_end && end_takes_one) && control.wants_checkpoint(self.step, false) {
                 let place = EpochPlace::Within {
                     order: order.clone(),
                     groups_done: index + 1,
