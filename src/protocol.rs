@@ -143,6 +143,25 @@ pub enum Request {
     Export,
     /// The same files, for the page to keep in the browser; answered by [`Event::ToKeep`].
     Keep,
+    /// Breaks the worker on purpose, as a lost GPU or a crash would, to check that the page
+    /// recovers (the browser tests do). Like pause, it reaches a running training loop.
+    Drill {
+        drill: Drill,
+    },
+    /// How much memory the worker holds; answered by [`Event::Memory`]. Queued like Try it, so
+    /// it measures between requests, not in the middle of one.
+    Memory,
+}
+
+/// What [`Request::Drill`] breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Drill {
+    /// `GPUDevice.destroy()` on the device training runs on; answered by
+    /// [`Event::DeviceLost`], as a GPU lost by the driver or the browser is.
+    LoseDevice,
+    /// The worker's wasm panics, which ends its instance as any crash does.
+    Crash,
 }
 
 /// What an error event refers to: a kind of request, or the worker itself.
@@ -161,6 +180,8 @@ pub enum RequestKind {
     Evaluate,
     Export,
     Keep,
+    Drill,
+    Memory,
     /// The worker as a whole: it crashed or could not start.
     Worker,
     /// A message the worker could not read as any request.
@@ -183,6 +204,8 @@ impl RequestKind {
             RequestKind::Evaluate => "evaluate",
             RequestKind::Export => "export",
             RequestKind::Keep => "keep",
+            RequestKind::Drill => "drill",
+            RequestKind::Memory => "memory",
             RequestKind::Worker => "worker",
             RequestKind::Unknown => "unknown",
         }
@@ -211,6 +234,8 @@ impl Request {
             Request::Evaluate { .. } => RequestKind::Evaluate,
             Request::Export => RequestKind::Export,
             Request::Keep => RequestKind::Keep,
+            Request::Drill { .. } => RequestKind::Drill,
+            Request::Memory => RequestKind::Memory,
         }
     }
 }
@@ -390,6 +415,19 @@ pub enum Event {
     /// The trained model's files, to be kept in the browser.
     ToKeep {
         files: ModelFiles,
+    },
+    /// The WebGPU device was lost (`GPUDevice.lost`): `reason` is the browser's ("destroyed" or
+    /// "unknown"). Nothing more runs on this worker's GPU; the page goes on in a new worker.
+    DeviceLost {
+        reason: String,
+        message: String,
+    },
+    /// The worker's memory: `heap_bytes` are allocated and not freed (counted by its allocator);
+    /// `linear_bytes` is its wasm memory, which grows to the heap's high-water mark and never
+    /// shrinks.
+    Memory {
+        heap_bytes: u64,
+        linear_bytes: u64,
     },
     /// A request failed; `message` says what and what to do about it.
     Error {

@@ -198,15 +198,7 @@ struct WorkerProbe {
 
 impl WorkerProbe {
     fn spawn() -> Self {
-        let base = format!("{}/worker", server());
-        let script =
-            format!("importScripts('{base}/worker.js'); wasm_bindgen({{ module_or_path: '{base}/worker_bg.wasm' }});");
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("text/javascript");
-        let blob =
-            web_sys::Blob::new_with_str_sequence_and_options(&Array::of1(&script.into()), &options).expect("blob");
-        let url = web_sys::Url::create_object_url_with_blob(&blob).expect("blob url");
-        let worker = web_sys::Worker::new(&url).expect("worker starts");
+        let worker = web_sys::Worker::new(&real_worker()).expect("worker starts");
         let events = Rc::new(RefCell::new(Vec::new()));
         let sink = Rc::clone(&events);
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |m: web_sys::MessageEvent| {
@@ -342,6 +334,15 @@ async fn worker_round_trip_trains_pauses_resumes_stops_and_predicts() {
     assert!(words.iter().all(|w| data.labels.contains(&w.tag)));
 }
 
+/// The worker the page runs, as built for these tests and served by xtask, from a blob URL
+/// (which any origin may run).
+fn real_worker() -> String {
+    let base = format!("{}/worker", server());
+    script_url(&format!(
+        "importScripts('{base}/worker.js'); wasm_bindgen({{ module_or_path: '{base}/worker_bg.wasm' }});"
+    ))
+}
+
 /// A stand-in worker from JS source, served as a blob URL.
 fn script_url(source: &str) -> String {
     let options = web_sys::BlobPropertyBag::new();
@@ -468,4 +469,227 @@ async fn a_worker_that_cannot_start_is_retried_then_the_page_says_to_reload() {
     wait_until("the page to give up", 60, gave_up).await;
     let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { unreachable!() };
     assert!(message.contains("no wasm here") && message.contains("reload the page"), "{message}");
+}
+
+/// The page's link to the real worker on `device`, with the tiny model and the first `sentences`
+/// of WNUT-17 loaded, running `config`.
+async fn a_real_run(
+    device: DevicePreference,
+    sentences: usize,
+    config: TrainConfig,
+) -> (tunelab::ui::state::State, tunelab::ui::worker_link::WorkerLink) {
+    use leptos::prelude::{Set, WithUntracked};
+    use tunelab::ui::state::{Run, State};
+    use tunelab::ui::worker_link::WorkerLink;
+
+    let state = State::new();
+    let link = WorkerLink::start_with(state, &real_worker());
+    link.send(Request::Init { device });
+    link.send(Request::FetchModel { source: ModelSource::Folder { url: format!("{}/{TINY_MODEL}", server()) } });
+    wait_until("the model", 300, || state.model.with_untracked(|m| m.done().is_some())).await;
+    let conll = fetch_bytes("shared/data/wnut17/train.conll").await;
+    link.send(Request::LoadDataset(DatasetRequest {
+        task: Task::Ner,
+        train: DataFile { name: "train.conll".into(), bytes: conll },
+        dev: None,
+        text_column: None,
+        label_column: None,
+        limit: Some(sentences),
+        seed: 42,
+    }));
+    wait_until("the dataset", 60, || state.dataset.with_untracked(|d| d.done().is_some())).await;
+    state.run.set(Run::Running);
+    link.send(Request::Train { config });
+    (state, link)
+}
+
+/// Waits for the run's first epoch-end checkpoint and pauses the run inside the second epoch,
+/// so that a drill sent now lands between two of its steps. Returns the step it paused after
+/// and the step of the latest checkpoint.
+async fn paused_in_the_second_epoch(
+    state: tunelab::ui::state::State,
+    link: tunelab::ui::worker_link::WorkerLink,
+) -> (usize, usize) {
+    use leptos::prelude::{GetUntracked, WithUntracked};
+    use tunelab::ui::state::Run;
+
+    wait_until("the first epoch's checkpoint", 600, || state.checkpoint.get_untracked().is_some_and(|(_, e)| e >= 2))
+        .await;
+    link.send(Request::Pause);
+    wait_until("the pause", 600, || matches!(state.run.get_untracked(), Run::Paused)).await;
+    let step = state.steps.with_untracked(|s| s.last().map_or(0, |p| p.step));
+    let per_epoch = state.plan.with_untracked(|p| p.as_ref().map(|p| p.steps_per_epoch)).expect("a plan");
+    let (checkpoint, _) = state.checkpoint.get_untracked().expect("a checkpoint");
+    assert!(
+        step > per_epoch && step < 2 * per_epoch && checkpoint >= per_epoch && checkpoint <= step,
+        "paused after step {step} with a checkpoint at step {checkpoint}: not inside the second epoch \
+         ({per_epoch} steps per epoch)"
+    );
+    (step, checkpoint)
+}
+
+/// Every epoch's figures but its times, and every step's loss: what must not change when a
+/// run goes on from a checkpoint.
+fn run_figures(state: tunelab::ui::state::State) -> (Vec<String>, Vec<(usize, f32)>) {
+    use leptos::prelude::WithUntracked;
+    let epochs = state.epochs.with_untracked(|epochs| {
+        epochs
+            .iter()
+            .map(|e| {
+                let dev = serde_json::to_string(&e.dev).expect("dev report as JSON");
+                format!("epoch {} loss {} tokens {} dev {dev}", e.epoch, e.train_loss, e.train_tokens)
+            })
+            .collect()
+    });
+    let steps = state.steps.with_untracked(|steps| steps.iter().map(|p| (p.step, p.loss)).collect());
+    (epochs, steps)
+}
+
+#[wasm_bindgen_test]
+async fn a_worker_killed_mid_epoch_goes_on_from_its_checkpoint_and_ends_as_if_never_stopped() {
+    use leptos::prelude::GetUntracked;
+    use tunelab::protocol::Drill;
+    use tunelab::ui::state::{Run, WorkerStatus};
+
+    let config =
+        TrainConfig { epochs: 2, batch_size: 8, learning_rate: 2e-3, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let (whole, _whole_link) = a_real_run(DevicePreference::Cpu, 200, config.clone()).await;
+    wait_until("the uninterrupted run", 600, || matches!(whole.run.get_untracked(), Run::Finished { .. })).await;
+
+    let (killed, link) = a_real_run(DevicePreference::Cpu, 200, config).await;
+    let (paused_at, checkpoint) = paused_in_the_second_epoch(killed, link).await;
+    link.send(Request::Drill { drill: Drill::Crash });
+    wait_until("the run, finished in a new worker", 600, || matches!(killed.run.get_untracked(), Run::Finished { .. }))
+        .await;
+    let WorkerStatus::Crashed(message) = killed.worker.get_untracked() else { panic!("no crash report") };
+    console_log!("killed after step {paused_at}: {message}");
+    assert!(message.contains("crash drill") && message.contains(&format!("after step {checkpoint}")), "{message}");
+    let steps = |run: Run| if let Run::Finished { steps, .. } = run { steps } else { 0 };
+    assert_eq!(steps(killed.run.get_untracked()), steps(whole.run.get_untracked()));
+    let (whole_epochs, whole_steps) = run_figures(whole);
+    let (killed_epochs, killed_steps) = run_figures(killed);
+    assert_eq!(killed_epochs, whole_epochs, "every epoch's loss, tokens and dev scores, bit for bit");
+    assert_eq!(killed_steps, whole_steps, "every step's loss, once each, bit for bit");
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_gpu_device_is_replaced_and_the_run_goes_on_from_its_checkpoint() {
+    use leptos::prelude::{GetUntracked, WithUntracked};
+    use tunelab::protocol::Drill;
+    use tunelab::ui::state::{Run, WorkerStatus};
+
+    let config =
+        TrainConfig { epochs: 2, batch_size: 8, learning_rate: 2e-3, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let (state, link) = a_real_run(DevicePreference::Webgpu, 48, config).await;
+    let (paused_at, checkpoint) = paused_in_the_second_epoch(state, link).await;
+    let device = state.device.get_untracked().expect("the worker said which device");
+    assert_eq!(device.backend, Backend::Webgpu, "this test needs WebGPU: {device:?}");
+    link.send(Request::Drill { drill: Drill::LoseDevice });
+    wait_until("the run, finished in a new worker", 900, || matches!(state.run.get_untracked(), Run::Finished { .. }))
+        .await;
+    let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { panic!("no report of the loss") };
+    console_log!("GPU lost after step {paused_at}: {message}");
+    let plan = state.plan.get_untracked().expect("a plan");
+    assert!(
+        message.contains("GPU device was lost (destroyed") && message.contains(&format!("after step {checkpoint}")),
+        "{message}"
+    );
+    let steps: Vec<usize> = state.steps.with_untracked(|s| s.iter().map(|p| p.step).collect());
+    assert_eq!(steps, (1..=plan.total_steps).collect::<Vec<_>>(), "each step once");
+    assert_eq!(state.epochs.with_untracked(|e| e.iter().map(|e| e.epoch).collect::<Vec<_>>()), [1, 2]);
+    let device = state.device.get_untracked().expect("the new worker's device");
+    console_log!("the new worker trains on {device:?}");
+}
+
+/// The worker's heap (counted by its allocator) after each tenth of `rounds` requests from
+/// `request`, sent a tenth at a time (the worker queues them and runs them in a row); fails when
+/// a later tenth stands more than 10 % above the first.
+async fn settles(worker: &mut WorkerProbe, what: &str, rounds: usize, request: impl Fn(usize) -> Request) {
+    const SETTLED_MARGIN: f64 = 0.10;
+    let tenth = rounds / 10;
+    let mut heap = Vec::new();
+    let mut linear = Vec::new();
+    for part in 0..10 {
+        for round in part * tenth..(part + 1) * tenth {
+            worker.send(&request(round));
+        }
+        worker.send(&Request::Memory);
+        let Event::Memory { heap_bytes, linear_bytes } =
+            worker.wait_for("the worker's memory", 600, |e| matches!(e, Event::Memory { .. })).await
+        else {
+            unreachable!()
+        };
+        heap.push(heap_bytes as f64);
+        linear.push(linear_bytes as f64);
+    }
+    let mb = |bytes: f64| bytes / f64::from(1 << 20);
+    let settled = heap[0];
+    let highest = heap.iter().copied().fold(0.0, f64::max);
+    console_log!(
+        "{what}: heap {:.2} MB after the first tenth, {:.2} MB at most after that, {:.2} MB at the end ({:+.2} %); \
+         wasm memory {:.1} MB then {:.1} MB; every tenth (MB): {:.2?}",
+        mb(settled),
+        mb(highest),
+        mb(heap[9]),
+        (highest / settled - 1.0) * 100.0,
+        mb(linear[0]),
+        mb(linear[9]),
+        heap.iter().map(|&b| mb(b)).collect::<Vec<_>>()
+    );
+    assert!(settled > 0.0, "{what}: the worker counted no heap at all (is its allocator the counting one?)");
+    assert!(
+        highest <= settled * (1.0 + SETTLED_MARGIN),
+        "{what}: the worker's heap grew from {settled} to {highest} bytes, past {} %",
+        SETTLED_MARGIN * 100.0
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_workers_heap_settles_under_a_thousand_try_its_and_fifty_dataset_switches() {
+    let mut worker = WorkerProbe::spawn();
+    worker.wait_for("ready", 120, |e| matches!(e, Event::Ready { .. })).await;
+    worker.send(&Request::Init { device: DevicePreference::Cpu });
+    worker.send(&Request::FetchModel { source: ModelSource::Folder { url: format!("{}/{TINY_MODEL}", server()) } });
+    worker.wait_for("model", 300, |e| matches!(e, Event::ModelLoaded(_))).await;
+    let sst2 = fetch_bytes("shared/data/sst2/dev.tsv").await;
+    let wnut = fetch_bytes("shared/data/wnut17/train.conll").await;
+    let dataset = |task: Task, name: &str, bytes: &[u8], limit: usize| {
+        Request::LoadDataset(DatasetRequest {
+            task,
+            train: DataFile { name: name.into(), bytes: bytes.to_vec() },
+            dev: None,
+            text_column: None,
+            label_column: None,
+            limit: Some(limit),
+            seed: 42,
+        })
+    };
+    worker.send(&dataset(Task::Cls, "dev.tsv", &sst2, 64));
+    worker.send(&Request::Train {
+        config: TrainConfig {
+            epochs: 1,
+            batch_size: 8,
+            learning_rate: 5e-4,
+            warmup_ratio: 0.0,
+            ..TrainConfig::default()
+        },
+    });
+    worker.wait_for("the run's end", 600, |e| matches!(e, Event::TrainingFinished { .. })).await;
+
+    let text = String::from_utf8(sst2.clone()).expect("SST-2 is UTF-8");
+    let sentences: Vec<String> = text.lines().skip(1).filter_map(|l| l.split('\t').next()).map(String::from).collect();
+    settles(&mut worker, "1,000 Try-its after training", 1000, |i| Request::Predict {
+        text: sentences[i % sentences.len()].clone(),
+    })
+    .await;
+    let answered = worker.events.borrow().iter().filter(|e| matches!(e, Event::Prediction { .. })).count();
+    assert_eq!(answered, 1000, "every Try-it is answered");
+
+    settles(&mut worker, "50 dataset switches", 50, |i| match i % 2 {
+        0 => dataset(Task::Cls, "dev.tsv", &sst2, 2000),
+        _ => dataset(Task::Ner, "train.conll", &wnut, 2000),
+    })
+    .await;
+    let loaded = worker.events.borrow().iter().filter(|e| matches!(e, Event::DatasetLoaded(_))).count();
+    assert_eq!(loaded, 51, "every dataset is loaded (the training set and 50 switches)");
 }

@@ -1,4 +1,4 @@
-//! Peak heap while parsing big files, counted by this binary's own allocator (so the figure is
+//! Peak heap while parsing big files, counted by the crate's counting allocator (so the figure is
 //! exact and the same on every run, unlike a process's RSS).
 //!
 //! A 50 MB CoNLL file must parse within [`CONLL_PEAK_LIMIT`], the input itself included: a
@@ -10,15 +10,14 @@
 //! not grow: after training, 1 000 Try-its in a row and 50 dataset switches each keep the heap
 //! within [`SETTLED_MARGIN`] of where it stands after their first tenth.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use burn::prelude::*;
 use pollster::block_on;
 use tunelab::browser::session::Session;
 use tunelab::core::data::{parse_classification, parse_ner, TableOptions};
+use tunelab::core::heap::{self, CountingAllocator};
 use tunelab::core::model::Task;
 use tunelab::core::train::{RunToEnd, TrainConfig};
 use tunelab::protocol::{DataFile, DatasetRequest};
@@ -33,42 +32,8 @@ const CSV_LINES: usize = 500_000;
 /// How far the heap may move past where it settled, under load: 10 %.
 const SETTLED_MARGIN: f64 = 0.10;
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            grew(layout.size());
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(pointer, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = unsafe { System.realloc(pointer, layout, new_size) };
-        if !moved.is_null() {
-            CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-            grew(new_size);
-        }
-        moved
-    }
-}
-
-fn grew(size: usize) {
-    let now = CURRENT.fetch_add(size, Ordering::Relaxed) + size;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// What one parse cost: the heap's high-water mark while it ran, what its result keeps, and
 /// the wall time.
@@ -81,16 +46,12 @@ struct Cost {
 /// Runs `parse` with the heap's high-water mark reset to where it stands now (the input is
 /// already allocated, so it counts).
 fn measure<T>(parse: impl FnOnce() -> T) -> (T, Cost) {
-    let before = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+    heap::reset_peak();
+    let before = heap::live_bytes();
     let start = Instant::now();
     let value = parse();
     let seconds = start.elapsed().as_secs_f64();
-    let cost = Cost {
-        peak: PEAK.load(Ordering::Relaxed),
-        kept: CURRENT.load(Ordering::Relaxed).saturating_sub(before),
-        seconds,
-    };
+    let cost = Cost { peak: heap::peak_bytes(), kept: heap::live_bytes().saturating_sub(before), seconds };
     (value, cost)
 }
 
@@ -167,7 +128,7 @@ fn settles(what: &str, rounds: usize, mut work: impl FnMut(usize)) -> Vec<usize>
     for round in 0..rounds {
         work(round);
         if (round + 1) % tenth == 0 {
-            marks.push(CURRENT.load(Ordering::Relaxed));
+            marks.push(heap::live_bytes());
         }
     }
     let settled = marks[0] as f64;

@@ -4,8 +4,12 @@
 //! burn's WebGPU init panics (killing the wasm instance) instead of failing when there is no
 //! WebGPU, so `navigator.gpu` and `requestAdapter()` are checked first. A WebGPU device can be
 //! initialised once per wasm instance, so the outcome is kept and reused.
+//!
+//! A device can also be lost later (a driver reset, a GPU unplugged, `destroy()`). The browser
+//! says so once, through `GPUDevice.lost`; [`on_lost`] passes that on, and the device is not
+//! offered again.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use burn::prelude::*;
 use burn::tensor::wgpu::WgpuBackend;
@@ -23,8 +27,46 @@ pub struct ChosenDevice {
     pub max_binding: Option<u64>,
 }
 
+/// What the browser said when it took the WebGPU device away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostDevice {
+    /// `GPUDeviceLostInfo.reason`: "destroyed" (by the page) or "unknown" (anything else).
+    pub reason: String,
+    pub message: String,
+}
+
 thread_local! {
     static WEBGPU: RefCell<Option<Result<ChosenDevice, String>>> = const { RefCell::new(None) };
+    /// `destroy()` on the device burn trains on, for [`Request::Drill`](crate::protocol::Request).
+    static DESTROY: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+    static ON_LOST: Cell<Option<fn(LostDevice)>> = const { Cell::new(None) };
+}
+
+/// Calls `listener` when the WebGPU device is lost (once; a later call replaces the listener).
+pub fn on_lost(listener: fn(LostDevice)) {
+    ON_LOST.with(|l| l.set(Some(listener)));
+}
+
+/// Destroys the WebGPU device, as the browser may at any time; `Err` when there is none.
+pub fn destroy_device() -> Result<(), String> {
+    match DESTROY.with(|d| d.borrow_mut().take()) {
+        Some(destroy) => {
+            destroy();
+            Ok(())
+        }
+        None => Err("there is no WebGPU device to lose: this worker trains on the CPU".into()),
+    }
+}
+
+/// The device is gone: it is not chosen again (`Auto` falls back to the CPU), and the listener
+/// hears why.
+fn lost(reason: LostDevice) {
+    let why = format!("the GPU device was lost ({}): {}", reason.reason, reason.message);
+    WEBGPU.with(|w| *w.borrow_mut() = Some(Err(why)));
+    DESTROY.with(|d| *d.borrow_mut() = None);
+    if let Some(listener) = ON_LOST.with(Cell::get) {
+        listener(reason);
+    }
 }
 
 /// The device for `preference`. `Auto` falls back to the CPU with the reason; an explicit
@@ -62,6 +104,15 @@ async fn init_webgpu() -> Result<ChosenDevice, String> {
         .init_with_setup_async()
         .await
         .map_err(|e| format!("WebGPU device creation failed: {e}"))?;
+    setup.device.set_device_lost_callback(|reason, message| {
+        let reason = match reason {
+            burn::tensor::wgpu::wgpu::DeviceLostReason::Destroyed => "destroyed",
+            _ => "unknown",
+        };
+        lost(LostDevice { reason: reason.into(), message });
+    });
+    let handle = setup.device.clone();
+    DESTROY.with(|d| *d.borrow_mut() = Some(Box::new(move || handle.destroy())));
     // burn asks for every limit the adapter has; these are the ones the device got.
     let got = setup.device.limits();
     let limits = DeviceLimits {

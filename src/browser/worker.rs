@@ -12,14 +12,16 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::control::TrainingControl;
 use super::fetch::fetch_model;
-use super::gpu::{choose, cpu, ChosenDevice};
+use super::gpu::{choose, cpu, destroy_device, on_lost, ChosenDevice, LostDevice};
 use super::message::{from_js, to_js, transferables};
 use super::session::Session;
-use crate::protocol::{DevicePreference, Event, Request, RequestKind};
+use crate::core::heap;
+use crate::protocol::{DevicePreference, Drill, Event, Request, RequestKind};
 
 /// Installs the message handler and says `ready`. Called from the worker binary's `main`.
 pub fn run() {
     install_panic_hook();
+    on_lost(|LostDevice { reason, message }| post(&Event::DeviceLost { reason, message }));
     let worker = Rc::new(Worker::default());
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         worker.receive(message.data());
@@ -57,14 +59,16 @@ pub fn post(event: &Event) {
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        post(&Event::error(
-            RequestKind::Worker,
-            format!(
-                "the training worker crashed ({info}); it must be restarted (reload the page). \
-                 Your files and settings on the page are kept."
-            ),
-        ));
+        // What happens next (a new worker, or a reload) is the page's to say.
+        post(&Event::error(RequestKind::Worker, format!("the training worker crashed ({info})")));
     }));
+}
+
+/// The crash drill: a panic, which the hook reports and which ends this wasm instance, as a
+/// real one does.
+#[allow(clippy::panic)]
+fn crash() {
+    panic!("a crash drill: the page asked this worker to crash")
 }
 
 #[derive(Default)]
@@ -90,6 +94,12 @@ impl Worker {
                 self.control.resume();
                 self.control.stop();
             }
+            Request::Drill { drill: Drill::LoseDevice } => {
+                if let Err(message) = destroy_device() {
+                    post(&Event::error(RequestKind::Drill, message));
+                }
+            }
+            Request::Drill { drill: Drill::Crash } => crash(),
             request => {
                 self.queue.borrow_mut().push_back(request);
                 if !self.busy.replace(true) {
@@ -186,8 +196,15 @@ impl Worker {
                 let files = self.session().await.export().await.map_err(|e| e.to_string())?;
                 post(&Event::ToKeep { files });
             }
-            Request::Pause | Request::Resume | Request::Stop => {}
+            Request::Memory => post(&Event::Memory {
+                heap_bytes: heap::live_bytes() as u64,
+                linear_bytes: (core::arch::wasm32::memory_size(0) * WASM_PAGE) as u64,
+            }),
+            Request::Pause | Request::Resume | Request::Stop | Request::Drill { .. } => {}
         }
         Ok(())
     }
 }
+
+/// The size of a wasm memory page, the unit `memory.size` counts in.
+const WASM_PAGE: usize = 64 << 10;

@@ -1,5 +1,6 @@
-//! Fine-tuned models kept in this browser's IndexedDB (`kept_store.js`), so that a reload or a
-//! closed tab does not lose what took minutes to train.
+//! What the page keeps in this browser's IndexedDB (`kept_store.js`), so that a reload or a
+//! closed tab does not lose what took minutes to train: fine-tuned models, the latest
+//! checkpoint of the run in progress, and My runs, all in one database.
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -7,12 +8,15 @@ use wasm_bindgen::prelude::*;
 use crate::core::model::Task;
 use crate::core::task_model::ModelFiles;
 use crate::core::train::TrainConfig;
-use crate::i18n::Language;
+use crate::i18n::{text, Language};
+use crate::share::ResultCard;
 use crate::tr;
 
 /// Runs keep their model automatically up to this many; the next is kept once one is deleted
 /// (nothing kept is ever removed without the user).
 pub const MAX_KEPT: usize = 5;
+/// My runs keeps this many of the latest runs.
+pub const MAX_RUNS: usize = 20;
 
 /// What the list shows of a kept model without reading its weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +49,10 @@ extern "C" {
     async fn checkpoint_get() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = checkpointClear)]
     async fn checkpoint_clear() -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_name = runsPut)]
+    async fn runs_put(json: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_name = runsGet)]
+    async fn runs_get() -> Result<JsValue, JsValue>;
 }
 
 /// The run in progress as its latest checkpoint stands: what a reload offers to go on with.
@@ -67,7 +75,7 @@ pub async fn save_checkpoint(language: Language, run: &Interrupted, bytes: &js_s
 
 /// The checkpoint a run left behind, if any reads.
 pub async fn load_checkpoint() -> Option<(Interrupted, js_sys::Uint8Array)> {
-    let pair = js_sys::Array::from(&checkpoint_get().await.ok()?);
+    let pair = pair(checkpoint_get().await.ok()?)?;
     let run = serde_json::from_str(&pair.get(0).as_string()?).ok()?;
     Some((run, pair.get(1).dyn_into().ok()?))
 }
@@ -76,6 +84,12 @@ pub async fn load_checkpoint() -> Option<(Interrupted, js_sys::Uint8Array)> {
 pub async fn clear_checkpoint() {
     // Nothing to tell: a checkpoint that stays is only offered for the same data, and replaced.
     let _ = checkpoint_clear().await;
+}
+
+/// The two-element array a JS helper answers with, or `None` for its `null` (nothing there):
+/// `Array.from(null)` would throw inside the wasm call.
+fn pair(value: JsValue) -> Option<js_sys::Array> {
+    value.dyn_into::<js_sys::Array>().ok().filter(|a| a.length() == 2)
 }
 
 /// The browser's reason, and whether it is the storage being full.
@@ -129,6 +143,28 @@ pub async fn delete(language: Language, id: &str) -> Result<(), String> {
 
 /// (bytes used, bytes allowed) for this site, where the browser says.
 pub async fn estimate() -> Option<(f64, f64)> {
-    let pair = js_sys::Array::from(&storage_estimate().await.ok()?);
+    let pair = pair(storage_estimate().await.ok()?)?;
     Some((pair.get(0).as_f64()?, pair.get(1).as_f64()?))
+}
+
+/// Keeps My runs (trimmed to [`MAX_RUNS`] by the list); a full storage says to delete some.
+pub async fn save_runs(language: Language, runs: &[ResultCard]) -> Result<(), String> {
+    let json = serde_json::to_string(runs).map_err(|e| e.to_string())?;
+    runs_put(&json).await.map_err(|e| match reason(&e) {
+        (_, true) => text(language, "page.runs-storage-full", &[]),
+        (why, false) => tr!(language, "page.runs-not-kept", why = why),
+    })
+}
+
+/// My runs; a list a page before this one kept in localStorage is moved here once.
+pub async fn load_runs(language: Language) -> Result<Vec<ResultCard>, String> {
+    let unreadable = |why: String| tr!(language, "page.runs-unreadable", why = why);
+    let stored = runs_get().await.map_err(|e| unreadable(reason(&e).0))?;
+    if let Some(json) = stored.as_string() {
+        return serde_json::from_str(&json).map_err(|e| unreadable(e.to_string()));
+    }
+    let Some(old) = super::saved::old_runs() else { return Ok(Vec::new()) };
+    save_runs(language, &old).await?;
+    super::saved::forget_old_runs();
+    Ok(old)
 }

@@ -1,6 +1,6 @@
 //! My runs: the latest runs of this browser (settings, each epoch's scores, a sampled loss
-//! curve; the weights are kept apart, in IndexedDB: `kept_models.rs`), kept in localStorage,
-//! any two or more compared side by side.
+//! curve), kept in IndexedDB with the runs' models (`kept_store.rs`), any two or more compared
+//! side by side.
 
 use std::collections::BTreeSet;
 
@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use super::compare_cards::comparison;
 use super::format::{date, DateTime};
-use super::saved;
+use super::kept_store::{self, MAX_RUNS};
 use super::state::{t, use_state, State};
 use crate::i18n::Language;
 use crate::protocol::Backend;
@@ -97,15 +97,24 @@ pub(super) fn once_per_ended_run(state: State, mut then: impl FnMut() + 'static)
 #[component]
 pub fn MyRuns() -> impl IntoView {
     let state = use_state();
-    let runs = RwSignal::new(saved::load_runs());
+    let runs = RwSignal::new(Vec::<ResultCard>::new());
     let picked = RwSignal::new(BTreeSet::<usize>::new());
     let note = RwSignal::new(None::<String>);
     let compared = RwSignal::new(None::<Vec<ResultCard>>);
+    wasm_bindgen_futures::spawn_local(async move {
+        match kept_store::load_runs(state.language.get_untracked()).await {
+            // A run that ended while the list was read comes first in time.
+            Ok(kept) => runs.update(|r| *r = kept.into_iter().chain(r.drain(..)).collect()),
+            Err(message) => note.set(Some(message)),
+        }
+    });
     let store = move |all: Vec<ResultCard>| {
-        note.set(saved::save_runs(state.language.get_untracked(), &all).err());
-        runs.set(all);
+        runs.set(all.clone());
         picked.set(BTreeSet::new());
         compared.set(None);
+        wasm_bindgen_futures::spawn_local(async move {
+            note.set(kept_store::save_runs(state.language.get_untracked(), &all).await.err());
+        });
     };
     // Each run that ends is kept once.
     once_per_ended_run(state, move || {
@@ -113,7 +122,7 @@ pub fn MyRuns() -> impl IntoView {
             card.name = now_stamp();
             let mut all = runs.get_untracked();
             all.push(card);
-            let excess = all.len().saturating_sub(saved::MAX_RUNS);
+            let excess = all.len().saturating_sub(MAX_RUNS);
             all.drain(..excess);
             store(all);
         }
@@ -122,7 +131,7 @@ pub fn MyRuns() -> impl IntoView {
     view! {
         <details id="my-runs">
             <summary>{move || {
-                crate::tr!(state.lang(), "teach.my-runs-summary", count = runs.with(Vec::len), max = saved::MAX_RUNS)
+                crate::tr!(state.lang(), "teach.my-runs-summary", count = runs.with(Vec::len), max = MAX_RUNS)
             }}</summary>
             {move || note.get().map(|n| view! { <p class="warning">{n}</p> })}
             {move || runs.with(Vec::is_empty).then(|| view! { <p class="note">{t("teach.no-runs")}</p> })}

@@ -15,8 +15,6 @@ const SETTINGS_KEY: &str = "tunelab.settings.v1";
 const LESSON_KEY: &str = "tunelab.lesson.v1";
 const RUNS_KEY: &str = "tunelab.runs.v1";
 const LANGUAGE_KEY: &str = "tunelab.language";
-/// "My runs" keeps this many of the latest runs.
-pub const MAX_RUNS: usize = 20;
 /// localStorage holds about 5 MB per site; larger files are not kept.
 const MAX_SAVED: usize = 2_000_000;
 
@@ -109,19 +107,17 @@ pub fn load_lesson() -> Option<RunLink> {
     serde_json::from_str(&storage()?.get_item(LESSON_KEY).ok()??).ok()
 }
 
-/// Keeps `runs` (My runs trims them to [`MAX_RUNS`]); says so when the browser's storage
-/// refuses them.
-pub fn save_runs(language: Language, runs: &[ResultCard]) -> Result<(), String> {
-    let storage = storage().ok_or_else(|| text(language, "page.runs-no-storage", &[]))?;
-    let json = serde_json::to_string(runs).map_err(|e| e.to_string())?;
-    storage.set_item(RUNS_KEY, &json).map_err(|_| text(language, "page.runs-storage-full", &[]))
+/// The runs a page before this one kept in localStorage (My runs now lives in IndexedDB,
+/// with the models: `kept_store.rs`), to be moved over once.
+pub fn old_runs() -> Option<Vec<ResultCard>> {
+    serde_json::from_str(&storage()?.get_item(RUNS_KEY).ok()??).ok()
 }
 
-pub fn load_runs() -> Vec<ResultCard> {
-    storage()
-        .and_then(|s| s.get_item(RUNS_KEY).ok().flatten())
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default()
+/// Forgets the old list, once it is kept in IndexedDB.
+pub fn forget_old_runs() {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(RUNS_KEY);
+    }
 }
 
 /// Remembers the language the person chose.

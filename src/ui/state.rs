@@ -242,6 +242,10 @@ impl State {
             Event::ToKeep { files } => self.to_keep.set(Status::Done(files)),
             Event::Checkpoint { step, epoch, .. } => self.checkpoint.set(Some((step, epoch))),
             Event::Error { request, message } => self.fail(request, message),
+            // The worker link answers it: a new worker, going on from the checkpoint.
+            Event::DeviceLost { .. } => {}
+            // Asked for by the load checks; the page shows no figure of its own.
+            Event::Memory { .. } => {}
         }
     }
 
@@ -259,6 +263,8 @@ impl State {
             | RequestKind::Resume
             | RequestKind::Stop
             | RequestKind::Evaluate
+            | RequestKind::Drill
+            | RequestKind::Memory
             | RequestKind::Worker
             | RequestKind::Unknown => self.notices.update(|n| n.push(message)),
         }

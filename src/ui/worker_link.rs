@@ -11,7 +11,7 @@ use super::state::{Run, State, Status, WorkerStatus};
 use crate::browser::message::{from_js, to_js, transferables};
 use crate::core::train::TrainConfig;
 use crate::i18n::{text, Language};
-use crate::protocol::{Event, Request, RequestKind};
+use crate::protocol::{DevicePreference, Event, Request, RequestKind};
 use crate::tr;
 
 /// Trunk's loader for the `worker` binary (`data-loader-shim`, file hashes off).
@@ -172,6 +172,14 @@ impl WorkerLink {
         }
         match from_js::<Event>(data) {
             Ok(Event::Error { request: RequestKind::Worker, message }) => self.crashed(generation, message),
+            // Nothing more runs on that worker's GPU. A new worker asks the browser again, and
+            // takes the CPU when the GPU is gone, even where WebGPU was asked for by name.
+            Ok(Event::DeviceLost { reason, message }) => {
+                let language = self.state.language.get_untracked();
+                let auto = Request::Init { device: DevicePreference::Auto };
+                self.inner.update_value(|inner| inner.replay.init = Some(auto));
+                self.crashed(generation, tr!(language, "page.gpu-lost", reason = reason, why = message))
+            }
             Ok(
                 event @ (Event::TrainingFinished { .. }
                 | Event::Stopped { .. }

@@ -252,9 +252,31 @@ impl Page {
         self.client.execute(script, args).await.map_err(|e| format!("script: {e}"))
     }
 
+    /// Runs a DevTools protocol command on the page's browser (chromedriver's `goog/cdp/execute`).
+    pub async fn devtools(&self, cmd: &'static str, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        self.client.issue_cmd(DevTools { cmd, params }).await.map_err(|e| format!("DevTools {cmd}: {e}"))
+    }
+
     pub async fn select(&self, css: &str, value: &str) -> Result<(), String> {
         let select = self.wait_for(css, css, Duration::from_secs(30)).await?;
         select.select_by_value(value).await.map_err(|e| format!("select {value} in {css}: {e}"))
+    }
+}
+
+/// A DevTools protocol command, as chromedriver takes it.
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
     }
 }
 

@@ -86,6 +86,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         languages::language_survives_a_reload(&driver, out, url).await?;
         kept::kept_model_survives_a_reload(&page, url).await?;
         resume::a_reloaded_run_goes_on_from_its_checkpoint(&page, url).await?;
+        kept::a_full_storage_loses_nothing_kept(&driver, out, url, &data).await?;
         hub_model_offline(&page, url, &requests).await?;
         transfer::first_and_second_visit(&driver, url, out).await?;
         let counted = requests.check(url)?;
@@ -118,7 +119,7 @@ async fn hub_model_offline(page: &Page, url: &str, requests: &RequestLog) -> Res
 }
 
 /// The slices the issue names, written where the browser can upload them from.
-struct Slices {
+pub(crate) struct Slices {
     ner_train: PathBuf,
     ner_dev: PathBuf,
     cls_train: PathBuf,
