@@ -34,6 +34,8 @@ mod model_panel;
 #[cfg(target_arch = "wasm32")]
 mod my_runs;
 #[cfg(target_arch = "wasm32")]
+mod offline;
+#[cfg(target_arch = "wasm32")]
 mod palette;
 #[cfg(target_arch = "wasm32")]
 mod results_panel;
@@ -69,6 +71,7 @@ pub fn mount() {
         show_fatal(&crate::tr!(language, "page.fatal", info = info));
     }));
     leptos::mount::mount_to_body(App);
+    offline::keep_page_for_next_visit();
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -41,7 +41,7 @@ fn main() {
             std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
             let driver = Chromedriver::start(&chromedriver)?;
             startup::measure(&driver, &url, &out, runs, Path::new(&path)).await?;
-            transfer::first_and_second_visit(&driver, &url, &out).await
+            transfer::first_and_second_visit(&driver, &url, &out, None).await
         });
         if let Err(message) = measured {
             eprintln!("e2e startup: FAILED: {message}");
@@ -88,7 +88,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         resume::a_reloaded_run_goes_on_from_its_checkpoint(&page, url).await?;
         kept::a_full_storage_loses_nothing_kept(&driver, out, url, &data).await?;
         hub_model_offline(&page, url, &requests).await?;
-        transfer::first_and_second_visit(&driver, url, out).await?;
+        transfer::first_and_second_visit(&driver, url, out, Some(&requests)).await?;
         let counted = requests.check(url)?;
         println!("e2e: only the requests asked for: {counted}");
         Ok(())

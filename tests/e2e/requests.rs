@@ -36,6 +36,8 @@ struct Log {
     seen: Vec<Seen>,
     /// Origins a flow chose, as a user would, besides the page's.
     chosen: BTreeSet<String>,
+    /// No network at all: every connection is dropped unanswered, as a dead network's are.
+    offline: bool,
 }
 
 /// The recording proxy; it runs until the test process ends.
@@ -68,6 +70,12 @@ impl RequestLog {
     /// Marks `origin` as chosen by the user (typed in, or given in a link).
     pub fn choose(&self, origin: &str) {
         lock(&self.log).chosen.insert(origin.to_string());
+    }
+
+    /// Cuts the network (loopback included) or gives it back: a request is still recorded,
+    /// then its connection is closed without an answer, so `fetch` fails as with no network.
+    pub fn set_offline(&self, offline: bool) {
+        lock(&self.log).offline = offline;
     }
 
     /// Fails on any request outside the page's origin and the chosen ones, and when a chosen
@@ -145,7 +153,15 @@ fn relay(client: TcpStream, log: &Mutex<Log>) {
         let path = target.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()));
         (origin, path.unwrap_or_else(|| "/".into()))
     };
-    lock(log).seen.push(Seen { origin: origin.clone(), path: path.clone() });
+    let offline = {
+        let mut log = lock(log);
+        log.seen.push(Seen { origin: origin.clone(), path: path.clone() });
+        log.offline
+    };
+    if offline {
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    }
     let Some(port) = origin.strip_prefix("http://127.0.0.1:").and_then(|p| p.parse::<u16>().ok()) else {
         return refuse(client);
     };

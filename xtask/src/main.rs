@@ -14,6 +14,7 @@ mod cache;
 mod half_model;
 mod lan;
 mod models;
+mod offline;
 mod page;
 mod phases;
 mod pkg;

@@ -22,6 +22,10 @@ pub fn build(release: bool, dist: &Path) -> Result<(), String> {
     let what =
         if release { "build the page with Trunk (release, wasm-opt)" } else { "build the page with Trunk (dev)" };
     run_checked(&mut trunk, what)?;
+    let template = root().join("web").join(crate::offline::SERVICE_WORKER);
+    let template = std::fs::read_to_string(&template).map_err(|e| format!("{}: {e}", template.display()))?;
+    let offline = crate::offline::write_service_worker(&template, dist)?;
+    eprintln!("xtask: the service worker keeps {} files of build {}", offline.files.len(), offline.version);
     let done = crate::precompress::precompress(dist)?;
     eprintln!(
         "xtask: precompressed {} files of the page: {:.1} MB → {:.1} MB gzip",
