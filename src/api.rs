@@ -43,7 +43,7 @@ export type Examples =
   | { task: "cls"; examples: { text: string; label: string; line: number }[] }
   | { task: "ner"; examples: { tokens: string[]; tags: string[]; line: number }[] };
 /** Every field is optional; the defaults are the recipe's (README, "Command line"), and the bounds are the CLI's (`tunelab train --help`). */
-export interface TrainConfig { epochs?: number; learning_rate?: number; batch_size?: number; max_len?: number; seed?: number; weight_decay?: number; warmup_ratio?: number; dropout?: number; max_grad_norm?: number; beta1?: number; beta2?: number; epsilon?: number; grad_accumulation?: number; early_stopping_patience?: number | null; exempt_bias_and_norm_from_decay?: boolean; shuffle?: boolean; freeze_embeddings?: boolean; group_by_length?: boolean }
+export interface TrainConfig { epochs?: number; learning_rate?: number; batch_size?: number; max_len?: number; seed?: number; weight_decay?: number; warmup_ratio?: number; dropout?: number; max_grad_norm?: number; beta1?: number; beta2?: number; epsilon?: number; grad_accumulation?: number; early_stopping_patience?: number | null; exempt_bias_and_norm_from_decay?: boolean; shuffle?: boolean; freeze_embeddings?: boolean; frozen_layers?: number; freeze_encoder?: boolean; group_by_length?: boolean }
 /** The settings checked against the data, with the step counts. */
 export interface TrainPlan { config: TrainConfig; n_train: number; batches_per_epoch: number; steps_per_epoch: number; total_steps: number; warmup_steps: number }
 export interface DownloadProgress { file: string; url: string; loaded: number; total: number | null; cached: boolean; done: boolean }

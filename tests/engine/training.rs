@@ -247,6 +247,56 @@ fn frozen_embeddings_stay_as_loaded_and_are_trainable_again_afterwards() {
 }
 
 #[test]
+fn frozen_bottom_layers_stay_as_loaded_and_the_layers_above_train() {
+    let train_set = wnut_slice(16);
+    let mut model = ner_model(&train_set);
+    let query = |m: &TaskModel, layer: usize| read_f32(m.model.bert.layers[layer].attention.query.weight.val());
+    let word = |m: &TaskModel| read_f32(m.model.bert.embeddings.word.weight.val());
+    let before: Vec<Vec<f32>> = (0..3).map(|l| query(&model, l)).collect();
+    let word_before = word(&model);
+    let config = TrainConfig { epochs: 1, batch_size: 8, max_len: 32, frozen_layers: 2, ..TrainConfig::default() };
+    train_to_end(&mut model, &train_set, &config);
+    assert_eq!(query(&model, 0), before[0], "frozen layer 0 changed");
+    assert_eq!(query(&model, 1), before[1], "frozen layer 1 changed");
+    assert_ne!(query(&model, 2), before[2], "layer 2, above the frozen ones, did not train");
+    assert_ne!(word(&model), word_before, "the embeddings are frozen only when asked");
+    assert!(model.model.bert.layers[0].attention.query.weight.val().is_require_grad(), "layer 0 stayed frozen");
+}
+
+#[test]
+fn the_head_only_leaves_the_whole_encoder_as_loaded() {
+    let train_set = wnut_slice(16);
+    let mut model = ner_model(&train_set);
+    let encoder = |m: &TaskModel| {
+        let bert = &m.model.bert;
+        let mut all = read_f32(bert.embeddings.word.weight.val());
+        for layer in &bert.layers {
+            all.extend(read_f32(layer.attention.query.weight.val()));
+            all.extend(read_f32(layer.output.weight.val()));
+        }
+        all
+    };
+    let head = |m: &TaskModel| read_f32(m.model.classifier.weight.val());
+    let (encoder_before, head_before) = (encoder(&model), head(&model));
+    let config = TrainConfig { epochs: 1, batch_size: 8, max_len: 32, freeze_encoder: true, ..TrainConfig::default() };
+    train_to_end(&mut model, &train_set, &config);
+    assert_eq!(encoder(&model), encoder_before, "the frozen encoder changed");
+    assert_ne!(head(&model), head_before, "the head did not train");
+}
+
+#[test]
+fn more_frozen_layers_than_the_model_has_are_refused_before_training() {
+    let train_set = wnut_slice(8);
+    let mut model = ner_model(&train_set);
+    let config = TrainConfig { epochs: 1, batch_size: 8, max_len: 32, frozen_layers: 7, ..TrainConfig::default() };
+    let plan = config.plan(train_set.len()).expect("7 is within the settings' bounds");
+    let error = pollster::block_on(train(&mut model, &train_set, None, &plan, &mut RunToEnd, &mut |_| {}))
+        .expect_err("MiniLM-L6 has 6 layers");
+    assert!(matches!(error, TrainError::FrozenLayers { asked: 7, layers: 6 }), "{error:?}");
+    assert!(error.to_string().contains("freeze at most 6"), "{error}");
+}
+
+#[test]
 fn a_run_that_diverges_stops_with_advice_and_keeps_the_last_good_weights() {
     let train_set = wnut_slice(48);
     let config = TrainConfig { epochs: 2, batch_size: 8, max_len: 32, warmup_ratio: 0.0, ..TrainConfig::default() };

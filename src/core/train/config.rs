@@ -33,6 +33,11 @@ pub struct TrainConfig {
     /// Leave the embeddings (word, position, token type, their LayerNorm) as they are: about
     /// half of a small BERT's parameters, so each step skips their gradient and update.
     pub freeze_embeddings: bool,
+    /// Leave the bottom this many encoder layers as loaded (the embeddings too, with
+    /// `freeze_embeddings`): the lower layers hold general features, the upper ones adapt.
+    pub frozen_layers: usize,
+    /// Train the head only (a linear probe): the whole encoder, pooler included, stays as loaded.
+    pub freeze_encoder: bool,
     /// Batch sequences of similar length together (HF's `group_by_length`): less padding, so
     /// more real tokens per second; batches are less random.
     pub group_by_length: bool,
@@ -58,6 +63,8 @@ impl Default for TrainConfig {
             exempt_bias_and_norm_from_decay: true,
             shuffle: true,
             freeze_embeddings: false,
+            frozen_layers: 0,
+            freeze_encoder: false,
             group_by_length: false,
         }
     }

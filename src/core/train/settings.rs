@@ -27,6 +27,8 @@ pub enum Field {
     GradAccumulation,
     EarlyStoppingPatience,
     FreezeEmbeddings,
+    FrozenLayers,
+    FreezeEncoder,
     GroupByLength,
     Beta1,
     Beta2,
@@ -272,7 +274,7 @@ fn switch(value: Value) -> bool {
 }
 
 /// Every setting, in the order the page and `--help` show them.
-pub static SETTINGS: [Setting; 16] = [
+pub static SETTINGS: [Setting; 18] = [
     Setting {
         field: Field::Epochs,
         key: "epochs",
@@ -393,6 +395,27 @@ pub static SETTINGS: [Setting; 16] = [
         advanced: true,
         get: |c| Value::Switch(c.freeze_embeddings),
         set: |c, v| c.freeze_embeddings = switch(v),
+    },
+    Setting {
+        field: Field::FrozenLayers,
+        key: "frozen-layers",
+        label: "settings.frozen-layers.label",
+        help: "settings.frozen-layers.help",
+        // BERT-large's depth; a model with fewer layers refuses more when training starts.
+        bounds: Bounds::Whole { min: 0, max: 24 },
+        advanced: true,
+        get: |c| Value::Whole(c.frozen_layers as u64),
+        set: |c, v| c.frozen_layers = whole(v) as usize,
+    },
+    Setting {
+        field: Field::FreezeEncoder,
+        key: "freeze-encoder",
+        label: "settings.freeze-encoder.label",
+        help: "settings.freeze-encoder.help",
+        bounds: Bounds::Switch,
+        advanced: true,
+        get: |c| Value::Switch(c.freeze_encoder),
+        set: |c, v| c.freeze_encoder = switch(v),
     },
     Setting {
         field: Field::GroupByLength,

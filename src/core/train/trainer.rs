@@ -14,7 +14,7 @@ use super::checkpoint::{BestSoFar, Checkpoint, EpochPlace};
 use super::events::{Control, EpochSummary, Flow, StepProgress, TrainEvent};
 use super::loss::cross_entropy;
 use super::optimizer::{bias_and_norm_params, AdamW};
-use super::{ConfigError, TrainPlan};
+use super::{ConfigError, TrainConfig, TrainPlan};
 use crate::core::data::Examples;
 use crate::core::evaluate::{EvalError, EvalReport};
 use crate::core::model::{dropout, Classifier, WeightMap};
@@ -54,6 +54,8 @@ pub enum TrainError {
     Diverged { value: f32, step: usize, learning_rate: f64 },
     #[error("the checkpoint could not be taken or read back: {0}")]
     Checkpoint(String),
+    #[error("{asked} frozen layers were asked for, but the model has {layers}: freeze at most {layers}")]
+    FrozenLayers { asked: usize, layers: usize },
 }
 
 /// How a run ended and what it measured.
@@ -132,18 +134,32 @@ pub async fn resume<C: Control>(
     if plan.n_train != train.len() {
         return Err(TrainError::PlanMismatch { planned: plan.n_train, given: train.len() });
     }
-    if !plan.config.freeze_embeddings {
-        return train_loop(model, train, dev, plan, control, on_event, from).await;
+    let layers = model.model.bert.layers.len();
+    if plan.config.frozen_layers > layers {
+        return Err(TrainError::FrozenLayers { asked: plan.config.frozen_layers, layers });
     }
-    // Frozen embeddings get no gradient at all (no backward through the 30k-row table, no
-    // optimizer update); they are trainable again afterwards, whatever the outcome.
-    let embeddings = |model: &mut TaskModel, trainable: bool| {
-        model.model.bert.embeddings = model.model.bert.embeddings.clone().set_require_grad(trainable);
-    };
-    embeddings(model, false);
+    set_frozen(model, &plan.config, true);
     let outcome = train_loop(model, train, dev, plan, control, on_event, from).await;
-    embeddings(model, true);
+    set_frozen(model, &plan.config, false);
     outcome
+}
+
+/// Freezes (or thaws) what `config` leaves as loaded. A frozen part gets no gradient at all: no
+/// backward through it, no optimizer update, no moments. Everything is trainable again after a
+/// run, whatever its outcome.
+fn set_frozen(model: &mut TaskModel, config: &TrainConfig, frozen: bool) {
+    let bert = &mut model.model.bert;
+    let all = config.freeze_encoder;
+    if all || config.freeze_embeddings {
+        bert.embeddings = bert.embeddings.clone().set_require_grad(!frozen);
+    }
+    let layers = if all { bert.layers.len() } else { config.frozen_layers.min(bert.layers.len()) };
+    for layer in &mut bert.layers[..layers] {
+        *layer = layer.clone().set_require_grad(!frozen);
+    }
+    if all {
+        bert.pooler = bert.pooler.take().map(|pooler| pooler.set_require_grad(!frozen));
+    }
 }
 
 /// What the loop carries from step to step and epoch to epoch.
