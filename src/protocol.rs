@@ -361,6 +361,8 @@ pub enum Event {
     TrainingStarted {
         plan: TrainPlan,
         parameters: usize,
+        /// Those a step updates: fewer than `parameters` when settings freeze a part.
+        trainable_parameters: usize,
         truncated_examples: usize,
     },
     Progress(StepProgress),

@@ -127,7 +127,7 @@ fn events_declare_every_field() {
     });
     assert_eq!(event("progress"), keys(&progress));
     let plan = TrainConfig::default().plan(10).expect("plan");
-    let started = Event::TrainingStarted { plan, parameters: 1, truncated_examples: 0 };
+    let started = Event::TrainingStarted { plan, parameters: 1, trainable_parameters: 1, truncated_examples: 0 };
     assert_eq!(event("training_started"), keys(&started));
     let finished = Event::TrainingFinished { steps: 1, train_seconds: 1.0, train_tokens_per_s: 1.0 };
     assert_eq!(event("training_finished"), keys(&finished));

@@ -103,7 +103,12 @@ fn training_reports_each_step_then_predicts_evaluates_and_exports() {
     let expected_steps = data.n_train.div_ceil(8);
     assert_eq!(steps.len(), expected_steps, "{} training sentences at batch 8: {events:?}", data.n_train);
     assert!(steps.iter().all(|l| l.is_finite()));
-    assert!(matches!(events.first(), Some(Event::TrainingStarted { parameters, .. }) if *parameters > 22_000_000));
+    assert!(
+        matches!(events.first(), Some(Event::TrainingStarted { parameters, trainable_parameters, .. })
+            if *parameters > 22_000_000 && trainable_parameters == parameters),
+        "a run with nothing frozen trains every parameter: {:?}",
+        events.first()
+    );
     assert!(matches!(events.last(), Some(Event::TrainingFinished { steps, .. }) if *steps == expected_steps));
     assert!(events.iter().any(|e| matches!(e, Event::Epoch(s) if s.dev.is_some())));
     // Each epoch carries a prediction per reviewed dev sentence, a tag per word.

@@ -250,8 +250,8 @@ impl Session {
 /// The training loop's events in the protocol's words.
 fn train_event(event: TrainEvent, parameters: usize) -> Event {
     match event {
-        TrainEvent::Started { plan, truncated_examples } => {
-            Event::TrainingStarted { plan, parameters, truncated_examples }
+        TrainEvent::Started { plan, truncated_examples, trainable_parameters } => {
+            Event::TrainingStarted { plan, parameters, trainable_parameters, truncated_examples }
         }
         TrainEvent::Step(progress) => Event::Progress(progress),
         TrainEvent::Epoch(mut summary) => {

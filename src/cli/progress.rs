@@ -32,8 +32,12 @@ impl Progress {
 
     pub fn on_event(&self, event: &TrainEvent) {
         match event {
-            TrainEvent::Started { plan, truncated_examples } => {
+            TrainEvent::Started { plan, truncated_examples, trainable_parameters } => {
                 self.bar.set_length(plan.total_steps as u64);
+                let config = &plan.config;
+                if config.freeze_embeddings || config.frozen_layers > 0 || config.freeze_encoder {
+                    self.line(format!("training {trainable_parameters} parameters; the frozen rest stay as loaded"));
+                }
                 if *truncated_examples > 0 {
                     self.line(format!(
                         "{truncated_examples} training examples were longer than {} tokens and were cut",

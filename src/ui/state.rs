@@ -96,6 +96,8 @@ pub struct State {
     pub run: RwSignal<Run>,
     pub plan: RwSignal<Option<TrainPlan>>,
     pub truncated: RwSignal<usize>,
+    /// (parameters a step updates, all parameters) of the run on the page.
+    pub trainable: RwSignal<Option<(usize, usize)>>,
     pub steps: RwSignal<Vec<StepProgress>>,
     pub epochs: RwSignal<Vec<EpochSummary>>,
     pub prediction: RwSignal<Status<(String, Prediction)>>,
@@ -142,6 +144,7 @@ impl State {
             run: RwSignal::new(Run::Idle),
             plan: RwSignal::new(None),
             truncated: RwSignal::new(0),
+            trainable: RwSignal::new(None),
             steps: RwSignal::new(Vec::new()),
             epochs: RwSignal::new(Vec::new()),
             prediction: RwSignal::new(Status::Empty),
@@ -204,7 +207,8 @@ impl State {
             }
             Event::ModelLoaded(summary) => self.model.set(Status::Done(summary)),
             Event::DatasetLoaded(summary) => self.dataset.set(Status::Done(summary)),
-            Event::TrainingStarted { plan, truncated_examples, .. } => {
+            Event::TrainingStarted { plan, truncated_examples, parameters, trainable_parameters } => {
+                self.trainable.set(Some((trainable_parameters, parameters)));
                 match self.resuming.get_untracked() {
                     Some((step, epoch)) => {
                         self.steps.update(|s| s.retain(|p| p.step <= step));

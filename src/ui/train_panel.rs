@@ -299,6 +299,15 @@ fn Progress() -> impl IntoView {
                             )}</p>
                         }
                     })}
+                    {state.trainable.get().map(|(trainable, all)| {
+                        let words = if trainable >= all {
+                            tr!(lang, "train.trainable-all", all = count(all))
+                        } else {
+                            tr!(lang, "train.trainable", trainable = count(trainable), all = count(all),
+                                share = format!("{:.1}", 100.0 * trainable as f64 / all.max(1) as f64))
+                        };
+                        view! { <p class="note" id="trainable-note">{words}</p> }
+                    })}
                     {(truncated > 0).then(|| view! {
                         <p class="warning">{tr!(lang, "train.truncated", n = truncated)}</p>
                     })}

@@ -279,9 +279,18 @@ fn the_head_only_leaves_the_whole_encoder_as_loaded() {
     let head = |m: &TaskModel| read_f32(m.model.classifier.weight.val());
     let (encoder_before, head_before) = (encoder(&model), head(&model));
     let config = TrainConfig { epochs: 1, batch_size: 8, max_len: 32, freeze_encoder: true, ..TrainConfig::default() };
-    train_to_end(&mut model, &train_set, &config);
+    let plan = config.plan(train_set.len()).expect("plan");
+    let mut trainable = None;
+    let mut on_event = |event: TrainEvent| {
+        if let TrainEvent::Started { trainable_parameters, .. } = event {
+            trainable = Some(trainable_parameters);
+        }
+    };
+    pollster::block_on(train(&mut model, &train_set, None, &plan, &mut RunToEnd, &mut on_event)).expect("train");
     assert_eq!(encoder(&model), encoder_before, "the frozen encoder changed");
     assert_ne!(head(&model), head_before, "the head did not train");
+    let [hidden, labels] = model.model.classifier.weight.val().dims();
+    assert_eq!(trainable, Some(hidden * labels + labels), "the run reports the head's weights and biases as trainable");
 }
 
 #[test]

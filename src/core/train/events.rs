@@ -51,6 +51,8 @@ pub enum TrainEvent {
     Started {
         plan: TrainPlan,
         truncated_examples: usize,
+        /// The parameters this run updates: all of them but what the settings freeze.
+        trainable_parameters: usize,
     },
     Step(StepProgress),
     Epoch(EpochSummary),

@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use std::time::Duration;
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{GradientsAccumulator, GradientsParams};
+use burn::prelude::Tensor;
 use web_time::Instant;
 
 use super::batch::{collate, group_by_length, token_targets, Sample, Target};
@@ -162,6 +163,22 @@ fn set_frozen(model: &mut TaskModel, config: &TrainConfig, frozen: bool) {
     }
 }
 
+/// The parameters a step updates: those the settings leave trainable.
+fn trainable_parameters(model: &Classifier) -> usize {
+    struct Count(usize);
+    impl ModuleVisitor for Count {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let tensor = param.val();
+            if tensor.is_require_grad() {
+                self.0 += tensor.shape().num_elements();
+            }
+        }
+    }
+    let mut count = Count(0);
+    model.visit(&mut count);
+    count.0
+}
+
 /// What the loop carries from step to step and epoch to epoch.
 struct Run<'p> {
     plan: &'p TrainPlan,
@@ -216,7 +233,11 @@ async fn train_loop<C: Control>(
         }
         None => (1, EpochPlace::Start),
     };
-    on_event(TrainEvent::Started { plan: plan.clone(), truncated_examples: run.truncated_examples });
+    on_event(TrainEvent::Started {
+        plan: plan.clone(),
+        truncated_examples: run.truncated_examples,
+        trainable_parameters: trainable_parameters(&model.model),
+    });
     for epoch in first_epoch..=plan.config.epochs {
         let start = match std::mem::replace(&mut place, EpochPlace::Start) {
             EpochPlace::Start => EpochStart {
