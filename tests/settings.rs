@@ -134,3 +134,14 @@ fn the_form_words_its_problems_in_the_pages_language() {
         ["Epochs: must be a whole number from 1 to 1000, not 0", "Learning rate: `abc` is not a number"]
     );
 }
+
+#[test]
+fn a_small_share_of_parameters_is_not_shown_as_zero() {
+    use tunelab::ui::format::percent;
+    assert_eq!(percent(770, 22_713_986), "0.0034");
+    assert_eq!(percent(3, 400), "0.75");
+    assert_eq!(percent(11_000_000, 22_713_986), "48");
+    assert_eq!(percent(1, 1), "100");
+    assert_eq!(percent(0, 5), "0");
+    assert_eq!(percent(1, 0), "100");
+}

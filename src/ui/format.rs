@@ -29,6 +29,19 @@ pub fn count(n: usize) -> String {
     out
 }
 
+/// `part` as a percentage of `all`, to two significant digits below 10 % so that a small
+/// share is not shown as 0: `0.0034`, `0.75`, `50`.
+pub fn percent(part: usize, all: usize) -> String {
+    let share = 100.0 * part as f64 / all.max(1) as f64;
+    match share {
+        s if s == 0.0 || s >= 10.0 => format!("{s:.0}"),
+        s => {
+            let decimals = (1 - s.log10().floor() as i32).max(0) as usize;
+            format!("{s:.decimals$}")
+        }
+    }
+}
+
 /// `45 s`, `3 min 05 s`, `1 h 02 min`; `45 秒`, `3 分 05 秒`, `1 小时 02 分`.
 pub fn duration(language: Language, seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;

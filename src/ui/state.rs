@@ -4,10 +4,11 @@
 use leptos::prelude::*;
 
 use super::chosen::Chosen;
+use crate::core::evaluate::EvalReport;
 use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
 use crate::i18n::Language;
 use crate::protocol::{
-    DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction, RequestKind,
+    DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction, RequestKind, Split,
 };
 use crate::share::{RunLink, SharedModel};
 
@@ -101,6 +102,8 @@ pub struct State {
     pub steps: RwSignal<Vec<StepProgress>>,
     pub epochs: RwSignal<Vec<EpochSummary>>,
     pub prediction: RwSignal<Status<(String, Prediction)>>,
+    /// The held-out test split, scored once after a run ends.
+    pub test_report: RwSignal<Status<EvalReport>>,
     pub export: RwSignal<Status<ModelFiles>>,
     /// The latest checkpoint the worker sent: (steps done, epoch it goes on with). The page
     /// link keeps its bytes for a worker that crashes.
@@ -148,6 +151,7 @@ impl State {
             steps: RwSignal::new(Vec::new()),
             epochs: RwSignal::new(Vec::new()),
             prediction: RwSignal::new(Status::Empty),
+            test_report: RwSignal::new(Status::Empty),
             to_keep: RwSignal::new(Status::Empty),
             checkpoint: RwSignal::new(None),
             resuming: RwSignal::new(None),
@@ -208,6 +212,7 @@ impl State {
             Event::ModelLoaded(summary) => self.model.set(Status::Done(summary)),
             Event::DatasetLoaded(summary) => self.dataset.set(Status::Done(summary)),
             Event::TrainingStarted { plan, truncated_examples, parameters, trainable_parameters } => {
+                self.test_report.set(Status::Empty);
                 self.trainable.set(Some((trainable_parameters, parameters)));
                 match self.resuming.get_untracked() {
                     Some((step, epoch)) => {
@@ -241,7 +246,9 @@ impl State {
                 }
             }
             Event::Prediction { text, prediction } => self.prediction.set(Status::Done((text, prediction))),
-            Event::Evaluation { .. } => {}
+            Event::Evaluation { split: Split::Test, report } => self.test_report.set(Status::Done(report)),
+            // The page asks for the test split only; the dev set is scored every epoch.
+            Event::Evaluation { split: Split::Dev, .. } => {}
             Event::Exported { files } => self.export.set(Status::Done(files)),
             Event::ToKeep { files } => self.to_keep.set(Status::Done(files)),
             Event::Checkpoint { step, epoch, .. } => self.checkpoint.set(Some((step, epoch))),
@@ -263,10 +270,10 @@ impl State {
             RequestKind::Predict => self.prediction.set(Status::Failed(message)),
             RequestKind::Export => self.export.set(Status::Failed(message)),
             RequestKind::Keep => self.to_keep.set(Status::Failed(message)),
+            RequestKind::Evaluate => self.test_report.set(Status::Failed(message)),
             RequestKind::Pause
             | RequestKind::Resume
             | RequestKind::Stop
-            | RequestKind::Evaluate
             | RequestKind::Drill
             | RequestKind::Memory
             | RequestKind::Worker

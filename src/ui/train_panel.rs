@@ -6,7 +6,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::charts;
-use super::format::{count, duration};
+use super::format::{count, duration, percent};
 use super::interrupted_run::InterruptedRun;
 use super::saved;
 use super::settings::{check, control, read_all, step, texts, Control};
@@ -304,7 +304,7 @@ fn Progress() -> impl IntoView {
                             tr!(lang, "train.trainable-all", all = count(all))
                         } else {
                             tr!(lang, "train.trainable", trainable = count(trainable), all = count(all),
-                                share = format!("{:.1}", 100.0 * trainable as f64 / all.max(1) as f64))
+                                share = percent(trainable, all))
                         };
                         view! { <p class="note" id="trainable-note">{words}</p> }
                     })}

@@ -89,7 +89,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         resume::a_reloaded_run_goes_on_from_its_checkpoint(&page, url).await?;
         kept::a_full_storage_loses_nothing_kept(&driver, out, url, &data).await?;
         hub_model_offline(&page, url, &requests).await?;
-        frozen::head_only_run(&page, url, &data).await?;
+        frozen::head_only_run(&driver, out, url, &data).await?;
         transfer::first_and_second_visit(&driver, url, out, Some(&requests)).await?;
         let counted = requests.check(url)?;
         println!("e2e: only the requests asked for: {counted}");

@@ -52,7 +52,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         rows.push(bench_native::cpu_row(&setup, &slice, &[])?);
         rows.push(bench_torch::row(&setup, &slice.train, &["--group-by-length"])?);
         rows.push(bench_native::cpu_row(&setup, &slice, &["--group-by-length"])?);
+        // The frozen options, from least to most frozen: the trade-offs the settings' help quotes.
         rows.push(bench_native::cpu_row(&setup, &slice, &["--freeze-embeddings"])?);
+        rows.push(bench_native::cpu_row(&setup, &slice, &["--frozen-layers", "3"])?);
+        rows.push(bench_native::cpu_row(&setup, &slice, &["--freeze-encoder"])?);
     } else {
         rows.push(Row::failed("PyTorch CPU and Tunelab native CPU", "not run: --skip cpu"));
     }
