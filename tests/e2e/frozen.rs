@@ -3,10 +3,9 @@
 //! updates. The run's data has a test split, which is scored once when the run ends.
 
 use std::path::Path;
-use std::time::Duration;
 
 use crate::driver::{Chromedriver, Page};
-use crate::{load_model, Slices, TRAINING};
+use crate::{sst2_slice_loaded, Slices, TRAINING};
 
 /// SST-2 has two labels, so the head is 384 × 2 weights and 2 biases.
 const HEAD: &str = "Training 770 of the model's 22,713,986 parameters";
@@ -21,10 +20,7 @@ pub async fn head_only_run(driver: &Chromedriver, out: &Path, url: &str, data: &
 
 async fn head_only(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
     page.goto(url).await?;
-    load_model(page).await?;
-    page.click("#task-cls").await?;
-    page.upload("#train-file", &data.cls_train).await?;
-    page.wait_for_text("the SST-2 data", "#split-sizes", "80/10/10 split of sst2", Duration::from_secs(60)).await?;
+    sst2_slice_loaded(page, data).await?;
     page.click("details.settings details.settings summary").await?;
     page.click("#freeze-encoder").await?;
     page.type_into("#epochs", "1").await?;
@@ -36,12 +32,13 @@ async fn head_only(page: &Page, url: &str, data: &Slices) -> Result<(), String> 
     let accuracy: f64 = test.text().await.map_err(|e| e.to_string())?.trim().parse().map_err(|e| format!("{e}"))?;
     let title = page.text("#test-title").await?;
     println!("e2e: {title}: accuracy {accuracy}");
+    page.screenshot_at("test-split", "#test-title").await?;
     if !(0.0..=1.0).contains(&accuracy) || page.count("#test-confusion svg").await == 0 {
         return Err(format!("the test split's accuracy {accuracy} or its confusion matrix is missing"));
     }
     let note = page.text("#trainable-note").await?;
     println!("e2e: head only: {note}");
-    page.screenshot_at("frozen-head-only", "#train-title").await?;
+    page.screenshot_at("frozen-head-only", "#trainable-note").await?;
     if !note.contains(HEAD) {
         return Err(format!("the train panel does not say the head alone trains ({HEAD}): {note}"));
     }

@@ -105,10 +105,7 @@ pub async fn a_full_storage_loses_nothing_kept(
     let result = async {
         page.devtools("Storage.overrideQuotaForOrigin", json!({ "origin": origin, "quotaSize": quota })).await?;
         page.goto(url).await?;
-        crate::load_model(&page).await?;
-        page.click("#task-cls").await?;
-        page.upload("#train-file", &data.cls_train).await?;
-        page.wait_for_text("the SST-2 data", "#split-sizes", "80/10/10 split of sst2", TIMEOUT).await?;
+        crate::sst2_slice_loaded(&page, data).await?;
         a_stopped_run(&page).await?;
         let kept = settled_count(&page).await?;
         if kept != 1 {

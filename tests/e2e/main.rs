@@ -184,6 +184,17 @@ pub(crate) async fn load_model(page: &Page) -> Result<(), String> {
     Ok(())
 }
 
+/// The default model and the 64-sentence SST-2 slice with no dev file, so the page holds out a
+/// tenth for dev and a tenth for test (the flows that run in a fresh profile start here).
+pub(crate) async fn sst2_slice_loaded(page: &Page, data: &Slices) -> Result<(), String> {
+    load_model(page).await?;
+    page.click("#task-cls").await?;
+    page.upload("#train-file", &data.cls_train).await?;
+    page.wait_for_text("the SST-2 data, split", "#split-sizes", "80/10/10 split of sst2", Duration::from_secs(60))
+        .await
+        .map(drop)
+}
+
 async fn train_one_epoch(page: &Page) -> Result<(), String> {
     page.type_into("#epochs", "1").await?;
     page.click("#train").await?;
