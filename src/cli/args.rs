@@ -62,6 +62,10 @@ pub struct TrainArgs {
     /// Folder with config.json, tokenizer.json and model.safetensors.
     #[arg(long)]
     pub model: PathBuf,
+    /// Start from weights drawn from config.json alone, as transformers' `from_config` does;
+    /// model.safetensors is not read. For benchmarks: throughput does not depend on the values.
+    #[arg(long)]
+    pub from_config: bool,
     #[arg(long, value_enum)]
     pub task: TaskChoice,
     /// Training data. Without --dev it is split 80/10/10 into train/dev/test (stratified, seeded).

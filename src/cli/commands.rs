@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::args::{EvalArgs, TrainArgs};
 use super::error::CliError;
+use super::launches::LaunchCounter;
 use super::{device, files, progress::Progress, summary};
 use crate::core::data::{load_dataset, read_examples, DataSource, Dataset, DatasetOptions, Examples, TableOptions};
 use crate::core::model::Task;
@@ -54,7 +55,10 @@ fn datasets(args: &TrainArgs, task: Task) -> Result<Dataset, CliError> {
 
 pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
     let task: Task = args.task.into();
-    let files = files::read_model(&args.model)?;
+    let files = match args.from_config {
+        true => files::read_model_from_config(&args.model, args.settings.0.seed)?,
+        false => files::read_model(&args.model)?,
+    };
     let Dataset { train: train_set, dev, test, .. } = datasets(&args, task)?;
     let labels = label_list(&train_set);
     let config = args.settings.0.clone();
@@ -82,10 +86,11 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
     );
     let progress = Progress::new();
     let mut steps = Vec::new();
+    let launches = LaunchCounter::start();
     let mut on_event = |event: TrainEvent| {
         progress.on_event(&event);
         if let TrainEvent::Step(s) = event {
-            steps.push(s);
+            steps.push((s, launches.take()));
         }
     };
     let mut control = StopAfter::new(args.max_steps.unwrap_or(usize::MAX));
@@ -126,9 +131,10 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
         "train_tokens_per_s": outcome.train_tokens_per_s,
         "peak_rss_mb": peak_rss_mb(),
         "device_name": device.identity().map(|i| i.name),
-        "device_memory_peak_mb": steps.iter().filter_map(|s| s.device_memory_bytes).max().map(|b| b as f64 / MIB),
-        "step_times": steps.iter().map(|s| json!({
+        "device_memory_peak_mb": steps.iter().filter_map(|(s, _)| s.device_memory_bytes).max().map(|b| b as f64 / MIB),
+        "step_times": steps.iter().map(|(s, launches)| json!({
             "step": s.step, "epoch": s.epoch, "tokens": s.tokens, "elapsed_s": s.elapsed_s, "loss": s.loss,
+            "kernel_launches": launches,
         })).collect::<Vec<_>>(),
         "epochs": outcome.epochs.iter().map(|e| json!({
             "epoch": e.epoch,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::core::data::DatasetError;
 use crate::core::evaluate::EvalError;
+use crate::core::model::ModelError;
 use crate::core::task_model::LoadError;
 use crate::core::train::{ConfigError, TrainError};
 
@@ -14,6 +15,8 @@ pub enum CliError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("{} (a model folder needs config.json, tokenizer.json and model.safetensors)", .path.display())]
     ModelFile { path: PathBuf, source: std::io::Error },
+    #[error("{}: cannot draw weights from it", .path.display())]
+    FromConfig { path: PathBuf, source: ModelError },
     #[error("{}", .path.display())]
     Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]

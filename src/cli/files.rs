@@ -4,18 +4,32 @@ use std::path::Path;
 
 use super::error::CliError;
 use crate::core::data::{Diagnostic, Severity};
+use crate::core::model::initial_weights;
 use crate::core::task_model::ModelFiles;
 
 pub fn read_model(dir: &Path) -> Result<ModelFiles, CliError> {
-    let read = |name: &str| {
-        let path = dir.join(name);
-        std::fs::read(&path).map_err(|source| CliError::ModelFile { path, source })
-    };
+    let config_json = read_model_file(dir, ModelFiles::CONFIG)?;
     Ok(ModelFiles {
-        config_json: read(ModelFiles::CONFIG)?,
-        tokenizer_json: read(ModelFiles::TOKENIZER)?,
-        model_safetensors: read(ModelFiles::WEIGHTS)?,
+        tokenizer_json: read_model_file(dir, ModelFiles::TOKENIZER)?,
+        model_safetensors: read_model_file(dir, ModelFiles::WEIGHTS)?,
+        config_json,
     })
+}
+
+/// A model folder without its weights: they are drawn from `config.json` with `seed`.
+pub fn read_model_from_config(dir: &Path, seed: u64) -> Result<ModelFiles, CliError> {
+    let config_json = read_model_file(dir, ModelFiles::CONFIG)?;
+    Ok(ModelFiles {
+        tokenizer_json: read_model_file(dir, ModelFiles::TOKENIZER)?,
+        model_safetensors: initial_weights(&config_json, seed)
+            .map_err(|source| CliError::FromConfig { path: dir.join(ModelFiles::CONFIG), source })?,
+        config_json,
+    })
+}
+
+fn read_model_file(dir: &Path, name: &str) -> Result<Vec<u8>, CliError> {
+    let path = dir.join(name);
+    std::fs::read(&path).map_err(|source| CliError::ModelFile { path, source })
 }
 
 pub fn write_model(dir: &Path, files: &ModelFiles) -> Result<(), CliError> {

@@ -6,6 +6,7 @@ mod commands;
 mod device;
 mod error;
 mod files;
+mod launches;
 mod progress;
 mod settings_args;
 mod summary;

@@ -27,7 +27,7 @@ fn sentences() -> Result<Vec<String>, String> {
     Ok(sentences.into_iter().filter(|s| !s.is_empty()).map(|s| s.join("\n")).collect())
 }
 
-fn write(path: &Path, sentences: &[String]) -> Result<PathBuf, String> {
+pub fn write(path: &Path, sentences: &[String]) -> Result<PathBuf, String> {
     std::fs::write(path, sentences.join("\n\n") + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path.to_path_buf())
 }
@@ -136,23 +136,31 @@ fn step_row(name: &str, setup: &Setup, result: &Value) -> Row {
     }
 }
 
-/// Peak memory training at batch 16 × length 128: WNUT-17 sentences joined until each
-/// sequence is longer than 128 sub-words, three steps, Tunelab's CPU row against PyTorch's.
-pub fn memory(setup: &Setup, out: &Path) -> Result<Value, String> {
+/// `n` sequences of WNUT-17 sentences joined until each has at least 130 words, so that
+/// every one fills 128 sub-word positions; the sentences are taken again from the start when
+/// the file runs out.
+pub fn long_sequences(n: usize) -> Result<Vec<String>, String> {
     let all = sentences()?;
-    let mut long = Vec::new();
+    let mut long = Vec::with_capacity(n);
     let mut current: Vec<&str> = Vec::new();
-    for sentence in &all {
+    for sentence in all.iter().cycle() {
         current.push(sentence);
         // A word is at least one sub-word: 130 words fill 128 positions after [CLS] and [SEP].
         if current.iter().map(|s| s.lines().count()).sum::<usize>() >= 130 {
             long.push(current.join("\n"));
             current.clear();
-            if long.len() == LONG_SEQUENCES {
+            if long.len() == n {
                 break;
             }
         }
     }
+    Ok(long)
+}
+
+/// Peak memory training at batch 16 × length 128: WNUT-17 sentences joined until each
+/// sequence is longer than 128 sub-words, three steps, Tunelab's CPU row against PyTorch's.
+pub fn memory(setup: &Setup, out: &Path) -> Result<Value, String> {
+    let long = long_sequences(LONG_SEQUENCES)?;
     let path = write(&out.join("wnut17-long.conll"), &long)?;
     let data = Slice { train: path.clone(), dev: write(&out.join("wnut17-long-dev.conll"), &long[..1])? };
     eprintln!("xtask: bench: peak memory at batch {} × length {}", setup.batch, setup.max_len);

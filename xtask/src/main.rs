@@ -10,6 +10,7 @@ mod bench_rows;
 mod bench_torch;
 mod bench_web;
 mod browser;
+mod gpu_bundle;
 mod cache;
 mod half_model;
 mod lan;
@@ -46,6 +47,10 @@ cargo xtask <command>
             page's .wasm sizes and startup times; table on stdout, JSON in target/bench/bench.json
             [--skip cpu,wgpu,browser,startup,memory] leaves parts out; [--tiny] the CPU rows on a few
             steps with dev builds (what `cargo xtask test` checks)
+  gpu-bundle  what bench/gpu.sh needs on a GPU machine without Rust or network, in target/gpu-bundle/
+            (under 64 MiB): the release CLI with burn's fusion and autotune and without (plain), xz-compressed,
+            MiniLM's config and tokenizer (no weights), WNUT-17 sequences of 128 sub-words
+            [--dev] the test build's CLI instead, uncompressed (the script's check on this machine)
   pkg       build the JS package into pkg/ (wasm-bindgen + wasm-opt) [--dev]
   fuzz      the mutational fuzzer over every reader of outside bytes (tests/fuzz.rs) [SECONDS, default 300]
   test-server  serve what the browser tests fetch (model, ../shared, worker) until killed
@@ -69,6 +74,7 @@ fn main() -> ExitCode {
         Some("test") => test(args.get(1).map(String::as_str)),
         Some("quality") => quality::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("gpu-bundle") => gpu_bundle::run(args.iter().any(|a| a == "--dev")),
         Some("pkg") => pkg::run(!args.iter().any(|a| a == "--dev")),
         Some("test-server") => browser::serve_until_killed(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
@@ -140,6 +146,7 @@ fn test_phases(phases: &mut phases::Phases, only: Option<&str>) -> Result<(), St
         if wanted("bench") {
             results.push(phases.run_after(&build, "PyTorch venv", || bench_torch::venv().map(drop)));
             results.push(phases.run_after(&build, "tiny bench", tiny_bench));
+            results.push(phases.run_after(&build, "GPU script on lavapipe", gpu_bundle::check_script));
         }
     }
     if wanted("browser") {

@@ -19,6 +19,9 @@ pub fn run() -> Result<(), String> {
     cjk_font()?;
     binaryen()?;
     wasm_bindgen_cli()?;
+    // Native wgpu tests (golden parity) and the GPU script's check run on lavapipe where there
+    // is no GPU driver; without a Vulkan driver wgpu would pick its GL backend.
+    vulkan_driver()?;
     trunk()
 }
 
@@ -88,7 +91,7 @@ fn cjk_font() -> Result<(), String> {
     apt_install(&["fonts-wqy-microhei"])
 }
 
-/// Mesa's lavapipe, a Vulkan driver on the CPU, for `cargo xtask bench`'s native wgpu row on a
+/// Mesa's lavapipe, a Vulkan driver on the CPU, for the native wgpu tests and bench rows on a
 /// machine without a GPU driver.
 pub fn vulkan_driver() -> Result<(), String> {
     let icd = Path::new("/usr/share/vulkan/icd.d");

@@ -7,6 +7,7 @@ mod classifier;
 mod config;
 pub mod dropout;
 mod embeddings;
+mod from_config;
 mod init;
 mod layer;
 mod weights;
@@ -15,6 +16,7 @@ pub use activation::{gelu_exact, gelu_tanh, tanh};
 pub use bert::{BatchInput, Bert};
 pub use classifier::{Classifier, LoadReport, Task};
 pub use config::{Activation, BertConfig};
+pub use from_config::initial_weights;
 pub use weights::{HostTensor, WeightMap};
 
 /// Why a model could not be built, loaded or saved.

@@ -201,6 +201,11 @@ impl WeightWriter {
         Ok(())
     }
 
+    /// Adds a tensor already on the host, in HF layout.
+    pub fn host(&mut self, name: impl Into<String>, tensor: HostTensor) {
+        self.tensors.push((name.into(), tensor));
+    }
+
     pub async fn linear(&mut self, prefix: &str, linear: &Linear) -> Result<(), ModelError> {
         self.tensor(format!("{prefix}.weight"), linear.weight.val().transpose()).await?;
         if let Some(bias) = &linear.bias {
