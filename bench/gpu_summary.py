@@ -46,6 +46,7 @@ def main():
                 "tokens_per_s": tokens_per_s,
                 "first_step_s": first_step_s,
                 "device_memory_peak_mb": result.get("device_memory_peak_mb"),
+                "memory_estimate_mb": result.get("memory_estimate_mb"),
                 "peak_rss_mb": result.get("peak_rss_mb"),
                 "versions": {k: result[k] for k in ("torch", "transformers") if k in result},
             })
@@ -57,13 +58,14 @@ def main():
             rows.append(row)
     print(json.dumps({"rows": rows}))
     print(f"{'run':<24} {'device':<28} {'steps':>5} {'tokens/s':>10} {'first step s':>12} {'launches':>8} "
-          f"{'× PyTorch':>9}", file=sys.stderr)
+          f"{'× PyTorch':>9} {'peak MB':>8} {'estimate MB':>11}", file=sys.stderr)
     for r in rows:
         fmt = lambda v, spec: format(v, spec) if isinstance(v, (int, float)) else "-"
         print(f"{r['name']:<24} {str(r.get('device_name') or '-')[:28]:<28} {fmt(r.get('steps'), '5d')} "
               f"{fmt(r.get('tokens_per_s'), '10.0f')} {fmt(r.get('first_step_s'), '12.2f')} "
               f"{fmt(r.get('kernel_launches_per_step'), '8.0f')} "
-              f"{fmt(r.get('ratio_to_pytorch'), '9.2f')}", file=sys.stderr)
+              f"{fmt(r.get('ratio_to_pytorch'), '9.2f')} {fmt(r.get('device_memory_peak_mb'), '8.0f')} "
+              f"{fmt(r.get('memory_estimate_mb'), '11.0f')}", file=sys.stderr)
     failed = [r["name"] for r in rows if "tokens_per_s" not in r]
     if failed:
         print(f"gpu.sh: not measured: {', '.join(failed)}", file=sys.stderr)

@@ -82,6 +82,38 @@ fn ner_train_export_and_eval() {
     );
 }
 
+/// MiniLM at length 64 needs about 451 MB for its weights, gradients and moments and 26 MB
+/// more per sequence: under a 580 MB limit (90 % of it planned for), batch 8 becomes batch 2
+/// with 4× accumulation, and no limit fits batch 1 under 500 MB.
+#[test]
+fn a_memory_limit_cuts_the_batch_and_keeps_the_effective_batch() {
+    let dir = scratch("memory");
+    let wnut = shared("data/wnut17/train.conll");
+    std::fs::write(dir.join("train.conll"), conll_slice(&wnut, 0, 16)).expect("write");
+    std::fs::write(dir.join("dev.conll"), conll_slice(&wnut, 16, 4)).expect("write");
+    let s = |p: &str| dir.join(p).to_string_lossy().into_owned();
+    let model = model_dir().to_string_lossy().into_owned();
+    let run = |limit: &str| {
+        tunelab(&[
+            "train", "--model", &model, "--task", "ner", "--train", &s("train.conll"), "--dev", &s("dev.conll"),
+            "--epochs", "1", "--batch", "8", "--max-len", "64", "--json", "--memory-limit", limit,
+        ])
+    };
+    let out = run("580");
+    let result = last_json(&out);
+    assert_eq!((result["batch"].as_u64(), result["grad_accumulation"].as_u64()), (Some(2), Some(4)));
+    assert_eq!(result["steps"], 2, "16 examples at an effective batch of 8: two optimizer steps");
+    let estimate = result["memory_estimate_mb"].as_f64().expect("estimate");
+    assert!(estimate < 0.9 * 580.0, "the planned run fits under the limit: {estimate} MB");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("training with batch 2 and 4× gradient accumulation instead"), "{stderr}");
+
+    let refused = run("500");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("even batch 1 needs about") && stderr.contains("500 MB limit"), "{stderr}");
+}
+
 #[test]
 fn classification_without_dev_file_is_split() {
     let dir = scratch("cls");

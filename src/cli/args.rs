@@ -82,6 +82,10 @@ pub struct TrainArgs {
     pub limit: Option<usize>,
     #[command(flatten)]
     pub settings: SettingsArgs,
+    /// Device memory the run may use, in MB: a batch whose estimate does not fit is cut, and
+    /// gradient accumulation raised to keep the effective batch.
+    #[arg(long, value_name = "MB")]
+    pub memory_limit: Option<u64>,
     /// Stop after this many optimizer steps (a benchmark on a slow device).
     #[arg(long)]
     pub max_steps: Option<usize>,

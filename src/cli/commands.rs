@@ -9,7 +9,9 @@ use super::{device, files, progress::Progress, summary};
 use crate::core::data::{load_dataset, read_examples, DataSource, Dataset, DatasetOptions, Examples, TableOptions};
 use crate::core::model::Task;
 use crate::core::task_model::{LoadOptions, TaskModel};
-use crate::core::train::{label_list, train, StopAfter, TrainEvent};
+use crate::core::train::{
+    fit_batch, label_list, train, BatchFit, MemoryEstimate, StopAfter, TrainConfig, TrainEvent, TrainedShape,
+};
 
 fn table_options(text_column: &Option<String>, label_column: &Option<String>) -> TableOptions {
     TableOptions { text_column: text_column.clone(), label_column: label_column.clone(), delimiter: None }
@@ -53,6 +55,41 @@ fn datasets(args: &TrainArgs, task: Task) -> Result<Dataset, CliError> {
     Ok(dataset)
 }
 
+/// The run's device memory, estimated; with `--memory-limit`, a batch that does not fit is cut
+/// and accumulation raised to keep the effective batch, and the user is told.
+fn plan_memory(model: &TaskModel, config: &mut TrainConfig, limit_mb: Option<u64>) -> Result<MemoryEstimate, CliError> {
+    let shape = TrainedShape::new(&model.config, model.task, model.labels.len(), config);
+    let mb = |bytes: u64| bytes as f64 / MIB;
+    let estimate = match limit_mb.map(|limit| fit_batch(&shape, config, limit * MIB as u64)) {
+        None | Some(BatchFit::Fits(_)) => shape.estimate(config.batch_size, config.max_len),
+        Some(BatchFit::Shrunk { batch, grad_accumulation, estimate }) => {
+            eprintln!(
+                "batch {} × length {} needs about {:.0} MB, more than the {} MB limit allows: training with batch \
+                 {batch} and {grad_accumulation}× gradient accumulation instead (the same effective batch)",
+                config.batch_size,
+                config.max_len,
+                mb(shape.estimate(config.batch_size, config.max_len).total()),
+                limit_mb.unwrap_or_default(),
+            );
+            config.batch_size = batch;
+            config.grad_accumulation = grad_accumulation;
+            estimate
+        }
+        Some(BatchFit::TooLarge(estimate)) => {
+            return Err(CliError::MemoryLimit { needed_mb: mb(estimate.total()), limit_mb: limit_mb.unwrap_or_default() })
+        }
+    };
+    eprintln!(
+        "device memory: about {:.0} MB (weights {:.0}, gradients {:.0}, optimizer {:.0}, activations {:.0})",
+        mb(estimate.total()),
+        mb(estimate.weights),
+        mb(estimate.gradients),
+        mb(estimate.optimizer_state),
+        mb(estimate.activations)
+    );
+    Ok(estimate)
+}
+
 pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
     let task: Task = args.task.into();
     let files = match args.from_config {
@@ -61,8 +98,8 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
     };
     let Dataset { train: train_set, dev, test, .. } = datasets(&args, task)?;
     let labels = label_list(&train_set);
-    let config = args.settings.0.clone();
-    let plan = config.plan(train_set.len())?;
+    let mut config = args.settings.0.clone();
+    config.plan(train_set.len())?;
     let device = device::open(args.device)?.autodiff();
     let options = LoadOptions {
         task,
@@ -84,6 +121,8 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
         dev.as_ref().map_or(0, Examples::len),
         device.identity().map_or_else(|| args.device.to_string(), |i| i.name)
     );
+    let estimate = plan_memory(&model, &mut config, args.memory_limit)?;
+    let plan = config.plan(train_set.len())?;
     let progress = Progress::new();
     let mut steps = Vec::new();
     let launches = LaunchCounter::start();
@@ -131,6 +170,9 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
         "train_tokens_per_s": outcome.train_tokens_per_s,
         "peak_rss_mb": peak_rss_mb(),
         "device_name": device.identity().map(|i| i.name),
+        "batch": config.batch_size,
+        "grad_accumulation": config.grad_accumulation,
+        "memory_estimate_mb": estimate.total() as f64 / MIB,
         "device_memory_peak_mb": steps.iter().filter_map(|(s, _)| s.device_memory_bytes).max().map(|b| b as f64 / MIB),
         "step_times": steps.iter().map(|(s, launches)| json!({
             "step": s.step, "epoch": s.epoch, "tokens": s.tokens, "elapsed_s": s.elapsed_s, "loss": s.loss,

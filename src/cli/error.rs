@@ -33,6 +33,11 @@ pub enum CliError {
     Eval(#[from] EvalError),
     #[error("export failed")]
     Export(#[source] LoadError),
+    #[error(
+        "even batch 1 needs about {needed_mb:.0} MB of device memory, more than the {limit_mb} MB limit: lower \
+         --max-len, or freeze layers (--frozen-layers N, --freeze-encoder)"
+    )]
+    MemoryLimit { needed_mb: f64, limit_mb: u64 },
     #[error("no GPU device could be created through wgpu (Vulkan/Metal/DX12): {0}; use --device cpu")]
     NoGpu(String),
 }

@@ -7,6 +7,7 @@ mod config;
 mod events;
 mod labels;
 pub mod loss;
+mod memory_plan;
 mod optimizer;
 mod settings;
 mod trainer;
@@ -16,6 +17,7 @@ pub use checkpoint::{BestSoFar, Checkpoint, CheckpointError, EpochPlace};
 pub use config::{ConfigError, TrainConfig, TrainPlan};
 pub use events::{Control, EpochSummary, Flow, RunToEnd, StepProgress, StopAfter, TrainEvent};
 pub use labels::label_list;
+pub use memory_plan::{fit_batch, BatchFit, MemoryEstimate, TrainedShape};
 pub use optimizer::{
     bias_and_norm_params, global_grad_norm, AdamW, AdamWSettings, OptimizerError, ParamMoments, SavedMoments,
 };

@@ -1,0 +1,186 @@
+//! The device memory a run needs, worked out before it starts, and the batch that fits.
+//!
+//! A run holds the weights twice (the step's and the last good ones, put back after a diverged
+//! step), a gradient and AdamW's two moments for each trainable parameter, and what the
+//! backward pass keeps of every trained layer at batch × max length: per layer and token, about
+//! 14 hidden-size vectors (Q, K and V, the attention's context and output, the dropout masks,
+//! the LayerNorms' inputs and statistics) and 6 intermediate-size ones (the feed-forward input
+//! to GELU, GELU's own terms, its output), plus 3 attention maps per head (softmax's output,
+//! its dropout mask, the dropped probabilities). The counts are calibrated on the allocator's
+//! high-water mark on an H200 (MiniLM-L6, length 128, `bench/results/h200-2026-12-04.json`):
+//! 1,330 MB estimated for 1,342 measured at batch 16 and 4,030 for 4,068 at batch 64 with
+//! fusion; the build without fusion peaked at 1,252 and 3,780.
+//!
+//! When a limit is known and the run does not fit under 90 % of it, the batch is cut to the
+//! largest divisor of itself that fits, and gradient accumulation grows by the same factor:
+//! the effective batch, and so the recipe, stay the same.
+
+use super::TrainConfig;
+use crate::core::model::{BertConfig, Task};
+
+const F32: u64 = 4;
+
+/// Hidden-size vectors, intermediate-size vectors and attention maps per head that the
+/// backward pass keeps for each token (maps: per query position) of each trained layer.
+const KEPT_HIDDEN: u64 = 14;
+const KEPT_INTERMEDIATE: u64 = 6;
+const KEPT_MAPS: u64 = 3;
+
+/// The share of a limit a run may plan for: the rest is for transient buffers (a backward
+/// op's output before the saved inputs it used are freed) and the allocator's page rounding.
+const HEADROOM: f64 = 0.9;
+
+/// Bytes on the device at a step's peak, by what holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    /// The weights, twice: the step's, and the last good ones kept to undo a diverged step.
+    pub weights: u64,
+    pub gradients: u64,
+    /// AdamW's first and second moments.
+    pub optimizer_state: u64,
+    /// What the backward pass keeps, at batch × max length.
+    pub activations: u64,
+}
+
+impl MemoryEstimate {
+    pub fn total(&self) -> u64 {
+        self.weights + self.gradients + self.optimizer_state + self.activations
+    }
+}
+
+/// What a model's shape and the frozen settings leave to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrainedShape {
+    pub parameters: u64,
+    pub trainable: u64,
+    /// Encoder layers the backward pass goes through.
+    pub trained_layers: u64,
+    hidden: u64,
+    intermediate: u64,
+    heads: u64,
+}
+
+impl TrainedShape {
+    pub fn new(config: &BertConfig, task: Task, labels: usize, settings: &TrainConfig) -> Self {
+        let (h, i) = (config.hidden_size as u64, config.intermediate_size as u64);
+        let layers = config.num_hidden_layers as u64;
+        let per_layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
+        let embeddings = (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) as u64 * h + 2 * h;
+        let pooler = if task == Task::Cls { h * h + h } else { 0 };
+        let head = (h + 1) * labels as u64;
+        let frozen_layers = if settings.freeze_encoder { layers } else { (settings.frozen_layers as u64).min(layers) };
+        let frozen = if settings.freeze_encoder {
+            embeddings + layers * per_layer + pooler
+        } else {
+            frozen_layers * per_layer + if settings.freeze_embeddings { embeddings } else { 0 }
+        };
+        let parameters = embeddings + layers * per_layer + pooler + head;
+        Self {
+            parameters,
+            trainable: parameters - frozen,
+            trained_layers: layers - frozen_layers,
+            hidden: h,
+            intermediate: i,
+            heads: config.num_attention_heads as u64,
+        }
+    }
+
+    /// The estimate for batches of `batch` sequences of `max_len` positions.
+    pub fn estimate(&self, batch: usize, max_len: usize) -> MemoryEstimate {
+        let tokens = (batch * max_len) as u64;
+        let maps = batch as u64 * self.heads * (max_len * max_len) as u64;
+        let per_layer = tokens * (KEPT_HIDDEN * self.hidden + KEPT_INTERMEDIATE * self.intermediate) + KEPT_MAPS * maps;
+        MemoryEstimate {
+            weights: 2 * self.parameters * F32,
+            gradients: self.trainable * F32,
+            optimizer_state: 2 * self.trainable * F32,
+            activations: self.trained_layers * per_layer * F32,
+        }
+    }
+}
+
+/// What the planner did with the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchFit {
+    /// The settings' batch fits.
+    Fits(MemoryEstimate),
+    /// A smaller batch, with more accumulation for the same effective batch.
+    Shrunk { batch: usize, grad_accumulation: usize, estimate: MemoryEstimate },
+    /// Even one sequence at a time does not fit.
+    TooLarge(MemoryEstimate),
+}
+
+/// The settings' batch against `limit_bytes`, cut to the largest divisor that fits if it
+/// does not.
+pub fn fit_batch(shape: &TrainedShape, settings: &TrainConfig, limit_bytes: u64) -> BatchFit {
+    let budget = (limit_bytes as f64 * HEADROOM) as u64;
+    let batch = settings.batch_size.max(1);
+    let wanted = shape.estimate(batch, settings.max_len);
+    if wanted.total() <= budget {
+        return BatchFit::Fits(wanted);
+    }
+    let smaller = (1..batch).rev().filter(|d| batch % d == 0).find_map(|d| {
+        let estimate = shape.estimate(d, settings.max_len);
+        (estimate.total() <= budget).then_some((d, estimate))
+    });
+    match smaller {
+        Some((d, estimate)) => {
+            BatchFit::Shrunk { batch: d, grad_accumulation: settings.grad_accumulation * (batch / d), estimate }
+        }
+        None => BatchFit::TooLarge(shape.estimate(1, settings.max_len)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// MiniLM-L6's shape.
+    fn minilm() -> BertConfig {
+        let json = r#"{"model_type": "bert", "vocab_size": 30522, "hidden_size": 384, "num_hidden_layers": 6,
+            "num_attention_heads": 12, "intermediate_size": 1536, "max_position_embeddings": 512,
+            "type_vocab_size": 2}"#;
+        BertConfig::from_json_bytes(json.as_bytes()).expect("config")
+    }
+
+    const MB: f64 = 1024.0 * 1024.0;
+
+    #[test]
+    fn parameters_are_counted_as_the_model_has_them() {
+        let settings = TrainConfig::default();
+        // tunelab train on WNUT-17 (13 labels) prints 22,570,381 parameters.
+        assert_eq!(TrainedShape::new(&minilm(), Task::Ner, 13, &settings).parameters, 22_570_381);
+        let probe = TrainConfig { freeze_encoder: true, ..settings };
+        // The head-only e2e: "Training 770 of the model's 22,713,986 parameters" (SST-2, 2 labels).
+        let shape = TrainedShape::new(&minilm(), Task::Cls, 2, &probe);
+        assert_eq!((shape.trainable, shape.parameters, shape.trained_layers), (770, 22_713_986, 0));
+    }
+
+    #[test]
+    fn the_estimate_is_near_the_allocator_peak_measured_on_an_h200() {
+        let shape = TrainedShape::new(&minilm(), Task::Ner, 13, &TrainConfig::default());
+        // With fusion and without: the allocator's high-water marks there.
+        for (batch, measured_mb) in [(16, 1342.1), (64, 4068.1), (16, 1251.6), (64, 3779.6)] {
+            let estimate = shape.estimate(batch, 128).total() as f64 / MB;
+            let error = (estimate - measured_mb).abs() / measured_mb;
+            assert!(error < 0.1, "batch {batch}: {estimate:.0} MB estimated, {measured_mb} MB measured");
+        }
+    }
+
+    #[test]
+    fn a_batch_that_does_not_fit_is_cut_and_the_effective_batch_kept() {
+        let settings = TrainConfig { batch_size: 16, grad_accumulation: 2, ..TrainConfig::default() };
+        let shape = TrainedShape::new(&minilm(), Task::Ner, 13, &settings);
+        let room = |batch| (shape.estimate(batch, 128).total() as f64 / HEADROOM) as u64 + 1;
+        assert!(matches!(fit_batch(&shape, &settings, room(16)), BatchFit::Fits(_)));
+        match fit_batch(&shape, &settings, room(4)) {
+            BatchFit::Shrunk { batch, grad_accumulation, .. } => assert_eq!((batch, grad_accumulation), (4, 8)),
+            other => panic!("expected batch 4 × 8, got {other:?}"),
+        }
+        match fit_batch(&shape, &settings, room(4) - 2) {
+            BatchFit::Shrunk { batch, grad_accumulation, .. } => assert_eq!((batch, grad_accumulation), (2, 16)),
+            other => panic!("expected batch 2 × 16, got {other:?}"),
+        }
+        assert!(matches!(fit_batch(&shape, &settings, room(1) - 2), BatchFit::TooLarge(_)));
+    }
+}
