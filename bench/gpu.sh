@@ -12,7 +12,9 @@
 #
 # Knobs (environment): GPU_BENCH_BATCHES ("16 64"), GPU_BENCH_STEPS (40),
 # GPU_BENCH_MAX_LEN (128), GPU_BENCH_RUN_SECONDS (150, the limit of each run),
-# GPU_BENCH_TORCH_DEVICE (auto: cuda when torch sees one, else cpu).
+# GPU_BENCH_TORCH_DEVICE (auto: cuda when torch sees one, else cpu), GPU_BENCH_VARIANTS
+# ("fusion plain": the CLIs to run, tunelab-NAME in the bundle). cubecl's own variables (CUBECL_WGPU_MAX_TASKS,
+# CUBECL_AUTOTUNE_LEVEL) reach the CLIs as they are.
 set -u -o pipefail
 
 bundle=$(cd "${1:?usage: bench/gpu.sh BUNDLE OUT}" && pwd)
@@ -25,6 +27,7 @@ steps=${GPU_BENCH_STEPS:-40}
 max_len=${GPU_BENCH_MAX_LEN:-128}
 limit=${GPU_BENCH_RUN_SECONDS:-150}
 torch_device=${GPU_BENCH_TORCH_DEVICE:-auto}
+variants=${GPU_BENCH_VARIANTS:-fusion plain}
 runs=$(mktemp -d)
 log="$out/gpu-bench.log"
 : >"$log"
@@ -32,18 +35,20 @@ log="$out/gpu-bench.log"
 say() { echo "gpu.sh: $*" | tee -a "$log" >&2; }
 
 # The CLIs travel compressed (xz); a bundle made for a local run may hold them plain.
-for variant in fusion plain; do
-    if [ -f "$bundle/tunelab-$variant.xz" ]; then
+for packed in "$bundle"/tunelab-*; do
+    name=$(basename "$packed" .xz)
+    if [ "$packed" != "$bundle/$name" ]; then
         python3 -c 'import lzma, sys; open(sys.argv[2], "wb").write(lzma.open(sys.argv[1]).read())' \
-            "$bundle/tunelab-$variant.xz" "$runs/tunelab-$variant"
-        chmod +x "$runs/tunelab-$variant"
-    elif [ -x "$bundle/tunelab-$variant" ]; then
-        cp "$bundle/tunelab-$variant" "$runs/tunelab-$variant"
+            "$packed" "$runs/$name"
+        chmod +x "$runs/$name"
+    elif [ -x "$packed" ]; then
+        cp "$packed" "$runs/$name"
     fi
 done
 
 say "$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo 'no nvidia-smi')"
 say "batches: $batches; steps: $steps; max length: $max_len; each run at most $limit s"
+say "variants: $variants; cubecl settings: $(env | grep '^CUBECL_' | tr '\n' ' ')"
 
 # One run: NAME, then the command; its last stdout line is its JSON.
 run() {
@@ -64,7 +69,7 @@ for batch in $batches; do
     run "pytorch-b$batch" python3 "$here/pytorch_train.py" --model "$bundle/model" --from-config \
         --data "$bundle/data/train.conll" --sentences "$sequences" --epochs 1 --max-steps "$steps" \
         --batch "$batch" --max-len "$max_len" --threads "$(nproc)" --device "$torch_device"
-    for variant in fusion plain; do
+    for variant in $variants; do
         [ -x "$runs/tunelab-$variant" ] || { say "tunelab-$variant: not in the bundle"; continue; }
         run "tunelab-$variant-b$batch" "$runs/tunelab-$variant" train --model "$bundle/model" --from-config \
             --task ner --train "$bundle/data/train.conll" --dev "$bundle/data/dev.conll" \
@@ -73,4 +78,4 @@ for batch in $batches; do
     done
 done
 
-python3 "$here/gpu_summary.py" "$runs" "$batches" >"$out/gpu-bench.json" 2> >(tee -a "$log" >&2)
+python3 "$here/gpu_summary.py" "$runs" "$batches" "$variants" >"$out/gpu-bench.json" 2> >(tee -a "$log" >&2)

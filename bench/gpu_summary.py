@@ -24,10 +24,11 @@ def rates(steps):
 
 def main():
     runs, batches = Path(sys.argv[1]), sys.argv[2].split()
+    variants = sys.argv[3].split() if len(sys.argv) > 3 else ["fusion", "plain"]
     rows = []
     for batch in batches:
         baseline = None
-        for name in [f"pytorch-b{batch}", f"tunelab-fusion-b{batch}", f"tunelab-plain-b{batch}"]:
+        for name in [f"pytorch-b{batch}"] + [f"tunelab-{v}-b{batch}" for v in variants]:
             path = runs / f"{name}.json"
             row = {"name": name, "batch": int(batch)}
             if not path.exists():
