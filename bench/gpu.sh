@@ -13,8 +13,8 @@
 # Knobs (environment): GPU_BENCH_BATCHES ("16 64"), GPU_BENCH_STEPS (40),
 # GPU_BENCH_MAX_LEN (128), GPU_BENCH_RUN_SECONDS (150, the limit of each run),
 # GPU_BENCH_TORCH_DEVICE (auto: cuda when torch sees one, else cpu), GPU_BENCH_VARIANTS
-# ("fusion plain": the CLIs to run, tunelab-NAME in the bundle). cubecl's own variables (CUBECL_WGPU_MAX_TASKS,
-# CUBECL_AUTOTUNE_LEVEL) reach the CLIs as they are.
+# ("fusion plain": the CLIs to run, tunelab-NAME in the bundle). cubecl's own variables
+# (CUBECL_WGPU_MAX_TASKS, CUBECL_AUTOTUNE_LEVEL) reach the CLIs as they are.
 set -u -o pipefail
 
 bundle=$(cd "${1:?usage: bench/gpu.sh BUNDLE OUT}" && pwd)

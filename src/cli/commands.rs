@@ -60,23 +60,23 @@ fn datasets(args: &TrainArgs, task: Task) -> Result<Dataset, CliError> {
 fn plan_memory(model: &TaskModel, config: &mut TrainConfig, limit_mb: Option<u64>) -> Result<MemoryEstimate, CliError> {
     let shape = TrainedShape::new(&model.config, model.task, model.labels.len(), config);
     let mb = |bytes: u64| bytes as f64 / MIB;
-    let estimate = match limit_mb.map(|limit| fit_batch(&shape, config, limit * MIB as u64)) {
-        None | Some(BatchFit::Fits(_)) => shape.estimate(config.batch_size, config.max_len),
-        Some(BatchFit::Shrunk { batch, grad_accumulation, estimate }) => {
+    let wanted = shape.estimate(config.batch_size, config.max_len);
+    let estimate = match limit_mb.map(|limit| (limit, fit_batch(&shape, config, limit * MIB as u64))) {
+        None | Some((_, BatchFit::Fits(_))) => wanted,
+        Some((limit, BatchFit::Shrunk { batch, grad_accumulation, estimate })) => {
             eprintln!(
-                "batch {} × length {} needs about {:.0} MB, more than the {} MB limit allows: training with batch \
-                 {batch} and {grad_accumulation}× gradient accumulation instead (the same effective batch)",
+                "batch {} × length {} needs about {:.0} MB, more than the {limit} MB limit allows: training with \
+                 batch {batch} and {grad_accumulation}× gradient accumulation instead (the same effective batch)",
                 config.batch_size,
                 config.max_len,
-                mb(shape.estimate(config.batch_size, config.max_len).total()),
-                limit_mb.unwrap_or_default(),
+                mb(wanted.total()),
             );
             config.batch_size = batch;
             config.grad_accumulation = grad_accumulation;
             estimate
         }
-        Some(BatchFit::TooLarge(estimate)) => {
-            return Err(CliError::MemoryLimit { needed_mb: mb(estimate.total()), limit_mb: limit_mb.unwrap_or_default() })
+        Some((limit, BatchFit::TooLarge(estimate))) => {
+            return Err(CliError::MemoryLimit { needed_mb: mb(estimate.total()), limit_mb: limit })
         }
     };
     eprintln!(

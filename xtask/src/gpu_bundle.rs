@@ -1,7 +1,8 @@
 //! `cargo xtask gpu-bundle`: what `bench/gpu.sh` needs on a GPU machine that has no Rust and
 //! no network, in at most 64 MiB: the release CLI as built now (burn's fusion and autotune on)
-//! and as built before them (`--no-default-features`: neither), stripped and xz-compressed; MiniLM's config.json and tokenizer.json (no weights: both sides draw them
-//! from the config); and WNUT-17 sequences that fill 128 sub-words, enough for every step.
+//! and as built before them (`--no-default-features`: neither), stripped and xz-compressed;
+//! MiniLM's config.json and tokenizer.json (no weights: both sides draw them from the config);
+//! and WNUT-17 sequences that fill 128 sub-words, enough for every step.
 //!
 //! `--dev` bundles the native test build's CLI uncompressed and no plain variant, for the
 //! end-to-end check of the script on this machine (`cargo xtask test bench`).
@@ -58,11 +59,11 @@ pub fn run(dev: bool) -> Result<(), String> {
 const MEMORY_MARGIN: f64 = 0.15;
 
 /// `bench/gpu.sh` end to end on this machine, on a `--dev` bundle: lavapipe for the GPU, the
-/// bench's CPU PyTorch standing in for CUDA, batch 2, 3 steps, length 16. Checks that both
+/// bench's CPU PyTorch standing in for CUDA (setup installs lavapipe, the bench phase makes the
+/// venv), batch 2, 3 steps, length 16. Checks that both
 /// sides were measured, that the CLI counted its kernel launches and that its memory estimate
 /// is near the allocator's peak; never a timing.
 pub fn check_script() -> Result<(), String> {
-    crate::setup::vulkan_driver()?;
     let python = crate::bench_torch::venv()?;
     run(true)?;
     let out = root().join("target").join("gpu-bench-check");
