@@ -95,8 +95,24 @@ fn a_memory_limit_cuts_the_batch_and_keeps_the_effective_batch() {
     let model = model_dir().to_string_lossy().into_owned();
     let run = |limit: &str| {
         tunelab(&[
-            "train", "--model", &model, "--task", "ner", "--train", &s("train.conll"), "--dev", &s("dev.conll"),
-            "--epochs", "1", "--batch", "8", "--max-len", "64", "--json", "--memory-limit", limit,
+            "train",
+            "--model",
+            &model,
+            "--task",
+            "ner",
+            "--train",
+            &s("train.conll"),
+            "--dev",
+            &s("dev.conll"),
+            "--epochs",
+            "1",
+            "--batch",
+            "8",
+            "--max-len",
+            "64",
+            "--json",
+            "--memory-limit",
+            limit,
         ])
     };
     let out = run("580");
@@ -148,6 +164,42 @@ fn classification_without_dev_file_is_split() {
     );
     assert!(result["metrics"]["accuracy"].is_number() && result["metrics"]["macro_f1"].is_number());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no --dev given: split"));
+}
+
+#[test]
+fn a_lora_run_exports_a_merged_model_and_a_peft_adapter() {
+    let dir = scratch("lora");
+    let sst = std::fs::read_to_string(shared("data/sst2/train.tsv")).expect("sst2");
+    let slice: String = sst.lines().take(25).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("train.tsv"), slice).expect("write");
+    let model = model_dir().to_string_lossy().into_owned();
+    let (train, export) = (dir.join("train.tsv").to_string_lossy().into_owned(), dir.join("export"));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["train", "--model", &model, "--task", "cls", "--train", &train, "--epochs", "1"];
+        args.extend(["--batch", "8", "--max-len", "32"]);
+        args.extend(extra);
+        tunelab(&args)
+    };
+    let out = run(&["--lora", "4,8", "--json", "--export", &export.to_string_lossy()]);
+    last_json(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // 6 layers × query and value × 4 × (384 + 384), and the head: 384 × 2 + 2.
+    assert!(stderr.contains("training 37634 parameters: LoRA adapters (r = 4, alpha = 8)"), "{stderr}");
+    assert!(export.join("model.safetensors").is_file(), "the merged model");
+    let config = std::fs::read(export.join("adapter/adapter_config.json")).expect("adapter_config.json");
+    let config: serde_json::Value = serde_json::from_slice(&config).expect("json");
+    assert_eq!((config["r"].as_u64(), config["lora_alpha"].as_f64()), (Some(4), Some(8.0)));
+    assert_eq!(config["task_type"], "SEQ_CLS");
+    let base = std::fs::canonicalize(model_dir()).expect("model dir");
+    assert_eq!(config["base_model_name_or_path"].as_str(), Some(&*base.to_string_lossy()));
+    assert!(export.join("adapter/adapter_model.safetensors").is_file());
+
+    let refused = run(&["--lora", "4,0"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("LoRA alpha"), "{stderr}");
+    let refused = run(&["--lora", "8", "--freeze-encoder"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("choose one"), "{stderr}");
 }
 
 #[test]

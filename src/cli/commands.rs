@@ -144,6 +144,12 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
         let exported = model.export().await.map_err(CliError::Export)?;
         files::write_model(dir, &exported)?;
         eprintln!("exported to {}", dir.display());
+        let base = std::fs::canonicalize(&args.model).unwrap_or_else(|_| args.model.clone());
+        if let Some(adapter) = model.export_adapter(Some(&base.to_string_lossy())).await.map_err(CliError::Export)? {
+            let adapter_dir = dir.join(files::ADAPTER_DIR);
+            files::write_adapter(&adapter_dir, &adapter)?;
+            eprintln!("LoRA adapter (peft) in {}", adapter_dir.display());
+        }
     }
     if !args.json {
         if let Some(r) = &dev_report {

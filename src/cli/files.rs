@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::error::CliError;
 use crate::core::data::{Diagnostic, Severity};
-use crate::core::model::initial_weights;
+use crate::core::model::{initial_weights, AdapterFiles};
 use crate::core::task_model::ModelFiles;
 
 pub fn read_model(dir: &Path) -> Result<ModelFiles, CliError> {
@@ -39,6 +39,21 @@ pub fn write_model(dir: &Path, files: &ModelFiles) -> Result<(), CliError> {
         (ModelFiles::TOKENIZER, &files.tokenizer_json),
         (ModelFiles::WEIGHTS, &files.model_safetensors),
     ] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|source| CliError::Write { path: path.clone(), source })?;
+    }
+    Ok(())
+}
+
+/// The export folder's sub-folder for a LoRA run's peft adapter.
+pub const ADAPTER_DIR: &str = "adapter";
+
+/// A peft adapter folder, for `PeftModel.from_pretrained(base, dir)`.
+pub fn write_adapter(dir: &Path, files: &AdapterFiles) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|source| CliError::Write { path: dir.to_path_buf(), source })?;
+    for (name, bytes) in
+        [(AdapterFiles::CONFIG, &files.config_json), (AdapterFiles::WEIGHTS, &files.adapter_safetensors)]
+    {
         let path = dir.join(name);
         std::fs::write(&path, bytes).map_err(|source| CliError::Write { path: path.clone(), source })?;
     }

@@ -35,7 +35,12 @@ impl Progress {
             TrainEvent::Started { plan, truncated_examples, trainable_parameters } => {
                 self.bar.set_length(plan.total_steps as u64);
                 let config = &plan.config;
-                if config.freeze_embeddings || config.frozen_layers > 0 || config.freeze_encoder {
+                if let Some(spec) = config.lora_spec() {
+                    self.line(format!(
+                        "training {trainable_parameters} parameters: LoRA adapters (r = {}, alpha = {}) and the head; the encoder stays as loaded",
+                        spec.rank, spec.alpha
+                    ));
+                } else if config.freeze_embeddings || config.frozen_layers > 0 || config.freeze_encoder {
                     self.line(format!("training {trainable_parameters} parameters; the frozen rest stay as loaded"));
                 }
                 if *truncated_examples > 0 {

@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::model::{BertConfig, Classifier, LoadReport, ModelError, Task, WeightMap};
+use super::model::{adapter_files, AdapterFiles, BertConfig, Classifier, LoadReport, ModelError, Task, WeightMap};
 use super::tokenize::{TextTokenizer, TokenizeError};
 
 /// The bytes of a Hugging Face model folder. The core takes bytes, never paths or URLs:
@@ -96,10 +96,28 @@ impl TaskModel {
 
     /// An HF folder that `transformers` loads as `BertFor{Sequence,Token}Classification`.
     pub async fn export(&self) -> Result<ModelFiles, LoadError> {
+        Ok(ModelFiles { model_safetensors: self.model.to_safetensors().await?, ..self.export_config_and_tokenizer()? })
+    }
+
+    fn export_config_and_tokenizer(&self) -> Result<ModelFiles, LoadError> {
         let config_json = self.config.to_export_json(self.task.architecture(), &self.labels).into_bytes();
         let tokenizer_json = self.tokenizer.to_json()?.into_bytes();
-        let model_safetensors = self.model.to_safetensors().await?;
-        Ok(ModelFiles { config_json, tokenizer_json, model_safetensors })
+        Ok(ModelFiles { config_json, tokenizer_json, model_safetensors: Vec::new() })
+    }
+
+    /// [`TaskModel::export`] with the weights under LoRA adapters as loaded: the folder a
+    /// checkpoint keeps, with [`TaskModel::export_adapter`] beside it.
+    pub async fn export_base(&self) -> Result<ModelFiles, LoadError> {
+        Ok(ModelFiles {
+            model_safetensors: self.model.to_base_safetensors().await?,
+            ..self.export_config_and_tokenizer()?
+        })
+    }
+
+    /// The LoRA adapters and head as a peft folder; `None` without adapters. `base_model` is
+    /// the base's Hub id, when it came from the Hub.
+    pub async fn export_adapter(&self, base_model: Option<&str>) -> Result<Option<AdapterFiles>, LoadError> {
+        Ok(adapter_files(&self.model, base_model).await?)
     }
 
     /// Parameter count, as `model.num_parameters()` in transformers.

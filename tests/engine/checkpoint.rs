@@ -52,11 +52,19 @@ impl Control for CrashAfter {
 fn fingerprint(outcome: &TrainOutcome, model: &TaskModel) -> (Vec<String>, Vec<f32>, Vec<f32>) {
     let epochs = outcome.epochs.iter().map(|e| format!("{} {} {:?}", e.epoch, e.train_loss, e.dev)).collect();
     let head = read_f32(model.model.classifier.weight.val());
-    let query = read_f32(model.model.bert.layers[2].attention.query.weight.val());
-    (epochs, head, query)
+    let query = &model.model.bert.layers[2].attention.query;
+    let mut weights = read_f32(query.linear.weight.val());
+    if let Some(lora) = &query.lora {
+        weights.extend(read_f32(lora.down.val()));
+        weights.extend(read_f32(lora.up.val()));
+    }
+    (epochs, head, weights)
 }
 
-fn plan_and_data(early_stopping: Option<usize>) -> (tunelab::core::train::TrainPlan, Examples, Examples) {
+fn plan_and_data(
+    early_stopping: Option<usize>,
+    lora_rank: Option<usize>,
+) -> (tunelab::core::train::TrainPlan, Examples, Examples) {
     let (train_set, dev) = (wnut(0, 40), wnut(40, 16));
     let config = TrainConfig {
         epochs: 3,
@@ -65,13 +73,19 @@ fn plan_and_data(early_stopping: Option<usize>) -> (tunelab::core::train::TrainP
         max_len: 32,
         learning_rate: 5e-4,
         early_stopping_patience: early_stopping,
+        lora_rank,
         ..TrainConfig::default()
     };
     (config.plan(train_set.len()).expect("plan"), train_set, dev)
 }
 
-fn resumed_equals_uninterrupted(at_step: Option<usize>, at_epoch_end: bool, early_stopping: Option<usize>) {
-    let (plan, train_set, dev) = plan_and_data(early_stopping);
+fn resumed_equals_uninterrupted(
+    at_step: Option<usize>,
+    at_epoch_end: bool,
+    early_stopping: Option<usize>,
+    lora_rank: Option<usize>,
+) {
+    let (plan, train_set, dev) = plan_and_data(early_stopping, lora_rank);
     let labels = label_list(&train_set);
 
     let mut whole = load(&model_files(), labels.clone());
@@ -108,17 +122,23 @@ fn resumed_equals_uninterrupted(at_step: Option<usize>, at_epoch_end: bool, earl
 #[test]
 fn a_run_resumed_from_the_middle_of_an_epoch_ends_as_one_that_never_stopped() {
     // 40 examples in batches of 8: 5 steps an epoch; step 7 is inside the second epoch.
-    resumed_equals_uninterrupted(Some(7), false, None);
+    resumed_equals_uninterrupted(Some(7), false, None, None);
+}
+
+#[test]
+fn a_lora_run_resumed_from_an_epochs_end_with_early_stopping_ends_as_one_that_never_stopped() {
+    // The checkpoint holds the weights as loaded and the adapters apart; so does its best epoch.
+    resumed_equals_uninterrupted(None, true, Some(1), Some(4));
 }
 
 #[test]
 fn a_run_resumed_from_an_epochs_end_with_early_stopping_ends_as_one_that_never_stopped() {
-    resumed_equals_uninterrupted(None, true, Some(1));
+    resumed_equals_uninterrupted(None, true, Some(1), None);
 }
 
 #[test]
 fn a_checkpoint_survives_serialisation_and_says_where_it_stands() {
-    let (plan, train_set, _) = plan_and_data(None);
+    let (plan, train_set, _) = plan_and_data(None, None);
     let mut model = load(&model_files(), label_list(&train_set));
     let mut control = CrashAfter { at_step: Some(2), at_epoch_end: false, taken: None };
     block_on(train(&mut model, &train_set, None, &plan, &mut control, &mut |_| {})).expect("train");
@@ -159,7 +179,7 @@ impl Control for Every {
 #[test]
 fn an_epoch_that_ends_on_a_checkpoint_step_takes_one_checkpoint_not_two() {
     // 5 steps an epoch, a checkpoint every 5 steps: the epochs' ends are checkpoint steps too.
-    let (plan, train_set, _) = plan_and_data(None);
+    let (plan, train_set, _) = plan_and_data(None, None);
     let mut model = load(&model_files(), label_list(&train_set));
     let mut control = Every { every: 5, taken: Vec::new() };
     block_on(train(&mut model, &train_set, None, &plan, &mut control, &mut |_| {})).expect("train");

@@ -4,6 +4,7 @@ mod export;
 mod golden;
 mod half_model;
 mod loading;
+mod lora;
 mod model_zip;
 mod tokenize;
 mod training;

@@ -232,7 +232,7 @@ fn frozen_embeddings_stay_as_loaded_and_are_trainable_again_afterwards() {
     let train_set = wnut_slice(16);
     let mut model = ner_model(&train_set);
     let word = |m: &TaskModel| read_f32(m.model.bert.embeddings.word.weight.val());
-    let query = |m: &TaskModel| read_f32(m.model.bert.layers[0].attention.query.weight.val());
+    let query = |m: &TaskModel| read_f32(m.model.bert.layers[0].attention.query.linear.weight.val());
     let (word_before, query_before) = (word(&model), query(&model));
     let config =
         TrainConfig { epochs: 1, batch_size: 8, max_len: 32, freeze_embeddings: true, ..TrainConfig::default() };
@@ -250,7 +250,7 @@ fn frozen_embeddings_stay_as_loaded_and_are_trainable_again_afterwards() {
 fn frozen_bottom_layers_stay_as_loaded_and_the_layers_above_train() {
     let train_set = wnut_slice(16);
     let mut model = ner_model(&train_set);
-    let query = |m: &TaskModel, layer: usize| read_f32(m.model.bert.layers[layer].attention.query.weight.val());
+    let query = |m: &TaskModel, layer: usize| read_f32(m.model.bert.layers[layer].attention.query.linear.weight.val());
     let word = |m: &TaskModel| read_f32(m.model.bert.embeddings.word.weight.val());
     let before: Vec<Vec<f32>> = (0..3).map(|l| query(&model, l)).collect();
     let word_before = word(&model);
@@ -260,7 +260,7 @@ fn frozen_bottom_layers_stay_as_loaded_and_the_layers_above_train() {
     assert_eq!(query(&model, 1), before[1], "frozen layer 1 changed");
     assert_ne!(query(&model, 2), before[2], "layer 2, above the frozen ones, did not train");
     assert_ne!(word(&model), word_before, "the embeddings are frozen only when asked");
-    assert!(model.model.bert.layers[0].attention.query.weight.val().is_require_grad(), "layer 0 stayed frozen");
+    assert!(model.model.bert.layers[0].attention.query.linear.weight.val().is_require_grad(), "layer 0 stayed frozen");
 }
 
 #[test]
@@ -271,8 +271,8 @@ fn the_head_only_leaves_the_whole_encoder_as_loaded() {
         let bert = &m.model.bert;
         let mut all = read_f32(bert.embeddings.word.weight.val());
         for layer in &bert.layers {
-            all.extend(read_f32(layer.attention.query.weight.val()));
-            all.extend(read_f32(layer.output.weight.val()));
+            all.extend(read_f32(layer.attention.query.linear.weight.val()));
+            all.extend(read_f32(layer.output.linear.weight.val()));
         }
         all
     };
@@ -335,7 +335,10 @@ fn a_run_that_diverges_stops_with_advice_and_keeps_the_last_good_weights() {
             .expect("the first steps are finite");
     }
     let weights = |m: &TaskModel| {
-        [read_f32(m.model.classifier.weight.val()), read_f32(m.model.bert.layers[5].attention.query.weight.val())]
+        [
+            read_f32(m.model.classifier.weight.val()),
+            read_f32(m.model.bert.layers[5].attention.query.linear.weight.val()),
+        ]
     };
     assert!(weights(&model) == weights(&reference), "the weights kept are not those of step {}", step - 1);
     let kept = pollster::block_on(model.evaluate(&train_set, 8)).expect("the kept weights still evaluate");

@@ -58,25 +58,28 @@ pub fn run_json(cmd: &mut Command) -> Result<Value, String> {
     serde_json::from_str(last).map_err(|e| format!("last line of {cmd:?} is not JSON ({e}): {last}"))
 }
 
-/// A virtual environment with torch and transformers, made once per user (it is 5 GB, so it
+/// The venv's Python, if it is made and imports torch, transformers and peft.
+pub fn ready_venv() -> Option<PathBuf> {
+    let python = crate::cache::venv_dir().join("bin").join("python");
+    let ready = Command::new(&python)
+        .args(["-c", "import torch, transformers, peft"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ready.then_some(python)
+}
+
+/// A virtual environment with torch, transformers and peft, made once per user (it is 5 GB, so it
 /// lives in the user's cache rather than in each clone's target/).
 pub fn venv() -> Result<PathBuf, String> {
-    let dir = crate::cache::venv_dir();
-    let python = dir.join("bin").join("python");
-    let ready = |p: &Path| {
-        Command::new(p).args(["-c", "import torch, transformers"]).output().is_ok_and(|o| o.status.success())
-    };
-    if ready(&python) {
+    if let Some(python) = ready_venv() {
         return Ok(python);
     }
+    let dir = crate::cache::venv_dir();
+    let python = dir.join("bin").join("python");
     run_checked(Command::new("python3").args(["-m", "venv"]).arg(&dir), "creating the PyTorch venv")?;
     run_checked(
-        Command::new(&python).args(["-m", "pip", "install", "--quiet", "torch", "transformers"]),
-        "pip install torch transformers (about 5 GB, once)",
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "torch", "transformers", "peft"]),
+        "pip install torch transformers peft (about 5 GB, once)",
     )?;
-    if ready(&python) {
-        Ok(python)
-    } else {
-        Err(format!("torch and transformers do not import in {}", dir.display()))
-    }
+    ready_venv().ok_or_else(|| format!("torch, transformers and peft do not import in {}", dir.display()))
 }

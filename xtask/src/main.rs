@@ -10,8 +10,8 @@ mod bench_rows;
 mod bench_torch;
 mod bench_web;
 mod browser;
-mod gpu_bundle;
 mod cache;
+mod gpu_bundle;
 mod half_model;
 mod lan;
 mod models;
@@ -140,11 +140,13 @@ fn test_phases(phases: &mut phases::Phases, only: Option<&str>) -> Result<(), St
     // The native build is the tiny bench's too: it runs the CLI binary this build makes.
     if wanted("native") || wanted("bench") {
         let build = phases.run("native build (cargo test --no-run)", native_build);
+        // Before the native tests: the PEFT check among them runs in it.
+        let venv = phases.run_after(&build, "PyTorch venv", || bench_torch::venv().map(drop));
         if wanted("native") {
             results.push(phases.run_after(&build, "native tests", native_tests));
         }
         if wanted("bench") {
-            results.push(phases.run_after(&build, "PyTorch venv", || bench_torch::venv().map(drop)));
+            results.push(venv);
             results.push(phases.run_after(&build, "tiny bench", tiny_bench));
             results.push(phases.run_after(&build, "GPU script on lavapipe", gpu_bundle::check_script));
         }
@@ -171,8 +173,15 @@ pub fn native_build() -> Result<(), String> {
     run_checked(cargo().args(["test", "--workspace", "--no-run"]), "native build (cargo test --workspace --no-run)")
 }
 
+/// With `TUNELAB_PYTHON` set to the reference venv's Python when it is ready, for the tests
+/// that check Tunelab's exports in transformers and peft.
 fn native_tests() -> Result<(), String> {
-    run_checked(cargo().args(["test", "--workspace", "--no-fail-fast"]), "native tests (cargo test)")
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace", "--no-fail-fast"]);
+    if let Some(python) = bench_torch::ready_venv() {
+        cmd.env("TUNELAB_PYTHON", python);
+    }
+    run_checked(&mut cmd, "native tests (cargo test)")
 }
 
 /// The bench on a few steps: it must run and measure both sides; no timing is judged.

@@ -1,18 +1,18 @@
-use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
 use super::dropout::Dropout;
+use super::lora::Projection;
 use super::weights::{WeightMap, WeightWriter};
 use super::{BertConfig, ModelError};
 
 /// Multi-head self-attention with its output projection (HF `BertAttention` minus the LayerNorm).
 #[derive(Module, Debug)]
 pub struct SelfAttention {
-    pub query: Linear,
-    pub key: Linear,
-    pub value: Linear,
-    pub output: Linear,
+    pub query: Projection,
+    pub key: Projection,
+    pub value: Projection,
+    pub output: Projection,
     pub probs_dropout: Dropout,
     pub output_dropout: Dropout,
     pub num_heads: usize,
@@ -27,10 +27,10 @@ impl SelfAttention {
     ) -> Result<Self, ModelError> {
         let h = config.hidden_size;
         Ok(Self {
-            query: weights.linear(&format!("{prefix}.self.query"), h, h, device)?,
-            key: weights.linear(&format!("{prefix}.self.key"), h, h, device)?,
-            value: weights.linear(&format!("{prefix}.self.value"), h, h, device)?,
-            output: weights.linear(&format!("{prefix}.output.dense"), h, h, device)?,
+            query: Projection::new(weights.linear(&format!("{prefix}.self.query"), h, h, device)?),
+            key: Projection::new(weights.linear(&format!("{prefix}.self.key"), h, h, device)?),
+            value: Projection::new(weights.linear(&format!("{prefix}.self.value"), h, h, device)?),
+            output: Projection::new(weights.linear(&format!("{prefix}.output.dense"), h, h, device)?),
             probs_dropout: Dropout::new(config.attention_probs_dropout_prob),
             output_dropout: Dropout::new(config.hidden_dropout_prob),
             num_heads: config.num_attention_heads,
@@ -38,10 +38,10 @@ impl SelfAttention {
     }
 
     pub async fn save(&self, out: &mut WeightWriter, prefix: &str) -> Result<(), ModelError> {
-        out.linear(&format!("{prefix}.self.query"), &self.query).await?;
-        out.linear(&format!("{prefix}.self.key"), &self.key).await?;
-        out.linear(&format!("{prefix}.self.value"), &self.value).await?;
-        out.linear(&format!("{prefix}.output.dense"), &self.output).await
+        self.query.save(out, &format!("{prefix}.self.query")).await?;
+        self.key.save(out, &format!("{prefix}.self.key")).await?;
+        self.value.save(out, &format!("{prefix}.self.value")).await?;
+        self.output.save(out, &format!("{prefix}.output.dense")).await
     }
 
     /// `x`: `[batch, seq, hidden]`; `mask_bias`: `[batch, 1, 1, seq]`, 0 for tokens and a large

@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::bert::{BatchInput, Bert};
 use super::dropout::Dropout;
+use super::lora::{LoraSpec, LoraTarget, LowRank};
 use super::weights::{WeightMap, WeightWriter};
 use super::{BertConfig, ModelError};
+use crate::core::rng::Rng;
 use crate::i18n::Language;
 
 /// What the head predicts: one label per sequence, or one per token.
@@ -57,6 +59,8 @@ impl std::fmt::Display for Task {
 
 /// Mixed into the run's seed for a pooler the checkpoint lacks.
 const POOLER_STREAM: u64 = 0x9001;
+/// Mixed into the run's seed for fresh LoRA adapters.
+const LORA_STREAM: u64 = 0x10_4A;
 
 /// A BERT encoder with a classification head.
 #[derive(Module, Debug)]
@@ -134,12 +138,67 @@ impl Classifier {
         }
     }
 
-    /// Safetensors bytes under the names `BertFor*` uses (`bert.` prefix, `classifier.*`).
+    /// Safetensors bytes under the names `BertFor*` uses (`bert.` prefix, `classifier.*`), with
+    /// any LoRA adapter folded into its weight: a plain HF model.
     pub async fn to_safetensors(&self) -> Result<Vec<u8>, ModelError> {
-        let mut out = WeightWriter::default();
+        self.write_safetensors(WeightWriter::default()).await
+    }
+
+    /// As [`Classifier::to_safetensors`], but the weights under adapters as loaded: the base an
+    /// adapter folder ([`super::adapter_files`]) goes with.
+    pub async fn to_base_safetensors(&self) -> Result<Vec<u8>, ModelError> {
+        self.write_safetensors(WeightWriter::base_only()).await
+    }
+
+    async fn write_safetensors(&self, mut out: WeightWriter) -> Result<Vec<u8>, ModelError> {
         self.bert.save(&mut out, "bert.").await?;
         out.linear("classifier", &self.classifier).await?;
         out.into_safetensors()
+    }
+
+    /// Gives every encoder layer fresh adapters on `spec`'s targets, drawn from `seed`.
+    pub fn attach_lora(&mut self, spec: &LoraSpec, seed: u64) {
+        let device = self.classifier.weight.device();
+        let mut seeds = Rng::new(seed ^ LORA_STREAM);
+        for layer in &mut self.bert.layers {
+            for &target in &spec.targets {
+                let projection = layer.projection_mut(target);
+                let [d_in, d_out] = projection.linear.weight.dims();
+                projection.lora = Some(LowRank::fresh(d_in, d_out, spec, seeds.next_u64(), &device));
+            }
+        }
+    }
+
+    /// Folds every adapter into its weight.
+    pub fn merge_adapters(&mut self) {
+        for layer in &mut self.bert.layers {
+            for target in LoraTarget::ALL {
+                layer.projection_mut(target).merge();
+            }
+        }
+    }
+
+    /// The adapters the model carries, as peft would describe them; `None` without adapters.
+    pub fn lora_spec(&self) -> Option<LoraSpec> {
+        let mut found: Option<LoraSpec> = None;
+        for layer in &self.bert.layers {
+            for target in LoraTarget::ALL {
+                let Some(lora) = &layer.projection(target).lora else { continue };
+                let spec = found.get_or_insert_with(|| {
+                    let rank = lora.rank();
+                    LoraSpec {
+                        rank,
+                        alpha: lora.scaling * rank as f64,
+                        dropout: lora.dropout.prob,
+                        targets: Vec::new(),
+                    }
+                });
+                if !spec.targets.contains(&target) {
+                    spec.targets.push(target);
+                }
+            }
+        }
+        found
     }
 
     pub fn num_labels(&self) -> usize {

@@ -1,4 +1,4 @@
-use burn::nn::{LayerNorm, Linear};
+use burn::nn::LayerNorm;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
@@ -6,6 +6,7 @@ use super::activation::{gelu_exact, gelu_tanh};
 use super::attention::SelfAttention;
 use super::config::Activation;
 use super::dropout::Dropout;
+use super::lora::{LoraTarget, Projection};
 use super::weights::{WeightMap, WeightWriter};
 use super::{BertConfig, ModelError};
 
@@ -14,8 +15,8 @@ use super::{BertConfig, ModelError};
 pub struct EncoderLayer {
     pub attention: SelfAttention,
     pub attention_norm: LayerNorm,
-    pub intermediate: Linear,
-    pub output: Linear,
+    pub intermediate: Projection,
+    pub output: Projection,
     pub output_norm: LayerNorm,
     pub output_dropout: Dropout,
     #[module(skip)]
@@ -34,8 +35,8 @@ impl EncoderLayer {
         Ok(Self {
             attention: SelfAttention::load(weights, &format!("{p}.attention"), config, device)?,
             attention_norm: weights.layer_norm(&format!("{p}.attention.output.LayerNorm"), h, eps, device)?,
-            intermediate: weights.linear(&format!("{p}.intermediate.dense"), h, i, device)?,
-            output: weights.linear(&format!("{p}.output.dense"), i, h, device)?,
+            intermediate: Projection::new(weights.linear(&format!("{p}.intermediate.dense"), h, i, device)?),
+            output: Projection::new(weights.linear(&format!("{p}.output.dense"), i, h, device)?),
             output_norm: weights.layer_norm(&format!("{p}.output.LayerNorm"), h, eps, device)?,
             output_dropout: Dropout::new(config.hidden_dropout_prob),
             activation: config.hidden_act,
@@ -46,9 +47,32 @@ impl EncoderLayer {
         let p = format!("{prefix}encoder.layer.{index}");
         self.attention.save(out, &format!("{p}.attention")).await?;
         out.layer_norm(&format!("{p}.attention.output.LayerNorm"), &self.attention_norm).await?;
-        out.linear(&format!("{p}.intermediate.dense"), &self.intermediate).await?;
-        out.linear(&format!("{p}.output.dense"), &self.output).await?;
+        self.intermediate.save(out, &format!("{p}.intermediate.dense")).await?;
+        self.output.save(out, &format!("{p}.output.dense")).await?;
         out.layer_norm(&format!("{p}.output.LayerNorm"), &self.output_norm).await
+    }
+
+    /// The linear layer a LoRA target names.
+    pub fn projection(&self, target: LoraTarget) -> &Projection {
+        match target {
+            LoraTarget::Query => &self.attention.query,
+            LoraTarget::Key => &self.attention.key,
+            LoraTarget::Value => &self.attention.value,
+            LoraTarget::AttentionOutput => &self.attention.output,
+            LoraTarget::Intermediate => &self.intermediate,
+            LoraTarget::Output => &self.output,
+        }
+    }
+
+    pub fn projection_mut(&mut self, target: LoraTarget) -> &mut Projection {
+        match target {
+            LoraTarget::Query => &mut self.attention.query,
+            LoraTarget::Key => &mut self.attention.key,
+            LoraTarget::Value => &mut self.attention.value,
+            LoraTarget::AttentionOutput => &mut self.attention.output,
+            LoraTarget::Intermediate => &mut self.intermediate,
+            LoraTarget::Output => &mut self.output,
+        }
     }
 
     pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> Tensor<3> {

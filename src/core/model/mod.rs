@@ -10,6 +10,8 @@ mod embeddings;
 mod from_config;
 mod init;
 mod layer;
+mod lora;
+mod peft;
 mod weights;
 
 pub use activation::{gelu_exact, gelu_tanh, tanh};
@@ -17,6 +19,8 @@ pub use bert::{BatchInput, Bert};
 pub use classifier::{Classifier, LoadReport, Task};
 pub use config::{Activation, BertConfig};
 pub use from_config::initial_weights;
+pub use lora::{LoraSpec, LoraTarget, LowRank, Projection};
+pub use peft::{adapter_files, attach_adapter, AdapterFiles};
 pub use weights::{HostTensor, WeightMap};
 
 /// Why a model could not be built, loaded or saved.
@@ -36,6 +40,8 @@ pub enum ModelError {
     WeightShape { name: String, expected: Vec<usize>, found: Vec<usize> },
     #[error("the dataset has no labels to learn")]
     NoLabels,
+    #[error("the LoRA adapter cannot be used: {0}")]
+    Adapter(String),
     #[error("device error: {0}")]
     Device(String),
 }

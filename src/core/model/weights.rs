@@ -40,7 +40,7 @@ impl HostTensor {
     }
 
     /// `[rows, cols]` → `[cols, rows]`, for HF `Linear` weights.
-    fn transposed(&self) -> HostTensor {
+    pub fn transposed(&self) -> HostTensor {
         let (rows, cols) = (self.shape[0], self.shape[1]);
         let mut values = vec![0.0; self.values.len()];
         for r in 0..rows {
@@ -90,6 +90,11 @@ impl WeightMap {
             tensors.insert(key, HostTensor { shape: view.shape().to_vec(), values });
         }
         Ok(Self { tensors, taken: BTreeSet::new(), missing: Vec::new() })
+    }
+
+    /// The shape of a tensor, if the file has it.
+    pub fn shape(&self, name: &str) -> Option<Vec<usize>> {
+        self.tensors.get(name).map(|t| t.shape.clone())
     }
 
     /// Takes a tensor that must be present with exactly this shape.
@@ -182,13 +187,24 @@ pub fn linear_from_hf(weight: &HostTensor, bias: &HostTensor, device: &Device) -
     }
 }
 
-/// Tensors in HF layout, ready to be written as safetensors.
+/// Tensors in HF layout, ready to be written as safetensors. LoRA adapters are folded into
+/// their weights (a plain HF model), unless the writer is [`WeightWriter::base_only`].
 #[derive(Debug, Default)]
 pub struct WeightWriter {
     tensors: Vec<(String, HostTensor)>,
+    base_only: bool,
 }
 
 impl WeightWriter {
+    /// Writes the weights as loaded, adapters left out (they travel as a peft folder).
+    pub fn base_only() -> Self {
+        Self { tensors: Vec::new(), base_only: true }
+    }
+
+    pub fn merges_adapters(&self) -> bool {
+        !self.base_only
+    }
+
     pub async fn tensor<const D: usize>(
         &mut self,
         name: impl Into<String>,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events::EpochSummary;
 use super::optimizer::SavedMoments;
+use crate::core::model::AdapterFiles;
 use crate::core::rng::Rng;
 use crate::core::task_model::ModelFiles;
 
@@ -41,8 +42,12 @@ pub struct Checkpoint {
     pub train_seconds: f64,
     /// The epochs finished.
     pub epochs: Vec<EpochSummary>,
-    /// With early stopping: the best dev score, its epoch and its weights (`model.safetensors`).
+    /// With early stopping: the best dev score, its epoch and its weights (`model.safetensors`,
+    /// and its adapter with LoRA).
     pub best: Option<BestSoFar>,
+    /// With LoRA: the adapters and head, over `files`' weights as loaded.
+    #[serde(default)]
+    pub adapter: Option<AdapterFiles>,
 }
 
 /// Where a checkpoint stands inside its epoch.
@@ -69,6 +74,8 @@ pub struct BestSoFar {
     pub epoch: usize,
     #[serde(with = "serde_bytes")]
     pub model_safetensors: Vec<u8>,
+    #[serde(default)]
+    pub adapter: Option<AdapterFiles>,
 }
 
 impl Checkpoint {

@@ -1,3 +1,4 @@
+use crate::core::model::{LoraSpec, LoraTarget};
 use crate::i18n::Language;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,15 @@ pub struct TrainConfig {
     /// Batch sequences of similar length together (HF's `group_by_length`): less padding, so
     /// more real tokens per second; batches are less random.
     pub group_by_length: bool,
+    /// Train LoRA adapters of this rank beside a frozen encoder (peft's `r`); `None` trains
+    /// the weights themselves.
+    pub lora_rank: Option<usize>,
+    /// peft's `lora_alpha`: the adapters' update is scaled by `lora_alpha / r`.
+    pub lora_alpha: f64,
+    /// peft's `lora_dropout`, on the adapters' input.
+    pub lora_dropout: f64,
+    /// Adapters on every linear layer of the encoder, not only the attention's query and value.
+    pub lora_all_linear: bool,
 }
 
 impl Default for TrainConfig {
@@ -66,6 +76,10 @@ impl Default for TrainConfig {
             frozen_layers: 0,
             freeze_encoder: false,
             group_by_length: false,
+            lora_rank: None,
+            lora_alpha: 16.0,
+            lora_dropout: 0.1,
+            lora_all_linear: false,
         }
     }
 }
@@ -77,6 +91,8 @@ pub enum ConfigError {
     Setting(#[from] SettingError),
     #[error("{}", self.words(Language::English))]
     NoTrainingExamples,
+    #[error("{}", self.words(Language::English))]
+    LoraWithFrozenEncoder,
 }
 
 impl ConfigError {
@@ -84,6 +100,7 @@ impl ConfigError {
         match self {
             Self::Setting(e) => e.words(language),
             Self::NoTrainingExamples => crate::i18n::text(language, "settings.error.no-training-examples", &[]),
+            Self::LoraWithFrozenEncoder => crate::i18n::text(language, "settings.error.lora-with-frozen-encoder", &[]),
         }
     }
 
@@ -92,6 +109,7 @@ impl ConfigError {
         match self {
             Self::Setting(e) => Some(e.field()),
             Self::NoTrainingExamples => None,
+            Self::LoraWithFrozenEncoder => Some(Field::Lora),
         }
     }
 }
@@ -108,6 +126,12 @@ pub struct TrainPlan {
 }
 
 impl TrainConfig {
+    /// The adapters to train, when LoRA is on.
+    pub fn lora_spec(&self) -> Option<LoraSpec> {
+        let targets = if self.lora_all_linear { LoraTarget::ALL.to_vec() } else { LoraSpec::QUERY_VALUE.to_vec() };
+        self.lora_rank.map(|rank| LoraSpec { rank, alpha: self.lora_alpha, dropout: self.lora_dropout, targets })
+    }
+
     /// Every setting against its bounds (`SETTINGS`).
     pub fn validate(&self) -> Result<(), SettingError> {
         SETTINGS.iter().try_for_each(|setting| setting.check(self))
@@ -117,6 +141,9 @@ impl TrainConfig {
     /// validation a run goes through (`train` takes the plan).
     pub fn plan(&self, n_train: usize) -> Result<TrainPlan, ConfigError> {
         self.validate()?;
+        if self.lora_rank.is_some() && self.freeze_encoder {
+            return Err(ConfigError::LoraWithFrozenEncoder);
+        }
         if n_train == 0 {
             return Err(ConfigError::NoTrainingExamples);
         }

@@ -65,16 +65,31 @@ impl TrainedShape {
         let (h, i) = (config.hidden_size as u64, config.intermediate_size as u64);
         let layers = config.num_hidden_layers as u64;
         let per_layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
-        let embeddings = (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) as u64 * h + 2 * h;
+        let embeddings =
+            (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) as u64 * h + 2 * h;
         let pooler = if task == Task::Cls { h * h + h } else { 0 };
         let head = (h + 1) * labels as u64;
+        let encoder = embeddings + layers * per_layer + pooler;
+        // LoRA: the encoder stays as loaded, the adapters train, and the backward pass goes
+        // through every layer to reach them.
+        if let Some(spec) = settings.lora_spec() {
+            let adapters = spec.parameters(layers as usize, h as usize, i as usize) as u64;
+            return Self {
+                parameters: encoder + adapters + head,
+                trainable: adapters + head,
+                trained_layers: layers,
+                hidden: h,
+                intermediate: i,
+                heads: config.num_attention_heads as u64,
+            };
+        }
         let frozen_layers = if settings.freeze_encoder { layers } else { (settings.frozen_layers as u64).min(layers) };
         let frozen = if settings.freeze_encoder {
-            embeddings + layers * per_layer + pooler
+            encoder
         } else {
             frozen_layers * per_layer + if settings.freeze_embeddings { embeddings } else { 0 }
         };
-        let parameters = embeddings + layers * per_layer + pooler + head;
+        let parameters = encoder + head;
         Self {
             parameters,
             trainable: parameters - frozen,
@@ -154,6 +169,12 @@ mod tests {
         // The head-only e2e: "Training 770 of the model's 22,713,986 parameters" (SST-2, 2 labels).
         let shape = TrainedShape::new(&minilm(), Task::Cls, 2, &probe);
         assert_eq!((shape.trainable, shape.parameters, shape.trained_layers), (770, 22_713_986, 0));
+        // peft's print_trainable_parameters for LoRA r = 8 on query and value, two labels:
+        // "trainable params: 74,498 || all params: 22,788,484", whose total counts the head
+        // twice (the original and its modules_to_save copy, 770 each).
+        let lora = TrainConfig { lora_rank: Some(8), ..TrainConfig::default() };
+        let shape = TrainedShape::new(&minilm(), Task::Cls, 2, &lora);
+        assert_eq!((shape.trainable, shape.parameters, shape.trained_layers), (74_498, 22_787_714, 6));
     }
 
     #[test]

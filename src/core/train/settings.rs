@@ -30,6 +30,10 @@ pub enum Field {
     FrozenLayers,
     FreezeEncoder,
     GroupByLength,
+    Lora,
+    LoraAlpha,
+    LoraDropout,
+    LoraAllLinear,
     Beta1,
     Beta2,
     Epsilon,
@@ -274,7 +278,7 @@ fn switch(value: Value) -> bool {
 }
 
 /// Every setting, in the order the page and `--help` show them.
-pub static SETTINGS: [Setting; 18] = [
+pub static SETTINGS: [Setting; 22] = [
     Setting {
         field: Field::Epochs,
         key: "epochs",
@@ -426,6 +430,46 @@ pub static SETTINGS: [Setting; 18] = [
         advanced: true,
         get: |c| Value::Switch(c.group_by_length),
         set: |c, v| c.group_by_length = switch(v),
+    },
+    Setting {
+        field: Field::Lora,
+        key: "lora",
+        label: "settings.lora.label",
+        help: "settings.lora.help",
+        bounds: Bounds::OptionalWhole { min: 1, max: 256 },
+        advanced: true,
+        get: |c| c.lora_rank.map_or(Value::Off, |r| Value::Whole(r as u64)),
+        set: |c, v| c.lora_rank = matches!(v, Value::Whole(_)).then(|| whole(v) as usize),
+    },
+    Setting {
+        field: Field::LoraAlpha,
+        key: "lora-alpha",
+        label: "settings.lora-alpha.label",
+        help: "settings.lora-alpha.help",
+        bounds: Bounds::Real { min: 0.0, max: 1e4, min_included: false, max_included: true },
+        advanced: true,
+        get: |c| Value::Real(c.lora_alpha),
+        set: |c, v| c.lora_alpha = real(v),
+    },
+    Setting {
+        field: Field::LoraDropout,
+        key: "lora-dropout",
+        label: "settings.lora-dropout.label",
+        help: "settings.lora-dropout.help",
+        bounds: Bounds::Real { min: 0.0, max: 1.0, min_included: true, max_included: false },
+        advanced: true,
+        get: |c| Value::Real(c.lora_dropout),
+        set: |c, v| c.lora_dropout = real(v),
+    },
+    Setting {
+        field: Field::LoraAllLinear,
+        key: "lora-all-linear",
+        label: "settings.lora-all-linear.label",
+        help: "settings.lora-all-linear.help",
+        bounds: Bounds::Switch,
+        advanced: true,
+        get: |c| Value::Switch(c.lora_all_linear),
+        set: |c, v| c.lora_all_linear = switch(v),
     },
     Setting {
         field: Field::Beta1,

@@ -18,7 +18,7 @@ use super::optimizer::{bias_and_norm_params, AdamW};
 use super::{ConfigError, TrainConfig, TrainPlan};
 use crate::core::data::Examples;
 use crate::core::evaluate::{EvalError, EvalReport};
-use crate::core::model::{dropout, Classifier, WeightMap};
+use crate::core::model::{adapter_files, attach_adapter, dropout, Classifier, WeightMap};
 use crate::core::rng::Rng;
 use crate::core::task_model::TaskModel;
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
@@ -139,7 +139,15 @@ pub async fn resume<C: Control>(
     if plan.config.frozen_layers > layers {
         return Err(TrainError::FrozenLayers { asked: plan.config.frozen_layers, layers });
     }
+    model.model.merge_adapters();
     set_frozen(model, &plan.config, true);
+    // Adapters are attached after the freeze, which would freeze them too.
+    match (from.and_then(|c| c.adapter.as_ref()), plan.config.lora_spec()) {
+        (Some(adapter), _) => attach_adapter(&mut model.model, adapter, &model.device)
+            .map_err(|e| TrainError::Checkpoint(e.to_string()))?,
+        (None, Some(spec)) => model.model.attach_lora(&spec, plan.config.seed),
+        (None, None) => {}
+    }
     let outcome = train_loop(model, train, dev, plan, control, on_event, from).await;
     set_frozen(model, &plan.config, false);
     outcome
@@ -150,7 +158,8 @@ pub async fn resume<C: Control>(
 /// run, whatever its outcome.
 fn set_frozen(model: &mut TaskModel, config: &TrainConfig, frozen: bool) {
     let bert = &mut model.model.bert;
-    let all = config.freeze_encoder;
+    // LoRA trains adapters beside an encoder left as loaded, as peft does (pooler included).
+    let all = config.freeze_encoder || config.lora_rank.is_some();
     if all || config.freeze_embeddings {
         bert.embeddings = bert.embeddings.clone().set_require_grad(!frozen);
     }
@@ -465,13 +474,15 @@ impl<'p> Run<'p> {
     /// The run as it stands, to go on with at `epoch`, `place`.
     async fn checkpoint(&self, model: &TaskModel, epoch: usize, place: EpochPlace) -> Result<Checkpoint, TrainError> {
         let failed = |e: &dyn std::fmt::Display| TrainError::Checkpoint(e.to_string());
-        let files = model.export().await.map_err(|e| failed(&e))?;
+        let files = model.export_base().await.map_err(|e| failed(&e))?;
+        let adapter = model.export_adapter(None).await.map_err(|e| failed(&e))?;
         let moments = self.optimizer.saved_moments(&model.model).await.map_err(|e| failed(&e))?;
         let best = match &self.best {
             Some((score, epoch, weights)) => Some(BestSoFar {
                 score: *score,
                 epoch: *epoch,
-                model_safetensors: weights.to_safetensors().await.map_err(|e| failed(&e))?,
+                model_safetensors: weights.to_base_safetensors().await.map_err(|e| failed(&e))?,
+                adapter: adapter_files(weights, None).await.map_err(|e| failed(&e))?,
             }),
             None => None,
         };
@@ -488,6 +499,7 @@ impl<'p> Run<'p> {
             train_seconds: self.train_seconds(),
             epochs: self.epochs.clone(),
             best,
+            adapter,
         })
     }
 
@@ -516,7 +528,7 @@ impl<'p> Run<'p> {
         self.best = match &checkpoint.best {
             Some(best) => {
                 let mut weights = WeightMap::from_safetensors(&best.model_safetensors).map_err(|e| failed(&e))?;
-                let (classifier, _) = Classifier::load(
+                let (mut classifier, _) = Classifier::load(
                     &model.config,
                     &mut weights,
                     model.task,
@@ -526,6 +538,9 @@ impl<'p> Run<'p> {
                     &model.device,
                 )
                 .map_err(|e| failed(&e))?;
+                if let Some(adapter) = &best.adapter {
+                    attach_adapter(&mut classifier, adapter, &model.device).map_err(|e| failed(&e))?;
+                }
                 Some((best.score, best.epoch, classifier))
             }
             None => None,
