@@ -63,6 +63,7 @@ export type TrainerEvent =
   | { type: "training_finished"; steps: number; train_seconds: number; train_tokens_per_s: number };
 /** A Hugging Face folder: write the three files next to each other. */
 export interface ModelFiles { config_json: Uint8Array; tokenizer_json: Uint8Array; model_safetensors: Uint8Array }
+export interface AdapterFiles { config_json: Uint8Array; adapter_safetensors: Uint8Array }
 "#;
 
 /// Fine-tunes a BERT model in the browser. Create with `await Trainer.create()`.
@@ -232,6 +233,15 @@ impl Trainer {
     pub async fn export(&self) -> Result<JsValue, JsError> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
         js(&session.export().await.map_err(js_error)?)
+    }
+
+    /// After a LoRA run, its adapters and head as a peft folder (`adapter_config.json`,
+    /// `adapter_model.safetensors`) for `PeftModel.from_pretrained(base, folder)`; `null`
+    /// after full fine-tuning.
+    #[wasm_bindgen(js_name = exportAdapter, unchecked_return_type = "AdapterFiles | null")]
+    pub async fn export_adapter(&self) -> Result<JsValue, JsError> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        js(&session.export_adapter().await.map_err(js_error)?)
     }
 }
 

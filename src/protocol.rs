@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::data::{Diagnostic, Examples};
 use crate::core::evaluate::EvalReport;
+pub use crate::core::model::AdapterFiles;
 use crate::core::model::Task;
 pub use crate::core::predict::{EntitySpan, Prediction, TaggedWord};
 pub use crate::core::task_model::ModelFiles;
@@ -404,6 +405,9 @@ pub enum Event {
     },
     Exported {
         files: ModelFiles,
+        /// After a LoRA run, its adapters and head as a peft folder.
+        #[serde(default)]
+        adapter: Option<AdapterFiles>,
     },
     /// The run as it stood after `step` (every epoch's end, and every
     /// `CHECKPOINT_EVERY` steps): kept by the page, sent back with [`Request::TrainFrom`] to a new

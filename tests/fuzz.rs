@@ -268,7 +268,7 @@ fn corpus() -> Vec<Vec<u8>> {
     corpus.push(card.to_fragment().into_bytes());
     let files =
         ModelFiles { config_json: b"{}".to_vec(), tokenizer_json: b"{}".to_vec(), model_safetensors: vec![0; 64] };
-    if let Ok(zip) = model_zip(&files, "m") {
+    if let Ok(zip) = model_zip(&files, None, "m") {
         corpus.push(zip);
     }
     corpus

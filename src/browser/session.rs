@@ -11,7 +11,7 @@ use crate::core::data::{
     TableOptions,
 };
 use crate::core::evaluate::{EvalError, EvalReport};
-use crate::core::model::{BertConfig, ModelError, Task};
+use crate::core::model::{AdapterFiles, BertConfig, ModelError, Task};
 use crate::core::task_model::{check_vocab, LoadError, LoadOptions, ModelFiles, TaskModel};
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
 use crate::core::train::{
@@ -244,6 +244,11 @@ impl Session {
     /// The trained model as a Hugging Face folder.
     pub async fn export(&self) -> Result<ModelFiles, SessionError> {
         self.model()?.export().await.map_err(SessionError::Export)
+    }
+
+    /// After a LoRA run: its adapters and head as a peft folder, to load onto the base model.
+    pub async fn export_adapter(&self) -> Result<Option<AdapterFiles>, SessionError> {
+        self.model()?.export_adapter(None).await.map_err(SessionError::Export)
     }
 }
 

@@ -189,8 +189,10 @@ impl Worker {
                 post(&Event::Evaluation { split, report });
             }
             Request::Export => {
-                let files = self.session().await.export().await.map_err(|e| e.to_string())?;
-                post(&Event::Exported { files });
+                let session = self.session().await;
+                let files = session.export().await.map_err(|e| e.to_string())?;
+                let adapter = session.export_adapter().await.map_err(|e| e.to_string())?;
+                post(&Event::Exported { files, adapter });
             }
             Request::Keep => {
                 let files = self.session().await.export().await.map_err(|e| e.to_string())?;

@@ -125,11 +125,14 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
     let plan = config.plan(train_set.len())?;
     let progress = Progress::new();
     let mut steps = Vec::new();
+    let mut trainable = None;
     let launches = LaunchCounter::start();
     let mut on_event = |event: TrainEvent| {
         progress.on_event(&event);
-        if let TrainEvent::Step(s) = event {
-            steps.push((s, launches.take()));
+        match event {
+            TrainEvent::Step(s) => steps.push((s, launches.take())),
+            TrainEvent::Started { trainable_parameters, .. } => trainable = Some(trainable_parameters),
+            _ => {}
         }
     };
     let mut control = StopAfter::new(args.max_steps.unwrap_or(usize::MAX));
@@ -146,7 +149,7 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
         eprintln!("exported to {}", dir.display());
         let base = std::fs::canonicalize(&args.model).unwrap_or_else(|_| args.model.clone());
         if let Some(adapter) = model.export_adapter(Some(&base.to_string_lossy())).await.map_err(CliError::Export)? {
-            let adapter_dir = dir.join(files::ADAPTER_DIR);
+            let adapter_dir = dir.join(crate::core::model_zip::ADAPTER_FOLDER);
             files::write_adapter(&adapter_dir, &adapter)?;
             eprintln!("LoRA adapter (peft) in {}", adapter_dir.display());
         }
@@ -179,6 +182,9 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
         "batch": config.batch_size,
         "grad_accumulation": config.grad_accumulation,
         "memory_estimate_mb": estimate.total() as f64 / MIB,
+        "optimizer_state_mb": estimate.optimizer_state as f64 / MIB,
+        "parameters": model.num_params(),
+        "trainable_parameters": trainable,
         "device_memory_peak_mb": steps.iter().filter_map(|(s, _)| s.device_memory_bytes).max().map(|b| b as f64 / MIB),
         "step_times": steps.iter().map(|(s, launches)| json!({
             "step": s.step, "epoch": s.epoch, "tokens": s.tokens, "elapsed_s": s.elapsed_s, "loss": s.loss,

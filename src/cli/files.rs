@@ -45,9 +45,6 @@ pub fn write_model(dir: &Path, files: &ModelFiles) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The export folder's sub-folder for a LoRA run's peft adapter.
-pub const ADAPTER_DIR: &str = "adapter";
-
 /// A peft adapter folder, for `PeftModel.from_pretrained(base, dir)`.
 pub fn write_adapter(dir: &Path, files: &AdapterFiles) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|source| CliError::Write { path: dir.to_path_buf(), source })?;

@@ -6,6 +6,7 @@ use std::io::{Cursor, Read, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
+use super::model::AdapterFiles;
 use super::task_model::ModelFiles;
 use crate::i18n::Language;
 use crate::tr;
@@ -34,9 +35,13 @@ impl ModelZipError {
     }
 }
 
-/// The three files under `folder/` in a zip. Stored, not deflated: float weights barely
-/// compress, and storing keeps an export of 90 MB instant.
-pub fn model_zip(files: &ModelFiles, folder: &str) -> Result<Vec<u8>, ModelZipError> {
+/// The folder inside an export, beside the model's files, that holds a LoRA run's peft adapter.
+pub const ADAPTER_FOLDER: &str = "adapter";
+
+/// The three files under `folder/` in a zip, and a LoRA run's adapter under
+/// `folder/adapter/`. Stored, not deflated: float weights barely compress, and storing keeps an
+/// export of 90 MB instant.
+pub fn model_zip(files: &ModelFiles, adapter: Option<&AdapterFiles>, folder: &str) -> Result<Vec<u8>, ModelZipError> {
     let write = |e: &dyn std::fmt::Display| ModelZipError::Write(e.to_string());
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     // Zip64 only where the weights need it (over 4 GiB); readers handle either.
@@ -44,12 +49,19 @@ pub fn model_zip(files: &ModelFiles, folder: &str) -> Result<Vec<u8>, ModelZipEr
         .compression_method(CompressionMethod::Stored)
         .large_file(files.model_safetensors.len() as u64 >= u32::MAX as u64);
     let folder = folder.trim_matches('/');
-    for (name, bytes) in [
+    let adapter_folder =
+        if folder.is_empty() { ADAPTER_FOLDER.to_string() } else { format!("{folder}/{ADAPTER_FOLDER}") };
+    let adapter_files = adapter.iter().flat_map(|a| {
+        [(AdapterFiles::CONFIG, &a.config_json), (AdapterFiles::WEIGHTS, &a.adapter_safetensors)]
+            .map(|(name, bytes)| (format!("{adapter_folder}/{name}"), bytes))
+    });
+    let model_files = [
         (ModelFiles::CONFIG, &files.config_json),
         (ModelFiles::TOKENIZER, &files.tokenizer_json),
         (ModelFiles::WEIGHTS, &files.model_safetensors),
-    ] {
-        let path = if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") };
+    ]
+    .map(|(name, bytes)| (if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") }, bytes));
+    for (path, bytes) in model_files.into_iter().chain(adapter_files) {
         zip.start_file(path, options).map_err(|e| write(&e))?;
         zip.write_all(bytes).map_err(|e| write(&e))?;
     }

@@ -23,6 +23,12 @@ impl ModelFiles {
     pub const CONFIG: &'static str = "config.json";
     pub const TOKENIZER: &'static str = "tokenizer.json";
     pub const WEIGHTS: &'static str = "model.safetensors";
+
+    /// The transformers class `config.json` names (`BertForTokenClassification`), if it names one.
+    pub fn architecture(&self) -> Option<String> {
+        let config: serde_json::Value = serde_json::from_slice(&self.config_json).ok()?;
+        config["architectures"][0].as_str().map(str::to_string)
+    }
 }
 
 /// Why a model folder could not be used.

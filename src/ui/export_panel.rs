@@ -5,33 +5,47 @@ use leptos::prelude::*;
 
 use super::files;
 use super::format::bytes;
+use super::model_panel::DEFAULT_HUB_ID;
 use super::my_runs::MyRuns;
 use super::state::{t, use_state, Status};
 use super::worker_link::use_worker;
 use crate::core::metrics_files::{metrics_csv, metrics_json};
-use crate::core::model_zip::model_zip;
+use crate::core::model_zip::{model_zip, ADAPTER_FOLDER};
 use crate::protocol::Request;
+use crate::share::SharedModel;
 
 const FOLDER: &str = "tunelab-model";
+
+/// What the last download held, for its note and its loading snippets.
+#[derive(Debug, Clone, PartialEq)]
+struct Saved {
+    size: usize,
+    /// The transformers class its `config.json` names.
+    architecture: String,
+    /// Whether it carries a LoRA run's peft adapter.
+    lora: bool,
+}
 const SHARE_FILE: &str = "tunelab-run.tunelab.json";
 
 #[component]
 pub fn ExportPanel() -> impl IntoView {
     let state = use_state();
     let link = use_worker();
-    let note = RwSignal::new(None::<usize>);
+    let note = RwSignal::new(None::<Saved>);
 
     // The worker's files arrive as an event; zip them and hand them to the browser.
     Effect::new(move |_| {
-        let Status::Done(files) = state.export.get() else { return };
+        let Status::Done((files, adapter)) = state.export.get() else { return };
         let name = format!("{FOLDER}.zip");
-        let saved = model_zip(&files, FOLDER).map_err(|e| e.words(state.language.get_untracked())).and_then(|zip| {
-            files::save(state.language.get_untracked(), &zip, &name, "application/zip")?;
+        let language = state.language.get_untracked();
+        let saved = model_zip(&files, adapter.as_ref(), FOLDER).map_err(|e| e.words(language)).and_then(|zip| {
+            files::save(language, &zip, &name, "application/zip")?;
             Ok(zip.len())
         });
         match saved {
             Ok(size) => {
-                note.set(Some(size));
+                let architecture = files.architecture().unwrap_or_default();
+                note.set(Some(Saved { size, architecture, lora: adapter.is_some() }));
                 state.export.set(Status::Empty);
             }
             Err(message) => state.export.set(Status::Failed(message)),
@@ -70,10 +84,11 @@ pub fn ExportPanel() -> impl IntoView {
                 Status::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
                 _ => ().into_any(),
             }}
-            {move || note.get().map(|size| view! {
+            {move || note.get().map(|saved| view! {
                 <p class="note" id="export-note">
-                    {crate::tr!(state.lang(), "export.saved-model", name = format!("{FOLDER}.zip"), size = bytes(size), folder = FOLDER)}
+                    {crate::tr!(state.lang(), "export.saved-model", name = format!("{FOLDER}.zip"), size = bytes(saved.size), folder = FOLDER)}
                 </p>
+                <LoadSnippets saved=saved />
             })}
             <MyRuns />
             <h3>{t("export.share")}</h3>
@@ -109,5 +124,41 @@ pub fn ExportPanel() -> impl IntoView {
                 Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
             })}
         </section>
+    }
+}
+
+/// How to load the download, to copy: transformers for the folder, and peft for a LoRA run's
+/// adapter onto the model the run started from.
+#[component]
+fn LoadSnippets(saved: Saved) -> impl IntoView {
+    let state = use_state();
+    let base = move || match state.shared_model.get() {
+        SharedModel::Default => DEFAULT_HUB_ID.to_string(),
+        SharedModel::Hub { id } => id,
+    };
+    let architecture = saved.architecture.clone();
+    let hf = move || crate::tr!(state.lang(), "export.load-hf", folder = FOLDER, architecture = architecture);
+    let peft = saved.lora.then(|| {
+        let architecture = saved.architecture.clone();
+        let code = move || {
+            let folder = format!("{FOLDER}/{ADAPTER_FOLDER}");
+            crate::tr!(
+                state.lang(),
+                "export.load-peft",
+                folder = FOLDER,
+                adapter = folder,
+                architecture = architecture,
+                base = base()
+            )
+        };
+        view! {
+            <p class="note">{move || crate::tr!(state.lang(), "export.load-peft-note", folder = FOLDER)}</p>
+            <pre id="export-load-peft"><code>{code}</code></pre>
+        }
+    });
+    view! {
+        <h3>{t("export.load-title")}</h3>
+        <pre id="export-load-hf"><code>{hf}</code></pre>
+        {peft}
     }
 }

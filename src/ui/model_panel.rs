@@ -18,7 +18,7 @@ use crate::share::SharedModel;
 /// The model `cargo xtask models` puts beside the page, in half precision: half the bytes of
 /// a first visit's download; the worker upcasts it to f32 on load.
 pub const DEFAULT_MODEL: &str = "models/all-MiniLM-L6-v2-f16";
-const DEFAULT_HUB_ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
+pub(super) const DEFAULT_HUB_ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
 const DEFAULT_NAME: &str = "all-MiniLM-L6-v2";
 const EXAMPLE_HUB_ID: &str = "bert-base-cased";
 

@@ -8,7 +8,8 @@ use crate::core::evaluate::EvalReport;
 use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
 use crate::i18n::Language;
 use crate::protocol::{
-    DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction, RequestKind, Split,
+    AdapterFiles, DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction,
+    RequestKind, Split,
 };
 use crate::share::{RunLink, SharedModel};
 
@@ -104,7 +105,7 @@ pub struct State {
     pub prediction: RwSignal<Status<(String, Prediction)>>,
     /// The held-out test split, scored once after a run ends.
     pub test_report: RwSignal<Status<EvalReport>>,
-    pub export: RwSignal<Status<ModelFiles>>,
+    pub export: RwSignal<Status<(ModelFiles, Option<AdapterFiles>)>>,
     /// The latest checkpoint the worker sent: (steps done, epoch it goes on with). The page
     /// link keeps its bytes for a worker that crashes.
     pub checkpoint: RwSignal<Option<(usize, usize)>>,
@@ -249,7 +250,7 @@ impl State {
             Event::Evaluation { split: Split::Test, report } => self.test_report.set(Status::Done(report)),
             // The page asks for the test split only; the dev set is scored every epoch.
             Event::Evaluation { split: Split::Dev, .. } => {}
-            Event::Exported { files } => self.export.set(Status::Done(files)),
+            Event::Exported { files, adapter } => self.export.set(Status::Done((files, adapter))),
             Event::ToKeep { files } => self.to_keep.set(Status::Done(files)),
             Event::Checkpoint { step, epoch, .. } => self.checkpoint.set(Some((step, epoch))),
             Event::Error { request, message } => self.fail(request, message),

@@ -10,6 +10,7 @@ mod frozen;
 mod kept;
 mod languages;
 mod lessons;
+mod lora;
 mod requests;
 mod resume;
 mod startup;
@@ -90,6 +91,7 @@ async fn run(url: &str, chromedriver: &str, out: &Path) -> Result<(), String> {
         kept::a_full_storage_loses_nothing_kept(&driver, out, url, &data).await?;
         hub_model_offline(&page, url, &requests).await?;
         frozen::head_only_run(&driver, out, url, &data).await?;
+        lora::lora_run(&driver, out, url, &data).await?;
         transfer::first_and_second_visit(&driver, url, out, Some(&requests)).await?;
         let counted = requests.check(url)?;
         println!("e2e: only the requests asked for: {counted}");

@@ -5,6 +5,7 @@ use std::io::Read;
 use tunelab::core::evaluate::EvalReport;
 use tunelab::core::metrics::{classification_report, entity_report, EntityMode};
 use tunelab::core::metrics_files::{metrics_csv, metrics_json};
+use tunelab::core::model::AdapterFiles;
 use tunelab::core::model_zip::{model_zip, read_model_zip, ModelZipError};
 use tunelab::core::task_model::ModelFiles;
 use tunelab::core::train::EpochSummary;
@@ -19,7 +20,7 @@ fn files() -> ModelFiles {
 
 #[test]
 fn a_model_zip_holds_the_three_files_in_one_folder() {
-    let zip = model_zip(&files(), "tunelab-model").expect("zip");
+    let zip = model_zip(&files(), None, "tunelab-model").expect("zip");
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&zip)).expect("a valid zip");
     let mut names: Vec<String> = archive.file_names().map(str::to_string).collect();
     names.sort();
@@ -28,6 +29,24 @@ fn a_model_zip_holds_the_three_files_in_one_folder() {
     archive.by_name("tunelab-model/model.safetensors").expect("weights").read_to_end(&mut weights).expect("read");
     assert_eq!(weights, files().model_safetensors);
     assert_eq!(read_model_zip(&zip, "m.zip").expect("read back"), files());
+}
+
+#[test]
+fn a_lora_runs_zip_carries_its_adapter_beside_the_model_and_still_loads_as_the_model() {
+    let adapter =
+        AdapterFiles { config_json: br#"{"peft_type": "LORA"}"#.to_vec(), adapter_safetensors: vec![7; 1000] };
+    let zip = model_zip(&files(), Some(&adapter), "tunelab-model").expect("zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&zip)).expect("a valid zip");
+    let mut config = Vec::new();
+    archive
+        .by_name("tunelab-model/adapter/adapter_config.json")
+        .expect("config")
+        .read_to_end(&mut config)
+        .expect("read");
+    assert_eq!(config, adapter.config_json);
+    assert!(archive.by_name("tunelab-model/adapter/adapter_model.safetensors").is_ok());
+    assert_eq!(archive.len(), 5);
+    assert_eq!(read_model_zip(&zip, "m.zip").expect("read back"), files(), "the adapter is not taken for the model");
 }
 
 #[test]

@@ -48,6 +48,15 @@ const RUNS: [Run; 2] = [
     },
 ];
 
+/// The techniques the course teaches, each measured beside full fine-tuning with
+/// `--techniques`: LoRA as peft's defaults have it (r 8, alpha 16, query and value) and the
+/// linear probe. Both train far fewer weights, so they take the learning rate peft's and
+/// probing's examples use, ten times full fine-tuning's.
+const TECHNIQUES: [(&str, &[&str]); 2] = [
+    ("LoRA r=8, lr 5e-4", &["--lora", "8,16", "--learning-rate", "5e-4"]),
+    ("head only, lr 5e-4", &["--freeze-encoder", "--learning-rate", "5e-4"]),
+];
+
 /// The original model, and the half-precision copy the page loads.
 const MODEL: &str = "web/models/all-MiniLM-L6-v2";
 const HALF_MODEL: &str = "web/models/all-MiniLM-L6-v2-f16";
@@ -55,9 +64,10 @@ const HALF_MODEL: &str = "web/models/all-MiniLM-L6-v2-f16";
 /// of a percentage point.
 const HALF_MARGIN: f64 = 0.003;
 
-/// `cargo xtask quality [NAME] [--half]`: the runs (or the one whose name holds NAME) against
-/// the transformers references; with `--half`, each also from the half-precision copy, which
-/// must land within [`HALF_MARGIN`] of the original.
+/// `cargo xtask quality [NAME] [--half] [--techniques]`: the runs (or the one whose name holds
+/// NAME) against the transformers references; with `--half`, each also from the
+/// half-precision copy, which must land within [`HALF_MARGIN`] of the original; with
+/// `--techniques`, each also with [`TECHNIQUES`], measured and not judged.
 pub fn run(args: &[String]) -> Result<(), String> {
     crate::models::run()?;
     // The dev profile compiles dependencies at opt-level 3 (Cargo.toml), which is where the
@@ -68,6 +78,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))?;
     let refs = reference["runs"].as_array().cloned().unwrap_or_default();
     let half = args.iter().any(|a| a == "--half");
+    let techniques = args.iter().any(|a| a == "--techniques");
     let only = args.iter().find(|a| !a.starts_with("--")).map(String::as_str);
     let mut failures = Vec::new();
     let mut rows = Vec::new();
@@ -75,7 +86,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if only.is_some_and(|o| !run.name.to_lowercase().contains(&o.to_lowercase())) {
             continue;
         }
-        let result = train(run, MODEL)?;
+        let result = train(run, MODEL, &[])?;
         let value =
             result["metrics"][run.metric].as_f64().ok_or_else(|| format!("{}: no metrics.{}", run.name, run.metric))?;
         let reference =
@@ -105,8 +116,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if !pass {
             failures.push(run.name.to_string());
         }
+        if techniques {
+            rows.push(cost_row("full fine-tuning", run.metric, &result));
+            for (technique, extra) in TECHNIQUES {
+                rows.push(cost_row(technique, run.metric, &train(run, MODEL, extra)?));
+            }
+        }
         if half {
-            let halved = train(run, HALF_MODEL)?;
+            let halved = train(run, HALF_MODEL, &[])?;
             let from_half = halved["metrics"][run.metric]
                 .as_f64()
                 .ok_or_else(|| format!("{} (fp16): no metrics.{}", run.name, run.metric))?;
@@ -135,14 +152,30 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// One run through the CLI from the model folder `model`: its JSON summary.
-fn train(run: &Run, model: &str) -> Result<Value, String> {
-    eprintln!("xtask: quality run {} from {model}", run.name);
+/// What a technique costs and scores: trainable parameters, AdamW's state, speed, the metric.
+fn cost_row(technique: &str, metric: &str, result: &Value) -> String {
+    let number = |key: &str| result[key].as_f64().unwrap_or(f64::NAN);
+    format!(
+        "{:<26} {:<10} {:>7.4}   {:>10} of {} parameters trained   optimizer state {:>6.1} MB   {:>7.1} tokens/s",
+        format!("  {technique}"),
+        metric,
+        result["metrics"][metric].as_f64().unwrap_or(f64::NAN),
+        result["trainable_parameters"].as_u64().map_or("?".to_string(), |n| n.to_string()),
+        result["parameters"].as_u64().map_or("?".to_string(), |n| n.to_string()),
+        number("optimizer_state_mb"),
+        number("train_tokens_per_s"),
+    )
+}
+
+/// One run through the CLI from the model folder `model`, with `extra` flags: its JSON summary.
+fn train(run: &Run, model: &str, extra: &[&str]) -> Result<Value, String> {
+    eprintln!("xtask: quality run {} from {model} {}", run.name, extra.join(" "));
     let output = Command::new(crate::target_dir().join("debug").join("tunelab"))
         .current_dir(root())
         .arg("train")
         .args(["--model", model, "--json"])
         .args(run.args)
+        .args(extra)
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("starting tunelab: {e}"))?;

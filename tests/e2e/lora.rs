@@ -1,0 +1,73 @@
+//! LoRA in the page: a run with a LoRA rank trains the adapters and the head, the train panel
+//! counts them against the whole model, and "Keep it" downloads the merged model with the peft
+//! adapter beside it, and says how to load each.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::driver::{downloaded, Chromedriver, Page};
+use crate::{sst2_slice_loaded, Slices, TRAINING};
+
+/// peft's count for r = 8 on MiniLM-L6's query and value (6 × 2 × 8 × (384 + 384)) and the
+/// two-label head (770), of the model with its adapters.
+const TRAINABLE: &str = "Training 74,498 of the model's 22,787,714 parameters";
+
+/// In a fresh profile, so that no data or settings of earlier flows are restored.
+pub async fn lora_run(driver: &Chromedriver, out: &Path, url: &str, data: &Slices) -> Result<(), String> {
+    let page = Page::open(driver, out, 1280, 800).await?;
+    let result = lora(&page, url, data).await;
+    page.close().await;
+    result
+}
+
+async fn lora(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
+    page.goto(url).await?;
+    sst2_slice_loaded(page, data).await?;
+    page.click("details.settings details.settings summary").await?;
+    page.type_into("#lora", "8").await?;
+    page.type_into("#epochs", "1").await?;
+    page.click("#train").await?;
+    page.wait_for_text("the end of the LoRA run", ".progress", "Finished", TRAINING).await?;
+    let note = page.text("#trainable-note").await?;
+    println!("e2e: LoRA: {note}");
+    page.screenshot_at("lora-trainable", "#trainable-note").await?;
+    if !note.contains(TRAINABLE) {
+        return Err(format!("the train panel does not count the adapters and the head ({TRAINABLE}): {note}"));
+    }
+
+    let downloads = page.out.join("downloads");
+    let _ = std::fs::remove_file(downloads.join("tunelab-model.zip"));
+    page.click("#export-model").await?;
+    page.wait_for("the export note", "#export-note", Duration::from_secs(300)).await?;
+    let zip = downloaded(&downloads, "tunelab-model.zip", Duration::from_secs(120)).await?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&zip)).map_err(|e| e.to_string())?;
+    let mut read = |name: &str| -> Result<Vec<u8>, String> {
+        let mut bytes = Vec::new();
+        let mut entry = archive.by_name(name).map_err(|e| format!("the zip has no {name}: {e}"))?;
+        entry.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+        Ok(bytes)
+    };
+    let config: serde_json::Value =
+        serde_json::from_slice(&read("tunelab-model/adapter/adapter_config.json")?).map_err(|e| e.to_string())?;
+    let weights = read("tunelab-model/adapter/adapter_model.safetensors")?;
+    let merged = read("tunelab-model/model.safetensors")?;
+    println!(
+        "e2e: LoRA export: merged weights {} bytes, adapter {} bytes, adapter_config {config}",
+        merged.len(),
+        weights.len()
+    );
+    if config["peft_type"] != "LORA" || config["r"] != 8 || config["task_type"] != "SEQ_CLS" {
+        return Err(format!("adapter_config.json is not peft's for r = 8 on SEQ_CLS: {config}"));
+    }
+    // The adapters and the head in f32, with safetensors' header.
+    if weights.len() < 74_498 * 4 || weights.len() > 74_498 * 4 + 16_384 {
+        return Err(format!("adapter_model.safetensors is {} bytes for 74,498 parameters", weights.len()));
+    }
+    let snippet = page.text("#export-load-peft").await?;
+    page.screenshot_at("lora-keep-it", "#export-load-peft").await?;
+    if !snippet.contains(r#"PeftModel.from_pretrained(base, "tunelab-model/adapter")"#) {
+        return Err(format!("the peft snippet does not load the adapter folder: {snippet}"));
+    }
+    Ok(())
+}
