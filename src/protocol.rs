@@ -7,11 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::data::{Diagnostic, Examples};
 use crate::core::evaluate::EvalReport;
+pub use crate::core::graduate::ProjectFile;
 pub use crate::core::model::AdapterFiles;
 use crate::core::model::Task;
 pub use crate::core::predict::{EntitySpan, Prediction, TaggedWord};
 pub use crate::core::task_model::ModelFiles;
 use crate::core::train::{EpochSummary, StepProgress, TrainConfig, TrainPlan};
+use crate::i18n::Language;
 
 /// Which device to train on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +146,12 @@ pub enum Request {
     Export,
     /// The same files, for the page to keep in the browser; answered by [`Event::ToKeep`].
     Keep,
+    /// The run as a Python project on transformers' Trainer, starting from `base_model` (a Hub
+    /// id), its README in `language`; answered by [`Event::Graduated`].
+    Graduate {
+        base_model: String,
+        language: Language,
+    },
     /// Breaks the worker on purpose, as a lost GPU or a crash would, to check that the page
     /// recovers (the browser tests do). Like pause, it reaches a running training loop.
     Drill {
@@ -181,6 +189,7 @@ pub enum RequestKind {
     Evaluate,
     Export,
     Keep,
+    Graduate,
     Drill,
     Memory,
     /// The worker as a whole: it crashed or could not start.
@@ -205,6 +214,7 @@ impl RequestKind {
             RequestKind::Evaluate => "evaluate",
             RequestKind::Export => "export",
             RequestKind::Keep => "keep",
+            RequestKind::Graduate => "graduate",
             RequestKind::Drill => "drill",
             RequestKind::Memory => "memory",
             RequestKind::Worker => "worker",
@@ -235,6 +245,7 @@ impl Request {
             Request::Evaluate { .. } => RequestKind::Evaluate,
             Request::Export => RequestKind::Export,
             Request::Keep => RequestKind::Keep,
+            Request::Graduate { .. } => RequestKind::Graduate,
             Request::Drill { .. } => RequestKind::Drill,
             Request::Memory => RequestKind::Memory,
         }
@@ -403,6 +414,9 @@ pub enum Event {
         split: Split,
         report: EvalReport,
     },
+    Graduated {
+        files: Vec<ProjectFile>,
+    },
     Exported {
         files: ModelFiles,
         /// After a LoRA run, its adapters and head as a peft folder.
@@ -449,6 +463,9 @@ impl Event {
 
     /// Whether the event carries byte buffers worth transferring rather than copying.
     pub fn carries_bytes(&self) -> bool {
-        matches!(self, Event::Exported { .. } | Event::ToKeep { .. } | Event::Checkpoint { .. })
+        matches!(
+            self,
+            Event::Exported { .. } | Event::Graduated { .. } | Event::ToKeep { .. } | Event::Checkpoint { .. }
+        )
     }
 }

@@ -180,8 +180,25 @@ fn a_lora_run_exports_a_merged_model_and_a_peft_adapter() {
         args.extend(extra);
         tunelab(&args)
     };
-    let out = run(&["--lora", "4,8", "--json", "--export", &export.to_string_lossy()]);
-    last_json(&out);
+    let project = dir.join("project");
+    let out = run(&[
+        "--lora",
+        "4,8",
+        "--json",
+        "--export",
+        &export.to_string_lossy(),
+        "--export-script",
+        &project.to_string_lossy(),
+    ]);
+    let result = last_json(&out);
+    assert_eq!(result["trainable_parameters"], 37634);
+    for file in
+        ["train.py", "requirements.txt", "README.md", "tokenizer.json", "data/train.jsonl", "initial_head.safetensors"]
+    {
+        assert!(project.join(file).is_file(), "the Python project lacks {file}");
+    }
+    let script = std::fs::read_to_string(project.join("train.py")).expect("train.py");
+    assert!(script.contains(r#""lora_rank": 4"#) && script.contains(r#""lora_alpha": 8.0"#), "{script}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     // 6 layers × query and value × 4 × (384 + 384), and the head: 384 × 2 + 2.
     assert!(stderr.contains("training 37634 parameters: LoRA adapters (r = 4, alpha = 8)"), "{stderr}");

@@ -11,12 +11,14 @@ use crate::core::data::{
     TableOptions,
 };
 use crate::core::evaluate::{EvalError, EvalReport};
+use crate::core::graduate::{initial_head, python_project, GraduateError, ProjectFile, RunData};
 use crate::core::model::{AdapterFiles, BertConfig, ModelError, Task};
 use crate::core::task_model::{check_vocab, LoadError, LoadOptions, ModelFiles, TaskModel};
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
 use crate::core::train::{
     label_list, resume, Checkpoint, CheckpointError, ConfigError, Control, TrainConfig, TrainError, TrainEvent,
 };
+use crate::i18n::Language;
 use crate::protocol::{
     DatasetRequest, DatasetSummary, Event, LabelCount, ModelSummary, Prediction, Split, PREVIEW_LIMIT, REVIEW_LIMIT,
 };
@@ -56,6 +58,8 @@ pub enum SessionError {
     Predict(#[from] EvalError),
     #[error("export failed: {0}")]
     Export(#[source] LoadError),
+    #[error("the Python project could not be made: {0}")]
+    Graduate(#[from] GraduateError),
 }
 
 /// What the worker holds between requests.
@@ -68,11 +72,14 @@ pub struct Session {
     dataset: Option<Dataset>,
     /// The trained (or loaded fine-tuned) model that predictions and exports come from.
     model: Option<TaskModel>,
+    /// The last run's settings, and its head before the first step (unknown for a run resumed
+    /// from a checkpoint), for its Python project.
+    recipe: Option<(TrainConfig, Option<Vec<u8>>)>,
 }
 
 impl Session {
     pub fn new(device: Device, max_binding: Option<u64>) -> Self {
-        Self { device, max_binding, files: None, dataset: None, model: None }
+        Self { device, max_binding, files: None, dataset: None, model: None, recipe: None }
     }
 
     /// Changes the device; a model trained on the old one is dropped (its files are kept).
@@ -205,6 +212,11 @@ impl Session {
             seed: config.seed,
         };
         let mut model = TaskModel::load(files, &options, &self.device.clone().autodiff())?;
+        let head = match from {
+            None => Some(initial_head(&model).await.map_err(GraduateError::from)?),
+            Some(_) => None,
+        };
+        self.recipe = Some((plan.config.clone(), head));
         let parameters = model.num_params();
         let mut on_event = |event: TrainEvent| emit(train_event(event, parameters));
         let outcome =
@@ -244,6 +256,15 @@ impl Session {
     /// The trained model as a Hugging Face folder.
     pub async fn export(&self) -> Result<ModelFiles, SessionError> {
         self.model()?.export().await.map_err(SessionError::Export)
+    }
+
+    /// The last run as a Python project on transformers' Trainer (see `core::graduate`).
+    pub async fn graduate(&self, base_model: &str, language: Language) -> Result<Vec<ProjectFile>, SessionError> {
+        let model = self.model()?;
+        let dataset = self.dataset.as_ref().ok_or(SessionError::NoDataset)?;
+        let (config, head) = self.recipe.as_ref().ok_or(SessionError::NotTrained)?;
+        let data = RunData { train: &dataset.train, dev: dataset.dev.as_ref(), test: dataset.test.as_ref() };
+        Ok(python_project(model, config, base_model, data, head.clone(), language)?)
     }
 
     /// After a LoRA run: its adapters and head as a peft folder, to load onto the base model.

@@ -194,6 +194,10 @@ impl Worker {
                 let adapter = session.export_adapter().await.map_err(|e| e.to_string())?;
                 post(&Event::Exported { files, adapter });
             }
+            Request::Graduate { base_model, language } => {
+                let files = self.session().await.graduate(&base_model, language).await.map_err(|e| e.to_string())?;
+                post(&Event::Graduated { files });
+            }
             Request::Keep => {
                 let files = self.session().await.export().await.map_err(|e| e.to_string())?;
                 post(&Event::ToKeep { files });

@@ -98,6 +98,10 @@ pub struct TrainArgs {
     /// Write the fine-tuned model here as a Hugging Face folder.
     #[arg(long)]
     pub export: Option<PathBuf>,
+    /// Write the run here as a Python project on transformers' Trainer (train.py with the same
+    /// recipe, seed and labels, the data, requirements.txt, and Tunelab's initial head).
+    #[arg(long, value_name = "DIR")]
+    pub export_script: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceChoice,
     /// Print one JSON object with the results as the last line of stdout.

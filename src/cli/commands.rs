@@ -7,11 +7,13 @@ use super::error::CliError;
 use super::launches::LaunchCounter;
 use super::{device, files, progress::Progress, summary};
 use crate::core::data::{load_dataset, read_examples, DataSource, Dataset, DatasetOptions, Examples, TableOptions};
+use crate::core::graduate::{initial_head, python_project, GraduateError, RunData};
 use crate::core::model::Task;
 use crate::core::task_model::{LoadOptions, TaskModel};
 use crate::core::train::{
     fit_batch, label_list, train, BatchFit, MemoryEstimate, StopAfter, TrainConfig, TrainEvent, TrainedShape,
 };
+use crate::i18n::Language;
 
 fn table_options(text_column: &Option<String>, label_column: &Option<String>) -> TableOptions {
     TableOptions { text_column: text_column.clone(), label_column: label_column.clone(), delimiter: None }
@@ -122,6 +124,10 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
         device.identity().map_or_else(|| args.device.to_string(), |i| i.name)
     );
     let estimate = plan_memory(&model, &mut config, args.memory_limit)?;
+    let head_before = match &args.export_script {
+        Some(_) => Some(initial_head(&model).await.map_err(GraduateError::from)?),
+        None => None,
+    };
     let plan = config.plan(train_set.len())?;
     let progress = Progress::new();
     let mut steps = Vec::new();
@@ -153,6 +159,13 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
             files::write_adapter(&adapter_dir, &adapter)?;
             eprintln!("LoRA adapter (peft) in {}", adapter_dir.display());
         }
+    }
+    if let Some(dir) = &args.export_script {
+        let base = std::fs::canonicalize(&args.model).unwrap_or_else(|_| args.model.clone());
+        let data = RunData { train: &train_set, dev: dev.as_ref(), test: test.as_ref() };
+        let project = python_project(&model, &config, &base.to_string_lossy(), data, head_before, Language::English)?;
+        files::write_files(dir, &project)?;
+        eprintln!("Python project in {} (python train.py; accelerate launch train.py)", dir.display());
     }
     if !args.json {
         if let Some(r) = &dev_report {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::core::data::DatasetError;
 use crate::core::evaluate::EvalError;
+use crate::core::graduate::GraduateError;
 use crate::core::model::ModelError;
 use crate::core::task_model::LoadError;
 use crate::core::train::{ConfigError, TrainError};
@@ -33,6 +34,8 @@ pub enum CliError {
     Eval(#[from] EvalError),
     #[error("export failed")]
     Export(#[source] LoadError),
+    #[error("the Python project could not be made")]
+    Graduate(#[from] GraduateError),
     #[error(
         "even batch 1 needs about {needed_mb:.0} MB of device memory, more than the {limit_mb} MB limit: lower \
          --max-len, or freeze layers (--frozen-layers N, --freeze-encoder)"

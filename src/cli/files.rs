@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::error::CliError;
 use crate::core::data::{Diagnostic, Severity};
+use crate::core::graduate::ProjectFile;
 use crate::core::model::{initial_weights, AdapterFiles};
 use crate::core::task_model::ModelFiles;
 
@@ -52,6 +53,18 @@ pub fn write_adapter(dir: &Path, files: &AdapterFiles) -> Result<(), CliError> {
         [(AdapterFiles::CONFIG, &files.config_json), (AdapterFiles::WEIGHTS, &files.adapter_safetensors)]
     {
         let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|source| CliError::Write { path: path.clone(), source })?;
+    }
+    Ok(())
+}
+
+/// Files under `dir`, by their paths inside it.
+pub fn write_files(dir: &Path, files: &[ProjectFile]) -> Result<(), CliError> {
+    for ProjectFile { path, bytes } in files {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| CliError::Write { path: parent.to_path_buf(), source })?;
+        }
         std::fs::write(&path, bytes).map_err(|source| CliError::Write { path: path.clone(), source })?;
     }
     Ok(())

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod data;
 pub mod evaluate;
+pub mod graduate;
 pub mod heap;
 pub mod metrics;
 pub mod metrics_files;

@@ -39,29 +39,36 @@ impl ModelZipError {
 pub const ADAPTER_FOLDER: &str = "adapter";
 
 /// The three files under `folder/` in a zip, and a LoRA run's adapter under
-/// `folder/adapter/`. Stored, not deflated: float weights barely compress, and storing keeps an
-/// export of 90 MB instant.
+/// `folder/adapter/`.
 pub fn model_zip(files: &ModelFiles, adapter: Option<&AdapterFiles>, folder: &str) -> Result<Vec<u8>, ModelZipError> {
-    let write = |e: &dyn std::fmt::Display| ModelZipError::Write(e.to_string());
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    // Zip64 only where the weights need it (over 4 GiB); readers handle either.
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Stored)
-        .large_file(files.model_safetensors.len() as u64 >= u32::MAX as u64);
-    let folder = folder.trim_matches('/');
-    let adapter_folder =
-        if folder.is_empty() { ADAPTER_FOLDER.to_string() } else { format!("{folder}/{ADAPTER_FOLDER}") };
+    let model_files = [
+        (ModelFiles::CONFIG.to_string(), &files.config_json),
+        (ModelFiles::TOKENIZER.to_string(), &files.tokenizer_json),
+        (ModelFiles::WEIGHTS.to_string(), &files.model_safetensors),
+    ];
     let adapter_files = adapter.iter().flat_map(|a| {
         [(AdapterFiles::CONFIG, &a.config_json), (AdapterFiles::WEIGHTS, &a.adapter_safetensors)]
-            .map(|(name, bytes)| (format!("{adapter_folder}/{name}"), bytes))
+            .map(|(name, bytes)| (format!("{ADAPTER_FOLDER}/{name}"), bytes))
     });
-    let model_files = [
-        (ModelFiles::CONFIG, &files.config_json),
-        (ModelFiles::TOKENIZER, &files.tokenizer_json),
-        (ModelFiles::WEIGHTS, &files.model_safetensors),
-    ]
-    .map(|(name, bytes)| (if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") }, bytes));
-    for (path, bytes) in model_files.into_iter().chain(adapter_files) {
+    let entries: Vec<(String, &Vec<u8>)> = model_files.into_iter().chain(adapter_files).collect();
+    folder_zip(entries.iter().map(|(path, bytes)| (path.as_str(), bytes.as_slice())), folder)
+}
+
+/// Files under `folder/` in a zip, by their `/`-separated paths inside it. Stored, not
+/// deflated: float weights barely compress, and storing keeps an export of 90 MB instant.
+pub fn folder_zip<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    folder: &str,
+) -> Result<Vec<u8>, ModelZipError> {
+    let write = |e: &dyn std::fmt::Display| ModelZipError::Write(e.to_string());
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let folder = folder.trim_matches('/');
+    for (name, bytes) in files {
+        // Zip64 only where a file needs it (over 4 GiB); readers handle either.
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .large_file(bytes.len() as u64 >= u32::MAX as u64);
+        let path = if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") };
         zip.start_file(path, options).map_err(|e| write(&e))?;
         zip.write_all(bytes).map_err(|e| write(&e))?;
     }

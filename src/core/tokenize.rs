@@ -66,6 +66,11 @@ impl TextTokenizer {
         self.inner.token_to_id("[PAD]").unwrap_or(0)
     }
 
+    /// The padding token's text, for tools that name it rather than its id.
+    pub fn pad_token(&self) -> String {
+        self.inner.id_to_token(self.pad_id()).unwrap_or_else(|| "[PAD]".to_string())
+    }
+
     pub fn vocab_size(&self) -> usize {
         self.inner.get_vocab_size(true)
     }

@@ -28,7 +28,7 @@ macro_rules! areas {
 
 areas![
     "page", "core", "model", "data", "train", "settings", "results", "try", "export", "teach", "guide", "errors",
-    "format"
+    "format", "graduate"
 ];
 
 /// A language's whole catalogue, read on first use.

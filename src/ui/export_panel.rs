@@ -10,7 +10,8 @@ use super::my_runs::MyRuns;
 use super::state::{t, use_state, Status};
 use super::worker_link::use_worker;
 use crate::core::metrics_files::{metrics_csv, metrics_json};
-use crate::core::model_zip::{model_zip, ADAPTER_FOLDER};
+use crate::core::model_zip::{folder_zip, model_zip, ModelZipError, ADAPTER_FOLDER};
+use crate::i18n::Language;
 use crate::protocol::Request;
 use crate::share::SharedModel;
 
@@ -25,6 +26,8 @@ struct Saved {
     /// Whether it carries a LoRA run's peft adapter.
     lora: bool,
 }
+
+const PROJECT_FOLDER: &str = "tunelab-project";
 const SHARE_FILE: &str = "tunelab-run.tunelab.json";
 
 #[component]
@@ -38,11 +41,7 @@ pub fn ExportPanel() -> impl IntoView {
         let Status::Done((files, adapter)) = state.export.get() else { return };
         let name = format!("{FOLDER}.zip");
         let language = state.language.get_untracked();
-        let saved = model_zip(&files, adapter.as_ref(), FOLDER).map_err(|e| e.words(language)).and_then(|zip| {
-            files::save(language, &zip, &name, "application/zip")?;
-            Ok(zip.len())
-        });
-        match saved {
+        match save_zip(language, model_zip(&files, adapter.as_ref(), FOLDER), &name) {
             Ok(size) => {
                 let architecture = files.architecture().unwrap_or_default();
                 note.set(Some(Saved { size, architecture, lora: adapter.is_some() }));
@@ -51,6 +50,27 @@ pub fn ExportPanel() -> impl IntoView {
             Err(message) => state.export.set(Status::Failed(message)),
         }
     });
+    // The run as a Python project: zip it and hand it to the browser.
+    let project_note = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        let Status::Done(project) = state.project.get() else { return };
+        let name = format!("{PROJECT_FOLDER}.zip");
+        let language = state.language.get_untracked();
+        let files = project.iter().map(|f| (f.path.as_str(), f.bytes.as_slice()));
+        match save_zip(language, folder_zip(files, PROJECT_FOLDER), &name) {
+            Ok(size) => {
+                project_note.set(Some(size));
+                state.project.set(Status::Empty);
+            }
+            Err(message) => state.project.set(Status::Failed(message)),
+        }
+    });
+    let graduate = move |_| {
+        project_note.set(None);
+        state.project.set(Status::Working);
+        let base_model = base_model_id(state.shared_model.get_untracked());
+        link.send(Request::Graduate { base_model, language: state.language.get_untracked() });
+    };
     let save_text = move |text: String, name: &str, mime: &str| {
         if let Err(message) = files::save(state.language.get_untracked(), text.as_bytes(), name, mime) {
             state.export.set(Status::Failed(message));
@@ -89,6 +109,24 @@ pub fn ExportPanel() -> impl IntoView {
                     {crate::tr!(state.lang(), "export.saved-model", name = format!("{FOLDER}.zip"), size = bytes(saved.size), folder = FOLDER)}
                 </p>
                 <LoadSnippets saved=saved />
+            })}
+            <h3>{t("export.project-title")}</h3>
+            <p class="note">{t("export.project-note")}</p>
+            <div class="controls">
+                <button id="export-project" on:click=graduate
+                    disabled=move || !state.trained() || state.run.get().active() || state.project.get().is_working()>
+                    {t("export.download-project")}
+                </button>
+            </div>
+            {move || match state.project.get() {
+                Status::Working => view! { <p class="note" role="status">{t("export.preparing-project")}</p> }.into_any(),
+                Status::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                _ => ().into_any(),
+            }}
+            {move || project_note.get().map(|size| view! {
+                <p class="note" id="export-project-note">
+                    {crate::tr!(state.lang(), "export.saved-project", name = format!("{PROJECT_FOLDER}.zip"), size = bytes(size))}
+                </p>
             })}
             <MyRuns />
             <h3>{t("export.share")}</h3>
@@ -132,10 +170,7 @@ pub fn ExportPanel() -> impl IntoView {
 #[component]
 fn LoadSnippets(saved: Saved) -> impl IntoView {
     let state = use_state();
-    let base = move || match state.shared_model.get() {
-        SharedModel::Default => DEFAULT_HUB_ID.to_string(),
-        SharedModel::Hub { id } => id,
-    };
+    let base = move || base_model_id(state.shared_model.get());
     let architecture = saved.architecture.clone();
     let hf = move || crate::tr!(state.lang(), "export.load-hf", folder = FOLDER, architecture = architecture);
     let peft = saved.lora.then(|| {
@@ -153,12 +188,27 @@ fn LoadSnippets(saved: Saved) -> impl IntoView {
         };
         view! {
             <p class="note">{move || crate::tr!(state.lang(), "export.load-peft-note", folder = FOLDER)}</p>
-            <pre id="export-load-peft"><code>{code}</code></pre>
+            <pre id="export-load-peft" translate="no"><code>{code}</code></pre>
         }
     });
     view! {
         <h3>{t("export.load-title")}</h3>
-        <pre id="export-load-hf"><code>{hf}</code></pre>
+        <pre id="export-load-hf" translate="no"><code>{hf}</code></pre>
         {peft}
     }
+}
+
+/// The Hub id of the model the run started from, for code that loads it again.
+fn base_model_id(model: SharedModel) -> String {
+    match model {
+        SharedModel::Default => DEFAULT_HUB_ID.to_string(),
+        SharedModel::Hub { id } => id,
+    }
+}
+
+/// Hands a zip to the browser as a download: its size, or what went wrong in the reader's words.
+fn save_zip(language: Language, zip: Result<Vec<u8>, ModelZipError>, name: &str) -> Result<usize, String> {
+    let zip = zip.map_err(|e| e.words(language))?;
+    files::save(language, &zip, name, "application/zip")?;
+    Ok(zip.len())
 }

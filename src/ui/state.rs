@@ -9,7 +9,7 @@ use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
 use crate::i18n::Language;
 use crate::protocol::{
     AdapterFiles, DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction,
-    RequestKind, Split,
+    ProjectFile, RequestKind, Split,
 };
 use crate::share::{RunLink, SharedModel};
 
@@ -106,6 +106,8 @@ pub struct State {
     /// The held-out test split, scored once after a run ends.
     pub test_report: RwSignal<Status<EvalReport>>,
     pub export: RwSignal<Status<(ModelFiles, Option<AdapterFiles>)>>,
+    /// The run as a Python project, on its way to a download.
+    pub project: RwSignal<Status<Vec<ProjectFile>>>,
     /// The latest checkpoint the worker sent: (steps done, epoch it goes on with). The page
     /// link keeps its bytes for a worker that crashes.
     pub checkpoint: RwSignal<Option<(usize, usize)>>,
@@ -157,6 +159,7 @@ impl State {
             checkpoint: RwSignal::new(None),
             resuming: RwSignal::new(None),
             export: RwSignal::new(Status::Empty),
+            project: RwSignal::new(Status::Empty),
             notices: RwSignal::new(Vec::new()),
             clock: RwSignal::new(now()),
             step_seen_at: RwSignal::new(0.0),
@@ -251,6 +254,7 @@ impl State {
             // The page asks for the test split only; the dev set is scored every epoch.
             Event::Evaluation { split: Split::Dev, .. } => {}
             Event::Exported { files, adapter } => self.export.set(Status::Done((files, adapter))),
+            Event::Graduated { files } => self.project.set(Status::Done(files)),
             Event::ToKeep { files } => self.to_keep.set(Status::Done(files)),
             Event::Checkpoint { step, epoch, .. } => self.checkpoint.set(Some((step, epoch))),
             Event::Error { request, message } => self.fail(request, message),
@@ -271,6 +275,7 @@ impl State {
             RequestKind::Predict => self.prediction.set(Status::Failed(message)),
             RequestKind::Export => self.export.set(Status::Failed(message)),
             RequestKind::Keep => self.to_keep.set(Status::Failed(message)),
+            RequestKind::Graduate => self.project.set(Status::Failed(message)),
             RequestKind::Evaluate => self.test_report.set(Status::Failed(message)),
             RequestKind::Pause
             | RequestKind::Resume

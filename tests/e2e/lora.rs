@@ -1,6 +1,6 @@
 //! LoRA in the page: a run with a LoRA rank trains the adapters and the head, the train panel
 //! counts them against the whole model, and "Keep it" downloads the merged model with the peft
-//! adapter beside it, and says how to load each.
+//! adapter beside it, says how to load each, and writes the run as a Python project.
 
 use std::io::Read;
 use std::path::Path;
@@ -68,6 +68,37 @@ async fn lora(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
     page.screenshot_at("lora-keep-it", "#export-load-peft").await?;
     if !snippet.contains(r#"PeftModel.from_pretrained(base, "tunelab-model/adapter")"#) {
         return Err(format!("the peft snippet does not load the adapter folder: {snippet}"));
+    }
+    python_project(page, &downloads).await
+}
+
+/// "Take it further": the run as a Python project whose train.py carries the LoRA settings.
+async fn python_project(page: &Page, downloads: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_file(downloads.join("tunelab-project.zip"));
+    page.click("#export-project").await?;
+    page.wait_for("the project note", "#export-project-note", Duration::from_secs(120)).await?;
+    let zip = downloaded(downloads, "tunelab-project.zip", Duration::from_secs(60)).await?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&zip)).map_err(|e| e.to_string())?;
+    let mut names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    names.sort();
+    println!("e2e: Python project: {names:?}");
+    for expected in
+        ["train.py", "requirements.txt", "README.md", "tokenizer.json", "data/train.jsonl", "initial_head.safetensors"]
+    {
+        if !names.contains(&format!("tunelab-project/{expected}")) {
+            return Err(format!("the project lacks {expected}: {names:?}"));
+        }
+    }
+    let mut script = String::new();
+    archive
+        .by_name("tunelab-project/train.py")
+        .map_err(|e| e.to_string())?
+        .read_to_string(&mut script)
+        .map_err(|e| e.to_string())?;
+    if !script.contains(r#""lora_rank": 8"#)
+        || !script.contains(r#""base_model": "sentence-transformers/all-MiniLM-L6-v2""#)
+    {
+        return Err("train.py does not carry the run's LoRA rank and base model".to_string());
     }
     Ok(())
 }

@@ -2,6 +2,7 @@ mod activation;
 mod checkpoint;
 mod export;
 mod golden;
+mod graduate;
 mod half_model;
 mod loading;
 mod lora;

@@ -41,7 +41,9 @@ cargo xtask <command>
             [native|bench|browser|e2e] runs only one of them; [e2e-release] the e2e flows against the
             release page that `serve` builds (not part of the whole run)
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch [NAME] one
-            of them; [--half] each also from the page's fp16 copy, within 0.3 point of the f32 original
+            of them; [--half] each also from the page's fp16 copy, within 0.3 point of the f32 original;
+            [--techniques] LoRA and the head-only probe beside full fine-tuning; [--seeds N] Tunelab and
+            transformers' Trainer (the run's --export-script project) over N seeds, mean and sd
   bench     train tokens/s, sequences/s and memory of every Tunelab device (native CPU and wgpu,
             in-browser WebGPU and CPU) against PyTorch in the same run, peak memory at 16 x 128, the
             page's .wasm sizes and startup times; table on stdout, JSON in target/bench/bench.json

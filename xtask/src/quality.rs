@@ -64,10 +64,11 @@ const HALF_MODEL: &str = "web/models/all-MiniLM-L6-v2-f16";
 /// of a percentage point.
 const HALF_MARGIN: f64 = 0.003;
 
-/// `cargo xtask quality [NAME] [--half] [--techniques]`: the runs (or the one whose name holds
-/// NAME) against the transformers references; with `--half`, each also from the
+/// `cargo xtask quality [NAME] [--half] [--techniques] [--seeds N]`: the runs (or the one whose
+/// name holds NAME) against the transformers references; with `--half`, each also from the
 /// half-precision copy, which must land within [`HALF_MARGIN`] of the original; with
-/// `--techniques`, each also with [`TECHNIQUES`], measured and not judged.
+/// `--techniques`, each also with [`TECHNIQUES`], measured and not judged; with `--seeds N`,
+/// Tunelab and transformers' Trainer each over N seeds ([`over_seeds`]).
 pub fn run(args: &[String]) -> Result<(), String> {
     crate::models::run()?;
     // The dev profile compiles dependencies at opt-level 3 (Cargo.toml), which is where the
@@ -79,7 +80,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let refs = reference["runs"].as_array().cloned().unwrap_or_default();
     let half = args.iter().any(|a| a == "--half");
     let techniques = args.iter().any(|a| a == "--techniques");
-    let only = args.iter().find(|a| !a.starts_with("--")).map(String::as_str);
+    let seeds = match args.iter().position(|a| a == "--seeds") {
+        Some(i) => {
+            args.get(i + 1).and_then(|n| n.parse::<u64>().ok()).filter(|n| *n > 0).ok_or("--seeds takes a count")?
+        }
+        None => 0,
+    };
+    let only = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--seeds"))
+        .map(|(_, a)| a.as_str());
     let mut failures = Vec::new();
     let mut rows = Vec::new();
     for (i, run) in RUNS.iter().enumerate() {
@@ -116,6 +127,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if !pass {
             failures.push(run.name.to_string());
         }
+        if seeds > 0 {
+            rows.extend(over_seeds(run, seeds)?);
+        }
         if techniques {
             rows.push(cost_row("full fine-tuning", run.metric, &result));
             for (technique, extra) in TECHNIQUES {
@@ -150,6 +164,60 @@ pub fn run(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("below the bar: {}", failures.join(", ")))
     }
+}
+
+/// Tunelab and transformers' Trainer on the same data with the same seeds: Trainer runs the
+/// Python project Tunelab writes for each run (`--export-script`), so recipe, labels and data
+/// are the same by construction. Rows of mean ± sd, and the gap of the means.
+fn over_seeds(run: &Run, seeds: u64) -> Result<Vec<String>, String> {
+    let python = crate::bench_torch::venv()?;
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for seed in FIRST_SEED..FIRST_SEED + seeds {
+        let project = crate::target_dir().join("quality-project");
+        let _ = std::fs::remove_dir_all(&project);
+        let (seed_text, project_text) = (seed.to_string(), project.to_string_lossy().into_owned());
+        let result = train(run, MODEL, &["--seed", &seed_text, "--export-script", &project_text])?;
+        ours.push(
+            result["metrics"][run.metric].as_f64().ok_or_else(|| format!("{}: no metrics.{}", run.name, run.metric))?,
+        );
+        eprintln!("xtask: quality run {} seed {seed} with transformers' Trainer", run.name);
+        let output = Command::new(&python)
+            .current_dir(&project)
+            .args(["train.py", "--model"])
+            .arg(root().join(MODEL))
+            .args(["--cpu", "--output-dir"])
+            .arg(project.join("model"))
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("starting train.py: {e}"))?;
+        if !output.status.success() {
+            return Err(format!("{}: train.py failed ({})", run.name, output.status));
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+            .map_err(|e| format!("{}: train.py's last line is not JSON ({e})", run.name))?;
+        let key = format!("eval_{}", run.metric);
+        theirs.push(report["dev"][&key].as_f64().ok_or_else(|| format!("{}: train.py gave no {key}", run.name))?);
+    }
+    let (our_mean, our_sd) = mean_sd(&ours);
+    let (their_mean, their_sd) = mean_sd(&theirs);
+    let seeds_list = format!("seeds {FIRST_SEED}..{}", FIRST_SEED + seeds - 1);
+    Ok(vec![
+        format!("{:<26} {:<10} Tunelab {our_mean:.4} ± {our_sd:.4}   {ours:?}", format!("  {seeds_list}"), run.metric),
+        format!("{:<26} {:<10} Trainer {their_mean:.4} ± {their_sd:.4}   {theirs:?}", "", run.metric),
+        format!("{:<26} {:<10} gap of the means {:+.4}", "", run.metric, our_mean - their_mean),
+    ])
+}
+
+/// The seeds `--seeds N` runs: the recipe's own, and the next ones.
+const FIRST_SEED: u64 = 42;
+
+/// Mean and sample standard deviation.
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, var.sqrt())
 }
 
 /// What a technique costs and scores: trainable parameters, AdamW's state, speed, the metric.

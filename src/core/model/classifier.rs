@@ -156,6 +156,13 @@ impl Classifier {
         out.into_safetensors()
     }
 
+    /// The head alone (`classifier.weight`, `classifier.bias`), as safetensors.
+    pub async fn head_safetensors(&self) -> Result<Vec<u8>, ModelError> {
+        let mut out = WeightWriter::default();
+        out.linear("classifier", &self.classifier).await?;
+        out.into_safetensors()
+    }
+
     /// Gives every encoder layer fresh adapters on `spec`'s targets, drawn from `seed`.
     pub fn attach_lora(&mut self, spec: &LoraSpec, seed: u64) {
         let device = self.classifier.weight.device();
