@@ -217,8 +217,7 @@ impl Session {
             Some(_) => None,
         };
         self.recipe = Some((plan.config.clone(), head));
-        let parameters = model.num_params();
-        let mut on_event = |event: TrainEvent| emit(train_event(event, parameters));
+        let mut on_event = |event: TrainEvent| emit(train_event(event));
         let outcome =
             resume(&mut model, &dataset.train, dataset.dev.as_ref(), &plan, control, &mut on_event, from).await;
         self.model = Some(model);
@@ -274,9 +273,9 @@ impl Session {
 }
 
 /// The training loop's events in the protocol's words.
-fn train_event(event: TrainEvent, parameters: usize) -> Event {
+fn train_event(event: TrainEvent) -> Event {
     match event {
-        TrainEvent::Started { plan, truncated_examples, trainable_parameters } => {
+        TrainEvent::Started { plan, truncated_examples, parameters, trainable_parameters } => {
             Event::TrainingStarted { plan, parameters, trainable_parameters, truncated_examples }
         }
         TrainEvent::Step(progress) => Event::Progress(progress),

@@ -32,7 +32,7 @@ impl Progress {
 
     pub fn on_event(&self, event: &TrainEvent) {
         match event {
-            TrainEvent::Started { plan, truncated_examples, trainable_parameters } => {
+            TrainEvent::Started { plan, truncated_examples, trainable_parameters, .. } => {
                 self.bar.set_length(plan.total_steps as u64);
                 let config = &plan.config;
                 if let Some(spec) = config.lora_spec() {

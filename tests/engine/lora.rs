@@ -82,10 +82,10 @@ fn a_lora_run_trains_the_adapters_and_head_and_both_exports_give_its_outputs() {
         ..TrainConfig::default()
     };
     let plan = config.plan(train_set.len()).expect("plan");
-    let mut trainable = None;
+    let (mut trainable, mut parameters, before) = (None, None, model.num_params());
     let mut on_event = |event: TrainEvent| {
-        if let TrainEvent::Started { trainable_parameters, .. } = event {
-            trainable = Some(trainable_parameters);
+        if let TrainEvent::Started { trainable_parameters, parameters: all, .. } = event {
+            (trainable, parameters) = (Some(trainable_parameters), Some(all));
         }
     };
     block_on(train(&mut model, &train_set, None, &plan, &mut RunToEnd, &mut on_event)).expect("train");
@@ -93,6 +93,7 @@ fn a_lora_run_trains_the_adapters_and_head_and_both_exports_give_its_outputs() {
     // peft's count for r = 8 on query and value: 6 layers × 2 × 8 × (384 + 384), and the head.
     let head = 384 * labels.len() + labels.len();
     assert_eq!(trainable, Some(6 * 2 * 8 * (384 + 384) + head));
+    assert_eq!(parameters, Some(before + 6 * 2 * 8 * (384 + 384)), "the model's count includes its adapters");
     assert!(encoder_weights(&model) == encoder_before, "a weight under LoRA changed");
     assert_ne!(read_f32(model.model.classifier.weight.val()), head_before, "the head did not train");
     for layer in &model.model.bert.layers {

@@ -51,6 +51,8 @@ pub enum TrainEvent {
     Started {
         plan: TrainPlan,
         truncated_examples: usize,
+        /// Every parameter of the model as it trains, LoRA's adapters included.
+        parameters: usize,
         /// The parameters this run updates: all of them but what the settings freeze.
         trainable_parameters: usize,
     },

@@ -245,6 +245,7 @@ async fn train_loop<C: Control>(
     on_event(TrainEvent::Started {
         plan: plan.clone(),
         truncated_examples: run.truncated_examples,
+        parameters: model.num_params(),
         trainable_parameters: trainable_parameters(&model.model),
     });
     for epoch in first_epoch..=plan.config.epochs {
