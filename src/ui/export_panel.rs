@@ -112,6 +112,7 @@ pub fn ExportPanel() -> impl IntoView {
             })}
             <h3>{t("export.project-title")}</h3>
             <p class="note">{t("export.project-note")}</p>
+            <pre translate="no"><code>{t("export.project-commands")}</code></pre>
             <div class="controls">
                 <button id="export-project" on:click=graduate
                     disabled=move || !state.trained() || state.run.get().active() || state.project.get().is_working()>
