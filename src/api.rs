@@ -64,6 +64,12 @@ export type TrainerEvent =
 /** A Hugging Face folder: write the three files next to each other. */
 export interface ModelFiles { config_json: Uint8Array; tokenizer_json: Uint8Array; model_safetensors: Uint8Array }
 export interface AdapterFiles { config_json: Uint8Array; adapter_safetensors: Uint8Array }
+/** A Transformers.js folder: `tokenizer_config.json` beside config.json and tokenizer.json,
+ * the graphs as `onnx/model.onnx` (fp32) and `onnx/model_quantized.onnx` (int8 weights). */
+export interface OnnxFolder {
+  config_json: Uint8Array; tokenizer_json: Uint8Array; tokenizer_config_json: Uint8Array;
+  model_onnx: Uint8Array; model_quantized_onnx: Uint8Array;
+}
 "#;
 
 /// Fine-tunes a BERT model in the browser. Create with `await Trainer.create()`.
@@ -242,6 +248,14 @@ impl Trainer {
     pub async fn export_adapter(&self) -> Result<JsValue, JsError> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
         js(&session.export_adapter().await.map_err(js_error)?)
+    }
+
+    /// The trained model as ONNX for Transformers.js: fp32 and int8 graphs with the config and
+    /// tokenizer files, laid out as `pipeline(task, folder)` loads them.
+    #[wasm_bindgen(js_name = exportOnnx, unchecked_return_type = "OnnxFolder")]
+    pub async fn export_onnx(&self) -> Result<JsValue, JsError> {
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        js(&session.export_onnx().await.map_err(js_error)?)
     }
 }
 

@@ -10,6 +10,7 @@ use crate::core::evaluate::EvalReport;
 pub use crate::core::graduate::ProjectFile;
 pub use crate::core::model::AdapterFiles;
 use crate::core::model::Task;
+pub use crate::core::onnx::OnnxFolder;
 pub use crate::core::predict::{EntitySpan, Prediction, TaggedWord};
 pub use crate::core::task_model::ModelFiles;
 use crate::core::train::{EpochSummary, StepProgress, TrainConfig, TrainPlan};
@@ -146,6 +147,8 @@ pub enum Request {
     Export,
     /// The same files, for the page to keep in the browser; answered by [`Event::ToKeep`].
     Keep,
+    /// The trained model as ONNX for Transformers.js; answered by [`Event::ExportedOnnx`].
+    ExportOnnx,
     /// The run as a Python project on transformers' Trainer, starting from `base_model` (a Hub
     /// id), its README in `language`; answered by [`Event::Graduated`].
     Graduate {
@@ -189,6 +192,7 @@ pub enum RequestKind {
     Evaluate,
     Export,
     Keep,
+    ExportOnnx,
     Graduate,
     Drill,
     Memory,
@@ -214,6 +218,7 @@ impl RequestKind {
             RequestKind::Evaluate => "evaluate",
             RequestKind::Export => "export",
             RequestKind::Keep => "keep",
+            RequestKind::ExportOnnx => "export_onnx",
             RequestKind::Graduate => "graduate",
             RequestKind::Drill => "drill",
             RequestKind::Memory => "memory",
@@ -245,6 +250,7 @@ impl Request {
             Request::Evaluate { .. } => RequestKind::Evaluate,
             Request::Export => RequestKind::Export,
             Request::Keep => RequestKind::Keep,
+            Request::ExportOnnx => RequestKind::ExportOnnx,
             Request::Graduate { .. } => RequestKind::Graduate,
             Request::Drill { .. } => RequestKind::Drill,
             Request::Memory => RequestKind::Memory,
@@ -423,6 +429,10 @@ pub enum Event {
         #[serde(default)]
         adapter: Option<AdapterFiles>,
     },
+    /// The trained model's Transformers.js folder: fp32 and int8 ONNX graphs.
+    ExportedOnnx {
+        folder: OnnxFolder,
+    },
     /// The run as it stood after `step` (every epoch's end, and every
     /// `CHECKPOINT_EVERY` steps): kept by the page, sent back with [`Request::TrainFrom`] to a new
     /// worker after a crash.
@@ -465,7 +475,11 @@ impl Event {
     pub fn carries_bytes(&self) -> bool {
         matches!(
             self,
-            Event::Exported { .. } | Event::Graduated { .. } | Event::ToKeep { .. } | Event::Checkpoint { .. }
+            Event::Exported { .. }
+                | Event::ExportedOnnx { .. }
+                | Event::Graduated { .. }
+                | Event::ToKeep { .. }
+                | Event::Checkpoint { .. }
         )
     }
 }

@@ -10,7 +10,8 @@ use tunelab::core::model::Task;
 use tunelab::core::predict::{EntitySpan, Prediction, TaggedWord};
 use tunelab::core::train::{EpochSummary, StepProgress, TrainConfig};
 use tunelab::protocol::{
-    Backend, DataFile, DatasetRequest, DatasetSummary, DeviceInfo, DownloadProgress, Event, LabelCount, ModelSummary,
+    AdapterFiles, Backend, DataFile, DatasetRequest, DatasetSummary, DeviceInfo, DownloadProgress, Event, LabelCount,
+    ModelFiles, ModelSummary, OnnxFolder,
 };
 
 fn types() -> String {
@@ -237,4 +238,20 @@ fn nested_in_interface(name: &str, field: &str) -> BTreeSet<String> {
     let at = text.find(&format!("export interface {name} ")).unwrap_or_else(|| panic!("no interface {name}"));
     let inner = at + text[at..].find(&format!("{field}: {{")).unwrap_or_else(|| panic!("no {field}"));
     fields(&text, inner + field.len() + 2)
+}
+
+#[test]
+fn exported_folders_declare_every_file() {
+    let model = ModelFiles { config_json: vec![], tokenizer_json: vec![], model_safetensors: vec![] };
+    assert_eq!(interface("ModelFiles"), keys(&model));
+    let adapter = AdapterFiles { config_json: vec![], adapter_safetensors: vec![] };
+    assert_eq!(interface("AdapterFiles"), keys(&adapter));
+    let onnx = OnnxFolder {
+        config_json: vec![],
+        tokenizer_json: vec![],
+        tokenizer_config_json: vec![],
+        model_onnx: vec![],
+        model_quantized_onnx: vec![],
+    };
+    assert_eq!(interface("OnnxFolder"), keys(&onnx));
 }

@@ -13,7 +13,7 @@ fn parse(extra: &[&str]) -> Result<TrainConfig, clap::Error> {
     let args = BASE.iter().copied().chain(["t.conll"]).chain(extra.iter().copied());
     match Cli::try_parse_from(args)?.command {
         Command::Train(train) => Ok(train.settings.0),
-        Command::Eval(_) => panic!("parsed as eval"),
+        other => panic!("parsed as another command: {other:?}"),
     }
 }
 

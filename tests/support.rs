@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
+use tunelab::core::data::{parse_classification, parse_ner, Examples, TableOptions};
 use tunelab::core::task_model::ModelFiles;
 
 /// The repository root.
@@ -101,4 +102,49 @@ pub fn wgpu_device(test: &str) -> Option<Device> {
 
 pub fn read_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     pollster::block_on(t.into_data_async()).expect("read").try_to_vec::<f32>().expect("f32")
+}
+
+/// The reference venv's Python, from `TUNELAB_PYTHON` (`cargo xtask test` sets it); `None`
+/// with a SKIPPED line naming `test` where it is not set.
+pub fn reference_python(test: &str) -> Option<std::ffi::OsString> {
+    let python = std::env::var_os("TUNELAB_PYTHON");
+    if python.is_none() {
+        announce(format!("SKIPPED {test}: TUNELAB_PYTHON is not set (cargo xtask test sets it to the reference venv)"));
+    }
+    python
+}
+
+/// A fresh scratch folder under the system's temp folder holding `files` (by relative path).
+pub fn scratch_folder<'a, P: AsRef<Path>>(name: &str, files: impl IntoIterator<Item = (P, &'a [u8])>) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tunelab-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, bytes) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    dir
+}
+
+/// Runs a command of the reference venv and reads the JSON object its stdout ends with; `what`
+/// names it in the failure.
+pub fn last_json_line(command: &mut std::process::Command, what: &str) -> serde_json::Value {
+    let output = command.output().unwrap_or_else(|e| panic!("{what}: the reference venv's Python does not start: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{what} failed: {}", String::from_utf8_lossy(&output.stderr));
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{what}: the last line is not JSON ({e}): {last}"))
+}
+
+/// `n` WNUT-17 training sentences after the first `skip`.
+pub fn wnut_slice(skip: usize, n: usize) -> Examples {
+    let bytes = std::fs::read(shared("data/wnut17/train.conll")).expect("wnut17");
+    Examples::Ner(parse_ner(&bytes, "train.conll").value.examples.into_iter().skip(skip).take(n).collect())
+}
+
+/// `n` SST-2 training sentences after the first `skip`.
+pub fn sst2_slice(skip: usize, n: usize) -> Examples {
+    let bytes = std::fs::read(shared("data/sst2/train.tsv")).expect("sst2");
+    let parsed = parse_classification(&bytes, "train.tsv", &TableOptions::default());
+    Examples::Cls(parsed.value.into_iter().skip(skip).take(n).collect())
 }

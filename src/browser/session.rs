@@ -13,6 +13,7 @@ use crate::core::data::{
 use crate::core::evaluate::{EvalError, EvalReport};
 use crate::core::graduate::{initial_head, python_project, GraduateError, ProjectFile, RunData};
 use crate::core::model::{AdapterFiles, BertConfig, ModelError, Task};
+use crate::core::onnx::{onnx_folder, OnnxError, OnnxFolder};
 use crate::core::task_model::{check_vocab, LoadError, LoadOptions, ModelFiles, TaskModel};
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
 use crate::core::train::{
@@ -60,6 +61,8 @@ pub enum SessionError {
     Export(#[source] LoadError),
     #[error("the Python project could not be made: {0}")]
     Graduate(#[from] GraduateError),
+    #[error(transparent)]
+    Onnx(#[from] OnnxError),
 }
 
 /// What the worker holds between requests.
@@ -264,6 +267,11 @@ impl Session {
         let (config, head) = self.recipe.as_ref().ok_or(SessionError::NotTrained)?;
         let data = RunData { train: &dataset.train, dev: dataset.dev.as_ref(), test: dataset.test.as_ref() };
         Ok(python_project(model, config, base_model, data, head.clone(), language)?)
+    }
+
+    /// The trained model as ONNX, fp32 and int8, in Transformers.js's folder layout.
+    pub async fn export_onnx(&self) -> Result<OnnxFolder, SessionError> {
+        Ok(onnx_folder(&self.export().await?)?)
     }
 
     /// After a LoRA run: its adapters and head as a peft folder, to load onto the base model.

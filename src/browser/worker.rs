@@ -194,6 +194,10 @@ impl Worker {
                 let adapter = session.export_adapter().await.map_err(|e| e.to_string())?;
                 post(&Event::Exported { files, adapter });
             }
+            Request::ExportOnnx => {
+                let folder = self.session().await.export_onnx().await.map_err(|e| e.to_string())?;
+                post(&Event::ExportedOnnx { folder });
+            }
             Request::Graduate { base_model, language } => {
                 let files = self.session().await.graduate(&base_model, language).await.map_err(|e| e.to_string())?;
                 post(&Event::Graduated { files });

@@ -21,6 +21,9 @@ pub enum Command {
     Train(TrainArgs),
     /// Evaluate an exported (fine-tuned) model on a labelled file.
     Eval(EvalArgs),
+    /// Write an exported (fine-tuned) model as ONNX, fp32 and int8, in the folder layout
+    /// Transformers.js loads.
+    Onnx(OnnxArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,6 +101,10 @@ pub struct TrainArgs {
     /// Write the fine-tuned model here as a Hugging Face folder.
     #[arg(long)]
     pub export: Option<PathBuf>,
+    /// With --export: write the model as ONNX into the same folder too (tokenizer_config.json,
+    /// onnx/model.onnx, onnx/model_quantized.onnx), so that Transformers.js loads it as well.
+    #[arg(long, requires = "export")]
+    pub onnx: bool,
     /// Write the run here as a Python project on transformers' Trainer (train.py with the same
     /// recipe, seed and labels, the data, requirements.txt, and Tunelab's initial head).
     #[arg(long, value_name = "DIR")]
@@ -129,4 +136,15 @@ pub struct EvalArgs {
     pub device: DeviceChoice,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OnnxArgs {
+    /// An exported model folder (config.json with id2label, tokenizer.json, model.safetensors).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Where to write config.json, tokenizer.json, tokenizer_config.json and onnx/; the model's
+    /// own folder when omitted.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }

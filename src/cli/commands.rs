@@ -2,14 +2,15 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::args::{EvalArgs, TrainArgs};
+use super::args::{EvalArgs, OnnxArgs, TrainArgs};
 use super::error::CliError;
 use super::launches::LaunchCounter;
 use super::{device, files, progress::Progress, summary};
 use crate::core::data::{load_dataset, read_examples, DataSource, Dataset, DatasetOptions, Examples, TableOptions};
 use crate::core::graduate::{initial_head, python_project, GraduateError, RunData};
 use crate::core::model::Task;
-use crate::core::task_model::{LoadOptions, TaskModel};
+use crate::core::onnx::{onnx_folder, OnnxFolder};
+use crate::core::task_model::{LoadOptions, ModelFiles, TaskModel};
 use crate::core::train::{
     fit_batch, label_list, train, BatchFit, MemoryEstimate, StopAfter, TrainConfig, TrainEvent, TrainedShape,
 };
@@ -159,6 +160,9 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
             files::write_adapter(&adapter_dir, &adapter)?;
             eprintln!("LoRA adapter (peft) in {}", adapter_dir.display());
         }
+        if args.onnx {
+            write_onnx(dir, &exported)?;
+        }
     }
     if let Some(dir) = &args.export_script {
         let base = std::fs::canonicalize(&args.model).unwrap_or_else(|_| args.model.clone());
@@ -249,4 +253,24 @@ fn peak_rss_mb() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+pub fn onnx_command(args: OnnxArgs) -> Result<(), CliError> {
+    let files = files::read_model(&args.model)?;
+    write_onnx(args.out.as_ref().unwrap_or(&args.model), &files)
+}
+
+/// The Transformers.js folder of `files` in `dir`, with the two graphs' sizes on stderr.
+fn write_onnx(dir: &Path, files: &ModelFiles) -> Result<(), CliError> {
+    let folder = onnx_folder(files)?;
+    files::write_folder(dir, folder.files())?;
+    eprintln!(
+        "ONNX for Transformers.js in {}: {} {:.1} MB, {} {:.1} MB",
+        dir.display(),
+        OnnxFolder::MODEL,
+        folder.model_onnx.len() as f64 / MIB,
+        OnnxFolder::MODEL_QUANTIZED,
+        folder.model_quantized_onnx.len() as f64 / MIB
+    );
+    Ok(())
 }

@@ -7,6 +7,7 @@ use crate::core::data::DatasetError;
 use crate::core::evaluate::EvalError;
 use crate::core::graduate::GraduateError;
 use crate::core::model::ModelError;
+use crate::core::onnx::OnnxError;
 use crate::core::task_model::LoadError;
 use crate::core::train::{ConfigError, TrainError};
 
@@ -34,6 +35,8 @@ pub enum CliError {
     Eval(#[from] EvalError),
     #[error("export failed")]
     Export(#[source] LoadError),
+    #[error("ONNX export failed")]
+    Onnx(#[from] OnnxError),
     #[error("the Python project could not be made")]
     Graduate(#[from] GraduateError),
     #[error(

@@ -60,7 +60,12 @@ pub fn write_adapter(dir: &Path, files: &AdapterFiles) -> Result<(), CliError> {
 
 /// Files under `dir`, by their paths inside it.
 pub fn write_files(dir: &Path, files: &[ProjectFile]) -> Result<(), CliError> {
-    for ProjectFile { path, bytes } in files {
+    write_folder(dir, files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())))
+}
+
+/// Files under `dir`, by their `/`-separated paths inside it.
+pub fn write_folder<'a>(dir: &Path, files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Result<(), CliError> {
+    for (path, bytes) in files {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| CliError::Write { path: parent.to_path_buf(), source })?;

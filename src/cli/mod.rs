@@ -23,6 +23,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(args) => pollster::block_on(commands::train_command(args)),
         Command::Eval(args) => pollster::block_on(commands::eval_command(args)),
+        Command::Onnx(args) => commands::onnx_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod metrics_files;
 pub mod model;
 pub mod model_zip;
+pub mod onnx;
 pub mod predict;
 pub mod rng;
 pub mod task_model;

@@ -1,5 +1,5 @@
-//! Step 6: keep the result: the fine-tuned model as a Hugging Face folder in a zip, and the
-//! dev metrics as JSON and CSV.
+//! Step 6: keep the result: the fine-tuned model as a Hugging Face folder in a zip, as ONNX for a
+//! web page, and as a Python project; the dev metrics as JSON and CSV.
 
 use leptos::prelude::*;
 
@@ -10,6 +10,7 @@ use super::my_runs::MyRuns;
 use super::state::{t, use_state, Status};
 use super::worker_link::use_worker;
 use crate::core::metrics_files::{metrics_csv, metrics_json};
+use crate::core::model::Task;
 use crate::core::model_zip::{folder_zip, model_zip, ModelZipError, ADAPTER_FOLDER};
 use crate::i18n::Language;
 use crate::protocol::Request;
@@ -28,6 +29,16 @@ struct Saved {
 }
 
 const PROJECT_FOLDER: &str = "tunelab-project";
+const ONNX_FOLDER: &str = "tunelab-model-onnx";
+
+/// What the ONNX download held, for its note and its Transformers.js snippet.
+#[derive(Debug, Clone, PartialEq)]
+struct SavedOnnx {
+    size: usize,
+    fp32: usize,
+    int8: usize,
+    task: Option<Task>,
+}
 const SHARE_FILE: &str = "tunelab-run.tunelab.json";
 
 #[component]
@@ -63,6 +74,22 @@ pub fn ExportPanel() -> impl IntoView {
                 state.project.set(Status::Empty);
             }
             Err(message) => state.project.set(Status::Failed(message)),
+        }
+    });
+    // The model as ONNX for Transformers.js: zip it and hand it to the browser.
+    let onnx_note = RwSignal::new(None::<SavedOnnx>);
+    Effect::new(move |_| {
+        let Status::Done(folder) = state.onnx.get() else { return };
+        let name = format!("{ONNX_FOLDER}.zip");
+        let language = state.language.get_untracked();
+        match save_zip(language, folder_zip(folder.files(), ONNX_FOLDER), &name) {
+            Ok(size) => {
+                let task = Task::from_config_json(&folder.config_json);
+                let (fp32, int8) = (folder.model_onnx.len(), folder.model_quantized_onnx.len());
+                onnx_note.set(Some(SavedOnnx { size, fp32, int8, task }));
+                state.onnx.set(Status::Empty);
+            }
+            Err(message) => state.onnx.set(Status::Failed(message)),
         }
     });
     let graduate = move |_| {
@@ -110,6 +137,20 @@ pub fn ExportPanel() -> impl IntoView {
                 </p>
                 <LoadSnippets saved=saved />
             })}
+            <h3>{t("export.onnx-title")}</h3>
+            <p class="note">{t("export.onnx-note")}</p>
+            <div class="controls">
+                <button id="export-onnx" on:click=move |_| { onnx_note.set(None); state.onnx.set(Status::Working); link.send(Request::ExportOnnx); }
+                    disabled=move || !state.trained() || state.run.get().active() || state.onnx.get().is_working()>
+                    {t("export.download-onnx")}
+                </button>
+            </div>
+            {move || match state.onnx.get() {
+                Status::Working => view! { <p class="note" role="status">{t("export.preparing-onnx")}</p> }.into_any(),
+                Status::Failed(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                _ => ().into_any(),
+            }}
+            {move || onnx_note.get().map(|saved| view! { <OnnxSnippet saved=saved /> })}
             <h3>{t("export.project-title")}</h3>
             <p class="note">{t("export.project-note")}</p>
             <pre translate="no"><code>{t("export.project-commands")}</code></pre>
@@ -196,6 +237,35 @@ fn LoadSnippets(saved: Saved) -> impl IntoView {
         <h3>{t("export.load-title")}</h3>
         <pre id="export-load-hf" translate="no"><code>{hf}</code></pre>
         {peft}
+    }
+}
+
+/// The ONNX download's sizes, and the Transformers.js code that loads it, to copy.
+#[component]
+fn OnnxSnippet(saved: SavedOnnx) -> impl IntoView {
+    let state = use_state();
+    let pipeline = match saved.task {
+        Some(Task::Ner) => "token-classification",
+        _ => "text-classification",
+    };
+    let note = move || {
+        let (name, size) = (format!("{ONNX_FOLDER}.zip"), bytes(saved.size));
+        crate::tr!(
+            state.lang(),
+            "export.saved-onnx",
+            name = name,
+            size = size,
+            fp32 = bytes(saved.fp32),
+            int8 = bytes(saved.int8)
+        )
+    };
+    let code = move || {
+        let example = crate::tr!(state.lang(), "export.onnx-example");
+        crate::tr!(state.lang(), "export.load-onnx", pipeline = pipeline, folder = ONNX_FOLDER, example = example)
+    };
+    view! {
+        <p class="note" id="export-onnx-note">{note}</p>
+        <pre id="export-load-onnx" translate="no"><code>{code}</code></pre>
     }
 }
 

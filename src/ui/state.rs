@@ -8,8 +8,8 @@ use crate::core::evaluate::EvalReport;
 use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
 use crate::i18n::Language;
 use crate::protocol::{
-    AdapterFiles, DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, Prediction,
-    ProjectFile, RequestKind, Split,
+    AdapterFiles, DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, OnnxFolder,
+    Prediction, ProjectFile, RequestKind, Split,
 };
 use crate::share::{RunLink, SharedModel};
 
@@ -108,6 +108,8 @@ pub struct State {
     pub export: RwSignal<Status<(ModelFiles, Option<AdapterFiles>)>>,
     /// The run as a Python project, on its way to a download.
     pub project: RwSignal<Status<Vec<ProjectFile>>>,
+    /// The model as ONNX for Transformers.js, on its way to a download.
+    pub onnx: RwSignal<Status<OnnxFolder>>,
     /// The latest checkpoint the worker sent: (steps done, epoch it goes on with). The page
     /// link keeps its bytes for a worker that crashes.
     pub checkpoint: RwSignal<Option<(usize, usize)>>,
@@ -160,6 +162,7 @@ impl State {
             resuming: RwSignal::new(None),
             export: RwSignal::new(Status::Empty),
             project: RwSignal::new(Status::Empty),
+            onnx: RwSignal::new(Status::Empty),
             notices: RwSignal::new(Vec::new()),
             clock: RwSignal::new(now()),
             step_seen_at: RwSignal::new(0.0),
@@ -255,6 +258,7 @@ impl State {
             Event::Evaluation { split: Split::Dev, .. } => {}
             Event::Exported { files, adapter } => self.export.set(Status::Done((files, adapter))),
             Event::Graduated { files } => self.project.set(Status::Done(files)),
+            Event::ExportedOnnx { folder } => self.onnx.set(Status::Done(folder)),
             Event::ToKeep { files } => self.to_keep.set(Status::Done(files)),
             Event::Checkpoint { step, epoch, .. } => self.checkpoint.set(Some((step, epoch))),
             Event::Error { request, message } => self.fail(request, message),
@@ -276,6 +280,7 @@ impl State {
             RequestKind::Export => self.export.set(Status::Failed(message)),
             RequestKind::Keep => self.to_keep.set(Status::Failed(message)),
             RequestKind::Graduate => self.project.set(Status::Failed(message)),
+            RequestKind::ExportOnnx => self.onnx.set(Status::Failed(message)),
             RequestKind::Evaluate => self.test_report.set(Status::Failed(message)),
             RequestKind::Pause
             | RequestKind::Resume

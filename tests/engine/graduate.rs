@@ -4,24 +4,23 @@
 
 use burn::prelude::*;
 use pollster::block_on;
-use tunelab::core::data::{parse_classification, parse_ner, Examples, TableOptions};
+use tunelab::core::data::Examples;
 use tunelab::core::graduate::{initial_head, python_project, RunData, INITIAL_HEAD};
 use tunelab::core::model::Task;
 use tunelab::core::task_model::{LoadOptions, TaskModel};
 use tunelab::core::train::{label_list, train, StopAfter, TrainConfig, TrainEvent};
 use tunelab::i18n::Language;
 
-use crate::support::{announce, model_dir, model_files, shared};
+use crate::support::{
+    announce, last_json_line, model_dir, model_files, reference_python, scratch_folder, sst2_slice, wnut_slice,
+};
 
 fn wnut(n: usize) -> Examples {
-    let bytes = std::fs::read(shared("data/wnut17/train.conll")).expect("wnut17");
-    Examples::Ner(parse_ner(&bytes, "train.conll").value.examples.into_iter().take(n).collect())
+    wnut_slice(0, n)
 }
 
 fn sst2(n: usize) -> Examples {
-    let bytes = std::fs::read(shared("data/sst2/train.tsv")).expect("sst2");
-    let parsed = parse_classification(&bytes, "train.tsv", &TableOptions::default());
-    Examples::Cls(parsed.value.into_iter().take(n).collect())
+    sst2_slice(0, n)
 }
 
 /// Tunelab's first step on `train` from a fresh head, the project made from that run, and the
@@ -62,37 +61,27 @@ fn first_losses(name: &str, train_set: Examples, config: TrainConfig) -> Option<
     assert_eq!(text("requirements.txt").contains("peft"), config.lora_rank.is_some());
 
     let test = format!("python_project_starts_where_tunelab_does ({name})");
-    let Some(python) = std::env::var_os("TUNELAB_PYTHON") else {
-        announce(format!("SKIPPED {test}: TUNELAB_PYTHON is not set (cargo xtask test sets it to the reference venv)"));
-        return None;
-    };
-    let dir = std::env::temp_dir().join(format!("tunelab-graduate-{name}-{}", std::process::id()));
-    for file in &project {
-        let path = dir.join(&file.path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, &file.bytes).expect("write");
-    }
-    let output = std::process::Command::new(&python)
-        .current_dir(&dir)
-        .args([
-            "train.py",
-            "--model",
-            &base,
-            "--initial-head",
-            INITIAL_HEAD,
-            "--max-steps",
-            "1",
-            "--no-dropout",
-            "--cpu",
-        ])
-        .arg("--output-dir")
-        .arg(dir.join("model"))
-        .output()
-        .expect("the reference venv's Python starts");
+    let python = reference_python(&test)?;
+    let dir = scratch_folder(&format!("graduate-{name}"), project.iter().map(|f| (&f.path, f.bytes.as_slice())));
+    let report = last_json_line(
+        std::process::Command::new(&python)
+            .current_dir(&dir)
+            .args([
+                "train.py",
+                "--model",
+                &base,
+                "--initial-head",
+                INITIAL_HEAD,
+                "--max-steps",
+                "1",
+                "--no-dropout",
+                "--cpu",
+            ])
+            .arg("--output-dir")
+            .arg(dir.join("model")),
+        "train.py",
+    );
     let _ = std::fs::remove_dir_all(&dir);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{test}: train.py failed: {}", String::from_utf8_lossy(&output.stderr));
-    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON");
     let theirs = report["first_loss"].as_f64().expect("first_loss");
     let ours = first.expect("a step");
     announce(format!("{test}: first-step loss Tunelab {ours}, transformers Trainer {theirs}"));

@@ -1,24 +1,23 @@
 //! LoRA as peft defines it: a fresh adapter changes nothing, a run trains the adapters and the
 //! head only, and both exports (merged, and base + peft folder) give the trained outputs.
 
+use std::path::Path;
+
 use burn::prelude::*;
 use pollster::block_on;
 use safetensors::SafeTensors;
-use tunelab::core::data::{parse_ner, Examples};
+use tunelab::core::data::Examples;
 use tunelab::core::model::{attach_adapter, AdapterFiles, Classifier, LoraSpec, LoraTarget, Task};
 use tunelab::core::task_model::{LoadOptions, ModelFiles, TaskModel};
 use tunelab::core::train::batch::{collate, Sample, Target};
 use tunelab::core::train::{label_list, train, ConfigError, Field, RunToEnd, TrainConfig, TrainEvent};
 
-use crate::support::{announce, model_dir, model_files, read_f32, root, shared};
+use crate::support::{
+    announce, last_json_line, model_dir, model_files, read_f32, reference_python, root, scratch_folder, wnut_slice,
+};
 
 fn wnut(n: usize) -> Examples {
-    wnut_from(0, n)
-}
-
-fn wnut_from(skip: usize, n: usize) -> Examples {
-    let bytes = std::fs::read(shared("data/wnut17/train.conll")).expect("wnut17");
-    Examples::Ner(parse_ner(&bytes, "train.conll").value.examples.into_iter().skip(skip).take(n).collect())
+    wnut_slice(0, n)
 }
 
 fn load(files: &ModelFiles, labels: Option<Vec<String>>, device: &Device) -> TaskModel {
@@ -145,21 +144,18 @@ fn a_lora_run_trains_the_adapters_and_head_and_both_exports_give_its_outputs() {
 /// Python (`cargo xtask test` sets it); without it the check says it did not run.
 fn peft_loads_both(model: &TaskModel, merged: &ModelFiles, adapter: &AdapterFiles, trainable: usize) {
     let test = "peft_loads_both";
-    let Some(python) = std::env::var_os("TUNELAB_PYTHON") else {
-        announce(format!("SKIPPED {test}: TUNELAB_PYTHON is not set (cargo xtask test sets it to the reference venv)"));
-        return;
-    };
-    let dir = std::env::temp_dir().join(format!("tunelab-peft-check-{}", std::process::id()));
-    let write = |path: std::path::PathBuf, bytes: &[u8]| {
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, bytes).expect("write");
-    };
-    write(dir.join("merged").join(ModelFiles::CONFIG), &merged.config_json);
-    write(dir.join("merged").join(ModelFiles::TOKENIZER), &merged.tokenizer_json);
-    write(dir.join("merged").join(ModelFiles::WEIGHTS), &merged.model_safetensors);
-    write(dir.join("adapter").join(AdapterFiles::CONFIG), &adapter.config_json);
-    write(dir.join("adapter").join(AdapterFiles::WEIGHTS), &adapter.adapter_safetensors);
-    let Examples::Ner(dev) = wnut_from(16, 24) else { unreachable!("wnut is NER") };
+    let Some(python) = reference_python(test) else { return };
+    let dir = scratch_folder(
+        "peft-check",
+        [
+            (Path::new("merged").join(ModelFiles::CONFIG), merged.config_json.as_slice()),
+            (Path::new("merged").join(ModelFiles::TOKENIZER), &merged.tokenizer_json),
+            (Path::new("merged").join(ModelFiles::WEIGHTS), &merged.model_safetensors),
+            (Path::new("adapter").join(AdapterFiles::CONFIG), &adapter.config_json),
+            (Path::new("adapter").join(AdapterFiles::WEIGHTS), &adapter.adapter_safetensors),
+        ],
+    );
+    let Examples::Ner(dev) = wnut_slice(16, 24) else { unreachable!("wnut is NER") };
     let sentences: Vec<serde_json::Value> = dev
         .iter()
         .map(|e| {
@@ -175,17 +171,12 @@ fn peft_loads_both(model: &TaskModel, merged: &ModelFiles, adapter: &AdapterFile
         "labels": model.labels,
         "sentences": sentences,
     });
-    write(dir.join("run.json"), run.to_string().as_bytes());
-    let output = std::process::Command::new(&python)
-        .arg(root().join("tests/python/peft_check.py"))
-        .arg(dir.join("run.json"))
-        .output()
-        .expect("the reference venv's Python starts");
+    std::fs::write(dir.join("run.json"), run.to_string()).expect("run.json");
+    let report = last_json_line(
+        std::process::Command::new(&python).arg(root().join("tests/python/peft_check.py")).arg(dir.join("run.json")),
+        "peft_check.py",
+    );
     let _ = std::fs::remove_dir_all(&dir);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "peft_check.py failed: {}", String::from_utf8_lossy(&output.stderr));
-    let report: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("one JSON line");
     announce(format!("{test}: {report}"));
     for which in ["merged", "adapter"] {
         let gap = report[which]["max_abs_diff"].as_f64().expect("max_abs_diff");

@@ -7,5 +7,6 @@ mod half_model;
 mod loading;
 mod lora;
 mod model_zip;
+mod onnx;
 mod tokenize;
 mod training;

@@ -58,17 +58,21 @@ pub fn run_json(cmd: &mut Command) -> Result<Value, String> {
     serde_json::from_str(last).map_err(|e| format!("last line of {cmd:?} is not JSON ({e}): {last}"))
 }
 
-/// The venv's Python, if it is made and imports torch, transformers and peft.
+/// What the reference venv holds: PyTorch and transformers for the benchmark and the quality
+/// runs, peft for the LoRA check, onnxruntime and onnx for the ONNX check.
+const PACKAGES: [&str; 5] = ["torch", "transformers", "peft", "onnxruntime", "onnx"];
+
+/// The venv's Python, if it is made and imports every one of [`PACKAGES`].
 pub fn ready_venv() -> Option<PathBuf> {
     let python = crate::cache::venv_dir().join("bin").join("python");
     let ready = Command::new(&python)
-        .args(["-c", "import torch, transformers, peft"])
+        .args(["-c", &format!("import {}", PACKAGES.join(", "))])
         .output()
         .is_ok_and(|o| o.status.success());
     ready.then_some(python)
 }
 
-/// A virtual environment with torch, transformers and peft, made once per user (it is 5 GB, so it
+/// A virtual environment with [`PACKAGES`], made once per user (it is 5 GB, so it
 /// lives in the user's cache rather than in each clone's target/).
 pub fn venv() -> Result<PathBuf, String> {
     if let Some(python) = ready_venv() {
@@ -77,9 +81,10 @@ pub fn venv() -> Result<PathBuf, String> {
     let dir = crate::cache::venv_dir();
     let python = dir.join("bin").join("python");
     run_checked(Command::new("python3").args(["-m", "venv"]).arg(&dir), "creating the PyTorch venv")?;
+    let packages = PACKAGES.join(" ");
     run_checked(
-        Command::new(&python).args(["-m", "pip", "install", "--quiet", "torch", "transformers", "peft"]),
-        "pip install torch transformers peft (about 5 GB, once)",
+        Command::new(&python).args(["-m", "pip", "install", "--quiet"]).args(PACKAGES),
+        &format!("pip install {packages} (about 5 GB, once)"),
     )?;
-    ready_venv().ok_or_else(|| format!("torch, transformers and peft do not import in {}", dir.display()))
+    ready_venv().ok_or_else(|| format!("{packages} do not all import in {}", dir.display()))
 }
