@@ -34,28 +34,22 @@ fn read_model_file(dir: &Path, name: &str) -> Result<Vec<u8>, CliError> {
 }
 
 pub fn write_model(dir: &Path, files: &ModelFiles) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir).map_err(|source| CliError::Write { path: dir.to_path_buf(), source })?;
-    for (name, bytes) in [
-        (ModelFiles::CONFIG, &files.config_json),
-        (ModelFiles::TOKENIZER, &files.tokenizer_json),
-        (ModelFiles::WEIGHTS, &files.model_safetensors),
-    ] {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|source| CliError::Write { path: path.clone(), source })?;
-    }
-    Ok(())
+    write_folder(
+        dir,
+        [
+            (ModelFiles::CONFIG, files.config_json.as_slice()),
+            (ModelFiles::TOKENIZER, &files.tokenizer_json),
+            (ModelFiles::WEIGHTS, &files.model_safetensors),
+        ],
+    )
 }
 
 /// A peft adapter folder, for `PeftModel.from_pretrained(base, dir)`.
 pub fn write_adapter(dir: &Path, files: &AdapterFiles) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir).map_err(|source| CliError::Write { path: dir.to_path_buf(), source })?;
-    for (name, bytes) in
-        [(AdapterFiles::CONFIG, &files.config_json), (AdapterFiles::WEIGHTS, &files.adapter_safetensors)]
-    {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|source| CliError::Write { path: path.clone(), source })?;
-    }
-    Ok(())
+    write_folder(
+        dir,
+        [(AdapterFiles::CONFIG, files.config_json.as_slice()), (AdapterFiles::WEIGHTS, &files.adapter_safetensors)],
+    )
 }
 
 /// Files under `dir`, by their paths inside it.
