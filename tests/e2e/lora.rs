@@ -1,6 +1,7 @@
 //! LoRA in the page: a run with a LoRA rank trains the adapters and the head, the train panel
 //! counts them against the whole model, and "Keep it" downloads the merged model with the peft
-//! adapter beside it, says how to load each, and writes the run as a Python project.
+//! adapter beside it, says how to load each, writes the run as a Python project, and
+//! downloads the merged model as ONNX in Transformers.js's folder layout.
 
 use std::io::Read;
 use std::path::Path;
@@ -69,7 +70,8 @@ async fn lora(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
     if !snippet.contains(r#"PeftModel.from_pretrained(base, "tunelab-model/adapter")"#) {
         return Err(format!("the peft snippet does not load the adapter folder: {snippet}"));
     }
-    python_project(page, &downloads).await
+    python_project(page, &downloads).await?;
+    onnx_folder(page, &downloads).await
 }
 
 /// "Take it further": the run as a Python project whose train.py carries the LoRA settings.
@@ -99,6 +101,37 @@ async fn python_project(page: &Page, downloads: &Path) -> Result<(), String> {
         || !script.contains(r#""base_model": "sentence-transformers/all-MiniLM-L6-v2""#)
     {
         return Err("train.py does not carry the run's LoRA rank and base model".to_string());
+    }
+    Ok(())
+}
+
+/// "For a web page": the ONNX zip holds the five files Transformers.js loads, the int8 graph
+/// is the smaller one, and the snippet names the classification pipeline and the folder.
+async fn onnx_folder(page: &Page, downloads: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_file(downloads.join("tunelab-model-onnx.zip"));
+    page.click("#export-onnx").await?;
+    page.wait_for("the ONNX note", "#export-onnx-note", Duration::from_secs(300)).await?;
+    let zip = downloaded(downloads, "tunelab-model-onnx.zip", Duration::from_secs(120)).await?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&zip)).map_err(|e| e.to_string())?;
+    let mut size = |name: &str| -> Result<u64, String> {
+        let entry = archive
+            .by_name(&format!("tunelab-model-onnx/{name}"))
+            .map_err(|e| format!("the ONNX zip has no {name}: {e}"))?;
+        Ok(entry.size())
+    };
+    for name in ["config.json", "tokenizer.json", "tokenizer_config.json"] {
+        size(name)?;
+    }
+    let (fp32, int8) = (size("onnx/model.onnx")?, size("onnx/model_quantized.onnx")?);
+    println!("e2e: ONNX export: model.onnx {fp32} bytes, model_quantized.onnx {int8} bytes");
+    // The merged model's 22.7 M weights in f32, and the int8 graph well under it.
+    if fp32 < 22_713_986 * 4 || int8 >= fp32 * 3 / 4 {
+        return Err(format!("model.onnx is {fp32} bytes and model_quantized.onnx {int8} bytes"));
+    }
+    let snippet = page.text("#export-load-onnx").await?;
+    page.screenshot_at("lora-onnx", "#export-load-onnx").await?;
+    if !snippet.contains(r#"pipeline("text-classification", "tunelab-model-onnx""#) {
+        return Err(format!("the Transformers.js snippet does not load the ONNX folder: {snippet}"));
     }
     Ok(())
 }

@@ -7,15 +7,16 @@ use std::collections::HashMap;
 
 use super::graph::{Attribute, Dim, GraphBuilder};
 use super::proto::{DataType, ModelProto};
-use super::quantize::quantize_columns;
+use super::quantize::{quantize_columns, quantize_rows};
 use crate::core::model::{Activation, BertConfig, ModelError, Task, WeightMap};
 
-/// How the graph stores its linear layers' weights.
+/// How the graph stores its linear layers' weights and its word embeddings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
     Fp32,
     /// Dynamic quantization: int8 weights with a scale per output column; each layer's input is
-    /// quantized to uint8 as it runs (`DynamicQuantizeLinear` → `MatMulInteger`).
+    /// quantized to uint8 as it runs (`DynamicQuantizeLinear` → `MatMulInteger`). The word
+    /// embeddings are int8 with a scale per token.
     Int8,
 }
 
@@ -53,9 +54,9 @@ pub fn bert_graph(
                 }
                 None => first,
             };
-            writer.linear_as("logits", "classifier", h, labels, &pooled)?
+            writer.linear_into(Some("logits"), "classifier", h, labels, &pooled)?
         }
-        Task::Ner => writer.linear_as("logits", "classifier", h, labels, &hidden)?,
+        Task::Ner => writer.linear_into(Some("logits"), "classifier", h, labels, &hidden)?,
     };
     let logits_dims = match task {
         Task::Cls => vec![BATCH, Dim::Fixed(labels)],
@@ -84,10 +85,9 @@ impl Writer<'_> {
     /// Word + position + token type embeddings, then LayerNorm.
     fn embeddings(&mut self, config: &BertConfig) -> Result<String, ModelError> {
         let h = config.hidden_size;
-        let word = self.floats("embeddings.word_embeddings.weight", &[config.vocab_size, h])?;
+        let words = self.word_embeddings(config.vocab_size, h)?;
         let position = self.floats("embeddings.position_embeddings.weight", &[config.max_position_embeddings, h])?;
         let token_type = self.floats("embeddings.token_type_embeddings.weight", &[config.type_vocab_size, h])?;
-        let words = self.graph.op("Gather", &[&word, "input_ids"], vec![]);
         let types = self.graph.op("Gather", &[&token_type, "token_type_ids"], vec![]);
 
         let shape = self.graph.op("Shape", &["input_ids"], vec![]);
@@ -100,6 +100,28 @@ impl Writer<'_> {
         let sum = self.graph.op("Add", &[&words, &by_position], vec![]);
         let sum = self.graph.op("Add", &[&sum, &types], vec![]);
         self.layer_norm("embeddings.LayerNorm", h, config.layer_norm_eps, &sum)
+    }
+
+    /// The rows of the word-embedding table that `input_ids` names. In int8, the table (the
+    /// model's largest tensor) is stored a row per token with its own scale: both are looked up,
+    /// and the row is scaled back to floats.
+    fn word_embeddings(&mut self, vocab: usize, h: usize) -> Result<String, ModelError> {
+        let name = "embeddings.word_embeddings.weight";
+        match self.precision {
+            Precision::Fp32 => {
+                let table = self.floats(name, &[vocab, h])?;
+                Ok(self.graph.op("Gather", &[&table, "input_ids"], vec![]))
+            }
+            Precision::Int8 => {
+                let quantized = quantize_rows(&self.weights.take(name, &[vocab, h])?);
+                let table = self.graph.int8s(&format!("{name}_quantized"), &[vocab, h], &quantized.values);
+                let scales = self.graph.floats(&format!("{name}_scale"), &[vocab, 1], &quantized.scales);
+                let rows = self.graph.op("Gather", &[&table, "input_ids"], vec![]);
+                let rows = self.graph.op("Cast", &[&rows], vec![Attribute::Int("to", DataType::Float as i64)]);
+                let row_scales = self.graph.op("Gather", &[&scales, "input_ids"], vec![]);
+                Ok(self.graph.op("Mul", &[&rows, &row_scales], vec![]))
+            }
+        }
     }
 
     /// `[batch, 1, 1, seq]`: 0 for tokens, the float32 minimum for padding, as HF adds it.
@@ -208,15 +230,13 @@ impl Writer<'_> {
 
     /// `x · Wᵀ + b` for the HF `Linear` `prefix` (`weight` `[out, in]`).
     fn linear(&mut self, prefix: &str, d_in: usize, d_out: usize, x: &str) -> Result<String, ModelError> {
-        let product = self.product(prefix, d_in, d_out, x)?;
-        let bias = self.floats(&format!("{prefix}.bias"), &[d_out])?;
-        Ok(self.graph.op("Add", &[&product, &bias], vec![]))
+        self.linear_into(None, prefix, d_in, d_out, x)
     }
 
-    /// [`Writer::linear`] whose output is the graph output `name`.
-    fn linear_as(
+    /// [`Writer::linear`] whose output is `output` when given: the graph output.
+    fn linear_into(
         &mut self,
-        name: &str,
+        output: Option<&str>,
         prefix: &str,
         d_in: usize,
         d_out: usize,
@@ -224,7 +244,10 @@ impl Writer<'_> {
     ) -> Result<String, ModelError> {
         let product = self.product(prefix, d_in, d_out, x)?;
         let bias = self.floats(&format!("{prefix}.bias"), &[d_out])?;
-        Ok(self.graph.op_as(name, "Add", &[&product, &bias], vec![]))
+        Ok(match output {
+            Some(name) => self.graph.op_as(name, "Add", &[&product, &bias], vec![]),
+            None => self.graph.op("Add", &[&product, &bias], vec![]),
+        })
     }
 
     /// `x · Wᵀ`, in the writer's precision.

@@ -63,8 +63,17 @@ impl GraphBuilder {
 
     /// Adds a node with `outputs` outputs and returns their names.
     pub fn op_n(&mut self, op_type: &str, inputs: &[&str], outputs: usize, attributes: Vec<Attribute>) -> Vec<String> {
-        let id = self.nodes.len();
         let names: Vec<String> = (0..outputs).map(|_| self.fresh(op_type)).collect();
+        self.node(op_type, inputs, names, attributes)
+    }
+
+    /// Adds a node with one output of a chosen name: a graph output (`logits`).
+    pub fn op_as(&mut self, output: &str, op_type: &str, inputs: &[&str], attributes: Vec<Attribute>) -> String {
+        self.node(op_type, inputs, vec![output.to_string()], attributes).remove(0)
+    }
+
+    fn node(&mut self, op_type: &str, inputs: &[&str], names: Vec<String>, attributes: Vec<Attribute>) -> Vec<String> {
+        let id = self.nodes.len();
         self.nodes.push(NodeProto {
             input: inputs.iter().map(|s| s.to_string()).collect(),
             output: names.clone(),
@@ -119,15 +128,6 @@ impl GraphBuilder {
 
     pub fn output(&mut self, name: &str, data_type: DataType, dims: &[Dim]) {
         self.outputs.push(value_info(name, data_type, dims));
-    }
-
-    /// Adds a node with one output of a chosen name: a graph output (`logits`).
-    pub fn op_as(&mut self, output: &str, op_type: &str, inputs: &[&str], attributes: Vec<Attribute>) -> String {
-        self.op(op_type, inputs, attributes);
-        if let Some(node) = self.nodes.last_mut() {
-            node.output = vec![output.to_string()];
-        }
-        output.to_string()
     }
 
     pub fn into_model(self, name: &str, doc: String) -> ModelProto {
