@@ -18,6 +18,7 @@ use crate::browser::gpu::choose;
 use crate::browser::message::{from_js, to_js};
 use crate::browser::session::Session;
 use crate::core::train::TrainConfig;
+use crate::i18n::Language;
 use crate::protocol::{DatasetRequest, DeviceInfo, DevicePreference, Event, ModelFiles, ModelSource, Split};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -70,6 +71,8 @@ export interface OnnxFolder {
   config_json: Uint8Array; tokenizer_json: Uint8Array; tokenizer_config_json: Uint8Array;
   model_onnx: Uint8Array; model_quantized_onnx: Uint8Array;
 }
+/** A file of the run's Python project; `path` is inside the project folder, `/`-separated. */
+export interface ProjectFile { path: string; bytes: Uint8Array }
 "#;
 
 /// Fine-tunes a BERT model in the browser. Create with `await Trainer.create()`.
@@ -242,12 +245,23 @@ impl Trainer {
     }
 
     /// After a LoRA run, its adapters and head as a peft folder (`adapter_config.json`,
-    /// `adapter_model.safetensors`) for `PeftModel.from_pretrained(base, folder)`; `null`
-    /// after full fine-tuning.
+    /// `adapter_model.safetensors`) for `PeftModel.from_pretrained(base, folder)`, naming
+    /// `base_model` (the Hub id the run started from) when given; `null` after full fine-tuning.
     #[wasm_bindgen(js_name = exportAdapter, unchecked_return_type = "AdapterFiles | null")]
-    pub async fn export_adapter(&self) -> Result<JsValue, JsError> {
+    pub async fn export_adapter(&self, base_model: Option<String>) -> Result<JsValue, JsError> {
         let session = self.session.try_borrow().map_err(|_| busy())?;
-        js(&session.export_adapter().await.map_err(js_error)?)
+        js(&session.export_adapter(base_model.as_deref()).await.map_err(js_error)?)
+    }
+
+    /// The last run as a Python project on transformers' Trainer: `train.py` with this run's
+    /// recipe, seed, labels and LoRA settings, starting from `base_model` (a Hub id); the data,
+    /// the head's initial weights, `requirements.txt`, and a README in `language` ("en" or
+    /// "zh-Hans"; English otherwise).
+    #[wasm_bindgen(js_name = exportProject, unchecked_return_type = "ProjectFile[]")]
+    pub async fn export_project(&self, base_model: String, language: Option<String>) -> Result<JsValue, JsError> {
+        let language = language.as_deref().and_then(Language::from_tag).unwrap_or_default();
+        let session = self.session.try_borrow().map_err(|_| busy())?;
+        js(&session.graduate(&base_model, language).await.map_err(js_error)?)
     }
 
     /// The trained model as ONNX for Transformers.js: fp32 and int8 graphs with the config and

@@ -143,8 +143,11 @@ pub enum Request {
         #[serde(default)]
         split: Split,
     },
-    /// The trained model as a Hugging Face folder; answered by [`Event::Exported`].
-    Export,
+    /// The trained model as a Hugging Face folder, and after LoRA the peft adapter whose
+    /// `base_model_name_or_path` is `base_model` (a Hub id); answered by [`Event::Exported`].
+    Export {
+        base_model: String,
+    },
     /// The same files, for the page to keep in the browser; answered by [`Event::ToKeep`].
     Keep,
     /// The trained model as ONNX for Transformers.js; answered by [`Event::ExportedOnnx`].
@@ -248,7 +251,7 @@ impl Request {
             Request::Stop => RequestKind::Stop,
             Request::Predict { .. } => RequestKind::Predict,
             Request::Evaluate { .. } => RequestKind::Evaluate,
-            Request::Export => RequestKind::Export,
+            Request::Export { .. } => RequestKind::Export,
             Request::Keep => RequestKind::Keep,
             Request::ExportOnnx => RequestKind::ExportOnnx,
             Request::Graduate { .. } => RequestKind::Graduate,

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use tunelab::core::data::{ClsExample, Diagnostic, Examples, NerExample, Severity};
 use tunelab::core::evaluate::Predictions;
+use tunelab::core::graduate::ProjectFile;
 use tunelab::core::model::Task;
 use tunelab::core::predict::{EntitySpan, Prediction, TaggedWord};
 use tunelab::core::train::{EpochSummary, StepProgress, TrainConfig};
@@ -254,4 +255,6 @@ fn exported_folders_declare_every_file() {
         model_quantized_onnx: vec![],
     };
     assert_eq!(interface("OnnxFolder"), keys(&onnx));
+    let file = ProjectFile { path: String::new(), bytes: vec![] };
+    assert_eq!(interface("ProjectFile"), keys(&file));
 }

@@ -274,9 +274,9 @@ impl Session {
         Ok(onnx_folder(&self.export().await?)?)
     }
 
-    /// After a LoRA run: its adapters and head as a peft folder, to load onto the base model.
-    pub async fn export_adapter(&self) -> Result<Option<AdapterFiles>, SessionError> {
-        self.model()?.export_adapter(None).await.map_err(SessionError::Export)
+    /// After a LoRA run: its adapters and head as a peft folder, to load onto `base_model`.
+    pub async fn export_adapter(&self, base_model: Option<&str>) -> Result<Option<AdapterFiles>, SessionError> {
+        self.model()?.export_adapter(base_model).await.map_err(SessionError::Export)
     }
 }
 

@@ -188,10 +188,10 @@ impl Worker {
                 let report = self.session().await.evaluate(split).await.map_err(|e| e.to_string())?;
                 post(&Event::Evaluation { split, report });
             }
-            Request::Export => {
+            Request::Export { base_model } => {
                 let session = self.session().await;
                 let files = session.export().await.map_err(|e| e.to_string())?;
-                let adapter = session.export_adapter().await.map_err(|e| e.to_string())?;
+                let adapter = session.export_adapter(Some(&base_model)).await.map_err(|e| e.to_string())?;
                 post(&Event::Exported { files, adapter });
             }
             Request::ExportOnnx => {

@@ -113,7 +113,7 @@ pub fn ExportPanel() -> impl IntoView {
             <h2 id="export-title">{t("export.title")}</h2>
             <p class="note">{t("export.zip-note")}</p>
             <div class="controls">
-                <button id="export-model" on:click=move |_| { note.set(None); state.export.set(Status::Working); link.send(Request::Export); }
+                <button id="export-model" on:click=move |_| { note.set(None); state.export.set(Status::Working); link.send(Request::Export { base_model: base_model_id(state.shared_model.get_untracked()) }); }
                     disabled=move || !state.trained() || state.run.get().active() || state.export.get().is_working()>
                     {t("export.download-model")}
                 </button>

@@ -61,6 +61,9 @@ async fn lora(page: &Page, url: &str, data: &Slices) -> Result<(), String> {
     if config["peft_type"] != "LORA" || config["r"] != 8 || config["task_type"] != "SEQ_CLS" {
         return Err(format!("adapter_config.json is not peft's for r = 8 on SEQ_CLS: {config}"));
     }
+    if config["base_model_name_or_path"] != "sentence-transformers/all-MiniLM-L6-v2" {
+        return Err(format!("adapter_config.json does not name the base model the run started from: {config}"));
+    }
     // The adapters and the head in f32, with safetensors' header.
     if weights.len() < 74_498 * 4 || weights.len() > 74_498 * 4 + 16_384 {
         return Err(format!("adapter_model.safetensors is {} bytes for 74,498 parameters", weights.len()));
