@@ -71,6 +71,19 @@ impl Page {
         Self::open_with(driver, out, json!({ "args": [format!("--window-size={width},{height}")] })).await
     }
 
+    /// `flow` in a fresh desktop profile (1280×800), so that nothing of earlier flows is
+    /// restored; the browser is closed after it, whether it passed or not.
+    pub async fn in_fresh_profile<T>(
+        driver: &Chromedriver,
+        out: &Path,
+        flow: impl AsyncFnOnce(&Page) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let page = Self::open(driver, out, 1280, 800).await?;
+        let result = flow(&page).await;
+        page.close().await;
+        result
+    }
+
     /// A phone: the viewport is exactly `width`×`height` CSS pixels (below a desktop window's
     /// minimum width).
     pub async fn open_phone(driver: &Chromedriver, out: &Path, width: u32, height: u32) -> Result<Self, String> {

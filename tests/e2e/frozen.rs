@@ -10,12 +10,8 @@ use crate::{sst2_slice_loaded, Slices, TRAINING};
 /// SST-2 has two labels, so the head is 384 × 2 weights and 2 biases.
 const HEAD: &str = "Training 770 of the model's 22,713,986 parameters";
 
-/// In a fresh profile, so that no data or settings of earlier flows are restored.
 pub async fn head_only_run(driver: &Chromedriver, out: &Path, url: &str, data: &Slices) -> Result<(), String> {
-    let page = Page::open(driver, out, 1280, 800).await?;
-    let result = head_only(&page, url, data).await;
-    page.close().await;
-    result
+    Page::in_fresh_profile(driver, out, async |page| head_only(page, url, data).await).await
 }
 
 async fn head_only(page: &Page, url: &str, data: &Slices) -> Result<(), String> {

@@ -104,17 +104,16 @@ pub async fn a_full_storage_loses_nothing_kept(
     let kept_model = folder_bytes(&models.join("all-MiniLM-L6-v2"))?;
     let quota = page_files + default_model + kept_model * 3 / 2;
     let origin = url.trim_end_matches('/').split('/').take(3).collect::<Vec<_>>().join("/");
-    let page = Page::open(driver, out, 1280, 800).await?;
-    let result = async {
+    Page::in_fresh_profile(driver, out, async |page| {
         page.devtools("Storage.overrideQuotaForOrigin", json!({ "origin": origin, "quotaSize": quota })).await?;
         page.goto(url).await?;
-        crate::sst2_slice_loaded(&page, data).await?;
-        a_stopped_run(&page).await?;
-        let kept = settled_count(&page).await?;
+        crate::sst2_slice_loaded(page, data).await?;
+        a_stopped_run(page).await?;
+        let kept = settled_count(page).await?;
         if kept != 1 {
             return Err(format!("{kept} models kept after the first run, with room for one"));
         }
-        a_stopped_run(&page).await?;
+        a_stopped_run(page).await?;
         let note = page.wait_for("a note on the model not kept", "#kept-models .warning", TIMEOUT).await?;
         let note = note.text().await.unwrap_or_default();
         if !note.contains("storage for this page is full") {
@@ -132,10 +131,8 @@ pub async fn a_full_storage_loses_nothing_kept(
             ));
         }
         Ok(())
-    }
-    .await;
-    page.close().await;
-    result
+    })
+    .await
 }
 
 const TIMEOUT: Duration = Duration::from_secs(120);

@@ -65,16 +65,13 @@ pub(crate) async fn whole_page_in_chinese(page: &Page) -> Result<(), String> {
 
 /// A fresh profile's choice of Chinese is kept across a reload.
 pub(crate) async fn language_survives_a_reload(driver: &Chromedriver, out: &Path, url: &str) -> Result<(), String> {
-    let page = Page::open(driver, out, 1280, 800).await?;
-    let result = async {
+    Page::in_fresh_profile(driver, out, async |page| {
         page.goto(url).await?;
         page.select("#language", "zh-Hans").await?;
         page.wait_for_text("the Chinese page", "#train-title", "训练", SWITCH).await?;
         page.goto(url).await?;
         page.wait_for_text("Chinese after a reload", "#train-title", "训练", SWITCH).await?;
         page.screenshot("21-chinese-after-reload").await
-    }
-    .await;
-    page.close().await;
-    result
+    })
+    .await
 }

@@ -14,12 +14,8 @@ use crate::{sst2_slice_loaded, Slices, TRAINING};
 /// two-label head (770), of the model with its adapters.
 const TRAINABLE: &str = "Training 74,498 of the model's 22,787,714 parameters";
 
-/// In a fresh profile, so that no data or settings of earlier flows are restored.
 pub async fn lora_run(driver: &Chromedriver, out: &Path, url: &str, data: &Slices) -> Result<(), String> {
-    let page = Page::open(driver, out, 1280, 800).await?;
-    let result = lora(&page, url, data).await;
-    page.close().await;
-    result
+    Page::in_fresh_profile(driver, out, async |page| lora(page, url, data).await).await
 }
 
 async fn lora(page: &Page, url: &str, data: &Slices) -> Result<(), String> {

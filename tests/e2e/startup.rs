@@ -29,8 +29,7 @@ async fn page_time_when(page: &Page, what: &str, condition: &str, timeout: Durat
 
 /// One visit: a fresh profile (nothing cached), then a reload in the same profile.
 async fn visit(driver: &Chromedriver, url: &str, out: &Path) -> Result<Value, String> {
-    let page = Page::open(driver, out, 1280, 800).await?;
-    let result = async {
+    Page::in_fresh_profile(driver, out, async |page| {
         let mut visits = Vec::new();
         for cache in ["cold", "warm"] {
             page.goto(url).await?;
@@ -61,7 +60,7 @@ async fn visit(driver: &Chromedriver, url: &str, out: &Path) -> Result<Value, St
                 .as_f64()
                 .ok_or("no click time")?;
             let loaded =
-                page_time_when(&page, "the loaded model", "document.querySelector('#model-facts') !== null", MODEL_LOAD)
+                page_time_when(page, "the loaded model", "document.querySelector('#model-facts') !== null", MODEL_LOAD)
                     .await?;
             visits.push(json!({
                 "cache": cache,
@@ -73,10 +72,8 @@ async fn visit(driver: &Chromedriver, url: &str, out: &Path) -> Result<Value, St
             }));
         }
         Ok::<_, String>(Value::Array(visits))
-    }
-    .await;
-    page.close().await;
-    result
+    })
+    .await
 }
 
 /// `runs` visits, written as JSON to `path`.

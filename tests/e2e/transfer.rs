@@ -44,11 +44,10 @@ pub async fn first_and_second_visit(
     out: &Path,
     network: Option<&RequestLog>,
 ) -> Result<(), String> {
-    let page = Page::open(driver, out, 1280, 800).await?;
-    let result = async {
+    Page::in_fresh_profile(driver, out, async |page| {
         let start = served(url)?;
         page.goto(url).await?;
-        load_model(&page).await?;
+        load_model(page).await?;
         // The service worker keeps the page's files while the model loads; the second visit
         // counts on it, so its install is waited for rather than raced.
         let state = page.script(SERVICE_WORKER_ACTIVE, vec![]).await?;
@@ -58,7 +57,7 @@ pub async fn first_and_second_visit(
         let installed = served(url)?;
         page.goto("about:blank").await?;
         page.goto(url).await?;
-        load_model(&page).await?;
+        load_model(page).await?;
         let second = served(url)?;
         let (first_bytes, second_bytes) = (installed.0 - start.0, second.0 - installed.0);
         let build = std::env::var("TUNELAB_E2E_BUILD").unwrap_or_else(|_| "dev".into());
@@ -89,13 +88,11 @@ pub async fn first_and_second_visit(
             ));
         }
         if let Some(requests) = network {
-            opens_with_no_network(&page, url, requests).await?;
+            opens_with_no_network(page, url, requests).await?;
         }
         Ok(())
-    }
-    .await;
-    page.close().await;
-    result
+    })
+    .await
 }
 
 /// With the network cut (the recording proxy drops every connection, loopback included), the
