@@ -9,11 +9,13 @@ use serde_json::{json, Value};
 use crate::bench_rows::{Row, Setup, DATA, MODEL};
 use crate::{bench_native, bench_torch, bench_web, root, startup};
 
-/// Which parts a run skips (`--skip cpu,wgpu,browser,startup,memory`).
+/// Which parts a run skips (`--skip cpu,wgpu,browser,webgpu,startup,memory`; `webgpu` leaves
+/// the browser's CPU fallback row alone in its part).
 struct Parts {
     cpu: bool,
     wgpu: bool,
     browser: bool,
+    webgpu: bool,
     startup: bool,
     memory: bool,
 }
@@ -28,12 +30,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map(|s| s.split(',').collect())
         .unwrap_or_default();
     let parts = if tiny {
-        Parts { cpu: true, wgpu: false, browser: false, startup: false, memory: true }
+        Parts { cpu: true, wgpu: false, browser: false, webgpu: false, startup: false, memory: true }
     } else {
         Parts {
             cpu: !skipped.contains(&"cpu"),
             wgpu: !skipped.contains(&"wgpu"),
             browser: !skipped.contains(&"browser"),
+            webgpu: !skipped.contains(&"webgpu"),
             startup: !skipped.contains(&"startup"),
             memory: !skipped.contains(&"memory"),
         }
@@ -65,7 +68,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Row::failed("Tunelab native wgpu", not_run(tiny, "wgpu"))
     });
     if parts.browser {
-        rows.extend(bench_web::rows(&setup));
+        rows.extend(bench_web::rows(&setup, parts.webgpu));
     } else {
         rows.push(Row::failed("Tunelab in Chromium, WebGPU and CPU fallback", not_run(tiny, "browser")));
     }

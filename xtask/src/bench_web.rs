@@ -14,9 +14,9 @@ use crate::{pkg, root, static_server};
 
 const TIMEOUT: Duration = Duration::from_secs(2400);
 
-/// WebGPU trains `slow_steps` steps (SwiftShader takes minutes a step), the CPU fallback twice
-/// as many. A device that fails (no WebGPU, a timeout) is a row that says why.
-pub fn rows(setup: &Setup) -> Vec<Row> {
+/// WebGPU (when `webgpu`) trains `slow_steps` steps (SwiftShader takes minutes a step), the CPU
+/// fallback twice as many. A device that fails (no WebGPU, a timeout) is a row that says why.
+pub fn rows(setup: &Setup, webgpu: bool) -> Vec<Row> {
     if let Err(e) = pkg::run(setup.release) {
         return vec![Row::failed("Tunelab in Chromium", format!("not measured: the package did not build: {e}"))];
     }
@@ -29,7 +29,8 @@ pub fn rows(setup: &Setup) -> Vec<Row> {
         Err(e) => return vec![Row::failed("Tunelab in Chromium", format!("not measured: {e}"))],
     };
     let mut rows = Vec::new();
-    for (device, steps) in [("webgpu", setup.slow_steps), ("cpu", setup.slow_steps * 2)] {
+    let devices = [("webgpu", setup.slow_steps), ("cpu", setup.slow_steps * 2)];
+    for (device, steps) in devices.into_iter().filter(|(device, _)| webgpu || *device != "webgpu") {
         let url = format!("{server}/example/?bench={device}&sentences={}&steps={steps}", setup.sentences);
         eprintln!("xtask: bench: in Chromium, {device}: {url}");
         rows.push(match in_chromium(&url, &reports) {

@@ -8,14 +8,16 @@ use crate::browser::WASM_TARGET;
 use crate::setup::tool_path;
 use crate::{cargo, root, run_checked, target_dir};
 
-/// wasm-opt flags: the features rustc's wasm32 target emits by default.
-pub const WASM_OPT_FEATURES: [&str; 6] = [
+/// wasm-opt flags: the features rustc's wasm32 target emits by default, and SIMD, which
+/// .cargo/config.toml turns on.
+pub const WASM_OPT_FEATURES: [&str; 7] = [
     "--enable-bulk-memory",
     "--enable-nontrapping-float-to-int",
     "--enable-sign-ext",
     "--enable-mutable-globals",
     "--enable-reference-types",
     "--enable-multivalue",
+    "--enable-simd",
 ];
 
 /// `release: false` builds with the dev profile (dependencies are optimised there too), which
