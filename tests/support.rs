@@ -73,6 +73,23 @@ pub fn model_files() -> ModelFiles {
     }
 }
 
+/// A smaller copy of the default model that `cargo xtask models` writes beside it: `-f16`
+/// (half precision) or `-q8` (int8 rows).
+pub fn model_copy_files(suffix: &str) -> ModelFiles {
+    let original = model_dir();
+    let name = original.file_name().map(|n| format!("{}{suffix}", n.to_string_lossy())).unwrap_or_default();
+    let dir = original.with_file_name(name);
+    let read = |file: &str| {
+        std::fs::read(dir.join(file))
+            .unwrap_or_else(|e| panic!("{}: {e} (`cargo xtask models` writes the copy)", dir.join(file).display()))
+    };
+    ModelFiles {
+        config_json: read("config.json"),
+        tokenizer_json: read("tokenizer.json"),
+        model_safetensors: read("model.safetensors"),
+    }
+}
+
 /// A line on the real stderr: the test harness captures `eprintln!` of passing tests, and a
 /// GPU test must say where it ran, or that it did not.
 pub fn announce(line: String) {

@@ -56,7 +56,8 @@ pub async fn read_f32_async<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data_async().await.expect("read").try_to_vec::<f32>().expect("f32")
 }
 
-fn batch(fixture: &Fixture, device: &Device) -> BatchInput {
+/// The fixture's padded batch as the model's input.
+pub fn batch(fixture: &Fixture, device: &Device) -> BatchInput {
     BatchInput {
         input_ids: fixture.int_tensor("input_ids", device),
         token_type_ids: fixture.int_tensor("token_type_ids", device),

@@ -97,10 +97,10 @@ pub async fn a_full_storage_loses_nothing_kept(
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("web/models");
     let dist = std::env::var_os("TUNELAB_E2E_DIST").map_or_else(|| out.join("dist"), PathBuf::from);
     // The page's files (the service worker keeps them decoded),
-    // the half-precision default model in Cache Storage, and what a kept model weighs (the f32
+    // the default model (int8) in Cache Storage, and what a kept model weighs (the f32
     // weights the worker exports, the tokenizer and the config).
     let page_files = folder_bytes(&dist)?;
-    let default_model = folder_bytes(&models.join("all-MiniLM-L6-v2-f16"))?;
+    let default_model = folder_bytes(&models.join("all-MiniLM-L6-v2-q8"))?;
     let kept_model = folder_bytes(&models.join("all-MiniLM-L6-v2"))?;
     let quota = page_files + default_model + kept_model * 3 / 2;
     let origin = url.trim_end_matches('/').split('/').take(3).collect::<Vec<_>>().join("/");

@@ -2,8 +2,6 @@
 //! the f32 one rounded to the nearest fp16 (the `half` crate's rounding), config and tokenizer
 //! are the same files, and fp16 loses less than bf16 would against transformers' outputs.
 
-use std::path::PathBuf;
-
 use burn::prelude::*;
 use pollster::block_on;
 use safetensors::tensor::TensorView;
@@ -12,21 +10,10 @@ use tunelab::core::task_model::ModelFiles;
 
 use super::golden::fixture;
 use crate::common::golden_parity::check_forward;
-use crate::support::{announce, model_dir, model_files};
+use crate::support::{announce, model_copy_files, model_files};
 
 fn half_files() -> ModelFiles {
-    let original = model_dir();
-    let name = original.file_name().map(|n| format!("{}-f16", n.to_string_lossy())).unwrap_or_default();
-    let dir: PathBuf = original.with_file_name(name);
-    let read = |file: &str| {
-        std::fs::read(dir.join(file))
-            .unwrap_or_else(|e| panic!("{}: {e} (`cargo xtask models` writes the copy)", dir.join(file).display()))
-    };
-    ModelFiles {
-        config_json: read("config.json"),
-        tokenizer_json: read("tokenizer.json"),
-        model_safetensors: read("model.safetensors"),
-    }
+    model_copy_files("-f16")
 }
 
 fn f32_values(data: &[u8]) -> impl Iterator<Item = f32> + '_ {

@@ -4,6 +4,7 @@ mod export;
 mod golden;
 mod graduate;
 mod half_model;
+mod int8_model;
 mod loading;
 mod lora;
 mod model_zip;

@@ -1,57 +1,26 @@
-//! The site's copy of the default model in half precision (IEEE binary16): what a first visit
-//! downloads, 45 MB instead of 91, which the page upcasts to f32 on load. fp16 rather than
+//! A copy of the default model in half precision (IEEE binary16), 45 MB instead of 91: what a
+//! first visit downloaded before the int8 copy (`int8_model.rs`) halved it again, kept for
+//! `cargo xtask quality --half` and as the measured alternative. fp16 rather than
 //! bf16 because MiniLM's weights sit well inside fp16's range, where its 10 mantissa bits keep
 //! three more than bf16's 7 (`tests/engine/half_model.rs` measures both). Tests and golden
 //! parity keep the f32 original.
 
-use std::fs;
-use std::path::Path;
-
-use crate::precompress;
-use crate::safetensors_file::{read, write, Tensor};
+use crate::safetensors_file::Tensor;
 
 /// The folder name of the half-precision copy, beside the original under `web/models/`.
 pub const SUFFIX: &str = "-f16";
 
-/// Writes `to` from the f32 model folder `from`: the same config and tokenizer, every F32
-/// tensor rounded to F16. Skipped when `to` is newer than the original weights.
-pub fn write_copy(from: &Path, to: &Path) -> Result<(), String> {
-    let weights = from.join("model.safetensors");
-    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
-    let target = to.join("model.safetensors");
-    let fresh = matches!((modified(&target), modified(&weights)), (Some(t), Some(w)) if t >= w);
-    if fresh && to.join("config.json").is_file() && to.join("tokenizer.json").is_file() {
-        return Ok(());
-    }
-    fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-    for file in ["config.json", "tokenizer.json"] {
-        fs::copy(from.join(file), to.join(file)).map_err(|e| format!("{}: {e}", from.join(file).display()))?;
-    }
-    let bytes = fs::read(&weights).map_err(|e| format!("{}: {e}", weights.display()))?;
-    let tensors = read(&bytes).map_err(|e| format!("{}: {e}", weights.display()))?;
-    let half: Vec<Tensor> = tensors.into_iter().map(to_f16).collect();
-    let part = to.join("model.safetensors.part");
-    fs::write(&part, write(&half)).map_err(|e| format!("{}: {e}", part.display()))?;
-    fs::rename(&part, &target).map_err(|e| format!("{}: {e}", target.display()))?;
-    // Gzip siblings for the servers that send them (fp16 weights shrink by about 8 %).
-    let written = fs::read(&target).map_err(|e| format!("{}: {e}", target.display()))?;
-    let gz = precompress::gz_path(&target);
-    fs::write(&gz, precompress::gzip(&written)?).map_err(|e| format!("{}: {e}", gz.display()))?;
-    precompress::precompress(to)?;
-    eprintln!("xtask: half-precision copy of the default model in {}", to.display());
-    Ok(())
-}
-
-fn to_f16(tensor: Tensor) -> Tensor {
+/// A tensor rounded to F16; a tensor that is not F32 stays as it is.
+pub fn to_f16(tensor: Tensor) -> Vec<Tensor> {
     if tensor.dtype != "F32" {
-        return tensor;
+        return vec![tensor];
     }
     let data = tensor
         .data
         .chunks_exact(4)
         .flat_map(|b| f16_bits(f32::from_le_bytes([b[0], b[1], b[2], b[3]])).to_le_bytes())
         .collect();
-    Tensor { dtype: "F16".into(), data, ..tensor }
+    vec![Tensor { dtype: "F16".into(), data, ..tensor }]
 }
 
 /// The binary16 nearest to `x`, ties to even (IEEE 754's default rounding): subnormals below

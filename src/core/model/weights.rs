@@ -52,6 +52,45 @@ impl HostTensor {
     }
 }
 
+/// The suffix of the tensor that holds an int8 matrix's scales, one per row.
+pub const ROW_SCALES: &str = ".scale";
+
+/// A float tensor's values as f32.
+fn floats(name: &str, dtype: Dtype, data: &[u8]) -> Result<Vec<f32>, ModelError> {
+    Ok(match dtype {
+        Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        Dtype::F16 => data.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        Dtype::BF16 => data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        other => {
+            return Err(ModelError::Safetensors(format!(
+                "tensor `{name}` has dtype {other:?}; only float weights are supported"
+            )))
+        }
+    })
+}
+
+/// An int8 matrix times its row scales: `value · scale[row]`.
+fn int8_rows(file: &SafeTensors, name: &str, shape: &[usize], data: &[u8]) -> Result<Vec<f32>, ModelError> {
+    let scales_name = format!("{name}{ROW_SCALES}");
+    let scales = file.tensor(&scales_name).map_err(|_| {
+        ModelError::Safetensors(format!("tensor `{name}` is int8 without `{scales_name}`, its scale per row"))
+    })?;
+    let scales = floats(&scales_name, scales.dtype(), scales.data())?;
+    let rows = shape.first().copied().unwrap_or(1).max(1);
+    if shape.len() != 2 || scales.len() != rows || data.len() % rows != 0 {
+        return Err(ModelError::Safetensors(format!(
+            "tensor `{name}` is int8 of shape {shape:?} with {} scales in `{scales_name}`: one per row is needed",
+            scales.len()
+        )));
+    }
+    let columns = (data.len() / rows).max(1);
+    Ok(data
+        .chunks_exact(columns)
+        .zip(&scales)
+        .flat_map(|(row, &s)| row.iter().map(move |&q| q as i8 as f32 * s))
+        .collect())
+}
+
 /// Buffers some checkpoints carry that are not weights.
 fn is_buffer(name: &str) -> bool {
     name.ends_with("position_ids") || name.ends_with("num_batches_tracked")
@@ -67,24 +106,22 @@ pub struct WeightMap {
 
 impl WeightMap {
     /// Reads every float tensor of a safetensors file (F32, F16 or BF16), dropping a leading
-    /// `bert.` so that base models and fine-tuned `BertFor*` checkpoints look the same.
+    /// `bert.` so that base models and fine-tuned `BertFor*` checkpoints look the same. An I8
+    /// matrix comes with one scale per row under `{name}.scale` (the site's int8 copy of the
+    /// default model) and is read back as floats.
     pub fn from_safetensors(bytes: &[u8]) -> Result<Self, ModelError> {
         let file = SafeTensors::deserialize(bytes).map_err(|e| ModelError::Safetensors(e.to_string()))?;
         let mut tensors = BTreeMap::new();
         for (name, view) in file.tensors() {
-            if is_buffer(&name) {
+            let scales_an_int8_matrix = name
+                .strip_suffix(ROW_SCALES)
+                .is_some_and(|matrix| file.tensor(matrix).is_ok_and(|m| m.dtype() == Dtype::I8));
+            if is_buffer(&name) || scales_an_int8_matrix {
                 continue;
             }
-            let data = view.data();
             let values: Vec<f32> = match view.dtype() {
-                Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-                Dtype::F16 => data.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-                Dtype::BF16 => data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-                other => {
-                    return Err(ModelError::Safetensors(format!(
-                        "tensor `{name}` has dtype {other:?}; only float weights are supported"
-                    )))
-                }
+                Dtype::I8 => int8_rows(&file, &name, view.shape(), view.data())?,
+                other => floats(&name, other, view.data())?,
             };
             let key = name.strip_prefix("bert.").unwrap_or(&name).to_string();
             tensors.insert(key, HostTensor { shape: view.shape().to_vec(), values });
