@@ -60,19 +60,18 @@ const TECHNIQUES: [(&str, &[&str]); 2] = [
 /// The original model.
 const MODEL: &str = "web/models/all-MiniLM-L6-v2";
 /// The smaller copies a page may download, by the flag that checks each: the half-precision
-/// copy the page loads, and the int8 copy.
+/// copy, and the int8 copy the page loads.
 const COPIES: [(&str, &str, &str); 2] =
     [("--half", "fp16", "web/models/all-MiniLM-L6-v2-f16"), ("--int8", "int8", "web/models/all-MiniLM-L6-v2-q8")];
 /// How far fine-tuning from a smaller copy may land from the original's score: 0.3 of a
 /// percentage point.
-const HALF_MARGIN: f64 = 0.003;
+const COPY_MARGIN: f64 = 0.003;
 
 /// `cargo xtask quality [NAME] [--half] [--int8] [--techniques] [--seeds N]`: the runs (or the
 /// one whose name holds NAME) against the transformers references; with `--half` (`--int8`),
-/// each also from the half-precision (int8) copy, which must land within [`HALF_MARGIN`] of the
-/// original; with
-/// `--techniques`, each also with [`TECHNIQUES`], measured and not judged; with `--seeds N`,
-/// Tunelab and transformers' Trainer each over N seeds ([`over_seeds`]).
+/// each also from the half-precision (int8) copy, which must land within [`COPY_MARGIN`] of the
+/// original; with `--techniques`, each also with [`TECHNIQUES`], measured and not judged; with
+/// `--seeds N`, Tunelab and transformers' Trainer each over N seeds ([`over_seeds`]).
 pub fn run(args: &[String]) -> Result<(), String> {
     crate::models::run()?;
     // The dev profile compiles dependencies at opt-level 3 (Cargo.toml), which is where the
@@ -145,9 +144,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             let from_copy = train(run, copy, &[])?["metrics"][run.metric]
                 .as_f64()
                 .ok_or_else(|| format!("{} ({precision}): no metrics.{}", run.name, run.metric))?;
-            let close = (from_copy - value).abs() <= HALF_MARGIN;
+            let close = (from_copy - value).abs() <= COPY_MARGIN;
             rows.push(format!(
-                "{:<26} {:<10} {:>7.4}   from {precision}, {:+.4} from f32 (margin {HALF_MARGIN})   {}",
+                "{:<26} {:<10} {:>7.4}   from {precision}, {:+.4} from f32 (margin {COPY_MARGIN})   {}",
                 "",
                 run.metric,
                 from_copy,
