@@ -54,7 +54,7 @@ const RUNS: [Run; 2] = [
 /// probing's examples use, ten times full fine-tuning's.
 const TECHNIQUES: [(&str, &[&str]); 2] = [
     ("LoRA r=8, lr 5e-4", &["--lora", "8,16", "--learning-rate", "5e-4"]),
-    ("head only, lr 5e-4", &["--freeze-encoder", "--learning-rate", "5e-4"]),
+    ("head only, lr 1e-2", &["--freeze-encoder", "--learning-rate", "1e-2"]),
 ];
 
 /// The original model.
