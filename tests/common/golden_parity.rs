@@ -30,7 +30,7 @@ impl Fixture {
     pub fn f32(&self, name: &str) -> (Vec<usize>, Vec<f32>) {
         let (shape, dtype, data) = self.view(name);
         assert_eq!(dtype, Dtype::F32, "{name}");
-        (shape, data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+        (shape, f32_values(&data).collect())
     }
 
     pub fn i64(&self, name: &str) -> (Vec<usize>, Vec<i64>) {
@@ -44,6 +44,11 @@ impl Fixture {
         let values: Vec<i32> = values.into_iter().map(|v| v as i32).collect();
         Tensor::from_data(TensorData::new(values, shape), device)
     }
+}
+
+/// Little-endian f32 bytes as values.
+pub fn f32_values(data: &[u8]) -> impl Iterator<Item = f32> + '_ {
+    data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {

@@ -9,15 +9,11 @@ use safetensors::{Dtype, SafeTensors};
 use tunelab::core::task_model::ModelFiles;
 
 use super::golden::fixture;
-use crate::common::golden_parity::check_forward;
+use crate::common::golden_parity::{check_forward, f32_values};
 use crate::support::{announce, model_copy_files, model_files};
 
 fn half_files() -> ModelFiles {
     model_copy_files("-f16")
-}
-
-fn f32_values(data: &[u8]) -> impl Iterator<Item = f32> + '_ {
-    data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 #[test]

@@ -6,19 +6,15 @@ use burn::prelude::*;
 use pollster::block_on;
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
-use tunelab::core::model::{Bert, BertConfig, WeightMap};
+use tunelab::core::model::{Bert, BertConfig, WeightMap, ROW_SCALES};
 use tunelab::core::task_model::ModelFiles;
 
 use super::golden::fixture;
-use crate::common::golden_parity::{batch, max_abs_diff, read_f32_async};
+use crate::common::golden_parity::{batch, f32_values, max_abs_diff, read_f32_async};
 use crate::support::{announce, model_copy_files, model_files};
 
 fn int8_files() -> ModelFiles {
     model_copy_files("-q8")
-}
-
-fn f32_values(data: &[u8]) -> Vec<f32> {
-    data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }
 
 #[test]
@@ -34,7 +30,7 @@ fn the_int8_copy_reads_back_within_half_a_step_of_each_weight() {
         if view.dtype() != Dtype::F32 {
             continue;
         }
-        let values = f32_values(view.data());
+        let values: Vec<f32> = f32_values(view.data()).collect();
         let key = name.strip_prefix("bert.").unwrap_or(&name);
         let loaded = read.take(key, view.shape()).unwrap_or_else(|e| panic!("{name}: {e}"));
         if view.shape().len() != 2 {
@@ -43,8 +39,8 @@ fn the_int8_copy_reads_back_within_half_a_step_of_each_weight() {
         }
         matrices += 1;
         assert_eq!(stored.tensor(&name).map(|t| t.dtype()).ok(), Some(Dtype::I8), "{name}: stored as int8");
-        let scales = stored.tensor(&format!("{name}.scale")).unwrap_or_else(|_| panic!("{name}: no scales"));
-        let scales = f32_values(scales.data());
+        let scales = stored.tensor(&format!("{name}{ROW_SCALES}")).unwrap_or_else(|_| panic!("{name}: no scales"));
+        let scales: Vec<f32> = f32_values(scales.data()).collect();
         let columns = view.shape()[1];
         for ((row, back), scale) in values.chunks_exact(columns).zip(loaded.values.chunks_exact(columns)).zip(&scales) {
             let peak = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));

@@ -5,7 +5,7 @@
 //! three more than bf16's 7 (`tests/engine/half_model.rs` measures both). Tests and golden
 //! parity keep the f32 original.
 
-use crate::safetensors_file::Tensor;
+use crate::safetensors_file::{f32_values, Tensor};
 
 /// The folder name of the half-precision copy, beside the original under `web/models/`.
 pub const SUFFIX: &str = "-f16";
@@ -15,11 +15,7 @@ pub fn to_f16(tensor: Tensor) -> Vec<Tensor> {
     if tensor.dtype != "F32" {
         return vec![tensor];
     }
-    let data = tensor
-        .data
-        .chunks_exact(4)
-        .flat_map(|b| f16_bits(f32::from_le_bytes([b[0], b[1], b[2], b[3]])).to_le_bytes())
-        .collect();
+    let data = f32_values(&tensor.data).flat_map(|v| f16_bits(v).to_le_bytes()).collect();
     vec![Tensor { dtype: "F16".into(), data, ..tensor }]
 }
 

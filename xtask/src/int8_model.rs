@@ -1,9 +1,9 @@
-//! The site's int8 copy of the default model, what a first visit downloads: each matrix as int8 with one symmetric scale per
-//! row (an HF `Linear` weight's row is an output channel, an embedding's row a token), under
-//! `{name}.scale`; vectors (biases, LayerNorm) stay f32. 23 MB instead of 91, 21 MB gzipped,
+//! The site's int8 copy of the default model, what a first visit downloads: each matrix as
+//! int8 with one symmetric scale per row (an HF `Linear` weight's row is an output channel, an
+//! embedding's row a token), under `{name}.scale`; vectors (biases, LayerNorm) stay f32. 23 MB instead of 91, 21 MB gzipped,
 //! which the core reads back to f32 on load (`WeightMap::from_safetensors`).
 
-use crate::safetensors_file::{f32_tensor, Tensor};
+use crate::safetensors_file::{f32_tensor, f32_values, Tensor};
 
 /// The folder name of the int8 copy, beside the original under `web/models/`.
 pub const SUFFIX: &str = "-q8";
@@ -16,7 +16,7 @@ pub fn to_int8_rows(tensor: Tensor) -> Vec<Tensor> {
     if tensor.dtype != "F32" || tensor.shape.len() != 2 || tensor.shape[1] == 0 {
         return vec![tensor];
     }
-    let values: Vec<f32> = tensor.data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let values: Vec<f32> = f32_values(&tensor.data).collect();
     let mut data = Vec::with_capacity(values.len());
     let mut scales = Vec::with_capacity(tensor.shape[0]);
     for row in values.chunks_exact(tensor.shape[1]) {

@@ -43,8 +43,8 @@ cargo xtask <command>
             [native|bench|browser|e2e] runs only one of them; [e2e-release] the e2e flows against the
             release page that `serve` builds (not part of the whole run)
   quality   fine-tune on WNUT-17 and SST-2 through the CLI and print F1/accuracy vs PyTorch [NAME] one
-            of them; [--half] each also from the page's fp16 copy, within 0.3 point of the f32 original;
-            [--int8] each also from the int8 copy, within the same margin;
+            of them; [--int8] each also from the page's int8 copy, within 0.3 point of the f32 original;
+            [--half] each also from the fp16 copy, within the same margin;
             [--techniques] LoRA and the head-only probe beside full fine-tuning; [--seeds N] Tunelab and
             transformers' Trainer (the run's --export-script project) over N seeds, mean and sd
   bench     train tokens/s, sequences/s and memory of every Tunelab device (native CPU and wgpu,

@@ -58,6 +58,11 @@ pub fn write(tensors: &[Tensor]) -> Vec<u8> {
 }
 
 /// An F32 tensor from values.
+/// Little-endian F32 bytes as values.
+pub fn f32_values(data: &[u8]) -> impl Iterator<Item = f32> + '_ {
+    data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
 pub fn f32_tensor(name: &str, shape: &[usize], values: &[f32]) -> Tensor {
     let data = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     Tensor { name: name.to_string(), dtype: "F32".into(), shape: shape.to_vec(), data }

@@ -21,7 +21,7 @@ pub use config::{Activation, BertConfig};
 pub use from_config::initial_weights;
 pub use lora::{LoraSpec, LoraTarget, LowRank, Projection};
 pub use peft::{adapter_files, attach_adapter, AdapterFiles};
-pub use weights::{HostTensor, WeightMap};
+pub use weights::{HostTensor, WeightMap, ROW_SCALES};
 
 /// Why a model could not be built, loaded or saved.
 #[derive(Debug, thiserror::Error)]

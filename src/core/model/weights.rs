@@ -76,16 +76,17 @@ fn int8_rows(file: &SafeTensors, name: &str, shape: &[usize], data: &[u8]) -> Re
         ModelError::Safetensors(format!("tensor `{name}` is int8 without `{scales_name}`, its scale per row"))
     })?;
     let scales = floats(&scales_name, scales.dtype(), scales.data())?;
-    let rows = shape.first().copied().unwrap_or(1).max(1);
-    if shape.len() != 2 || scales.len() != rows || data.len() % rows != 0 {
+    let &[rows, columns] = shape else {
+        return Err(ModelError::Safetensors(format!("tensor `{name}` is int8 of shape {shape:?}: only matrices are")));
+    };
+    if scales.len() != rows || data.len() != rows * columns {
         return Err(ModelError::Safetensors(format!(
-            "tensor `{name}` is int8 of shape {shape:?} with {} scales in `{scales_name}`: one per row is needed",
+            "tensor `{name}` is int8 with {rows} rows and {} scales in `{scales_name}`: one per row is needed",
             scales.len()
         )));
     }
-    let columns = (data.len() / rows).max(1);
     Ok(data
-        .chunks_exact(columns)
+        .chunks_exact(columns.max(1))
         .zip(&scales)
         .flat_map(|(row, &s)| row.iter().map(move |&q| q as i8 as f32 * s))
         .collect())
