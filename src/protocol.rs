@@ -177,6 +177,9 @@ pub enum Drill {
     LoseDevice,
     /// The worker's wasm panics, which ends its instance as any crash does.
     Crash,
+    /// The worker's wasm panics as a failed GPU allocation does (with wgpu's out-of-memory
+    /// text), which the panic hook reports as [`Event::OutOfMemory`].
+    OutOfMemory,
 }
 
 /// What an error event refers to: a kind of request, or the worker itself.
@@ -453,6 +456,11 @@ pub enum Event {
     /// "unknown"). Nothing more runs on this worker's GPU; the page goes on in a new worker.
     DeviceLost {
         reason: String,
+        message: String,
+    },
+    /// The device could not allocate what the worker needed (`message`: the panic's text). The
+    /// worker is dead; the page goes on with the run in a new worker at a smaller batch.
+    OutOfMemory {
         message: String,
     },
     /// The worker's memory: `heap_bytes` are allocated and not freed (counted by its allocator);

@@ -404,6 +404,27 @@ const CRASHES_AFTER_A_CHECKPOINT: &str = r#"
   }
 "#;
 
+/// Runs out of device memory (as the real worker's panic hook reports it, then dies) while the
+/// batch is over 4: at batch 16 before any checkpoint, at batch 8 after one at step 5. Asked
+/// to train at 4, it answers that training finished after a number of steps made of the
+/// batch, the accumulation and the request it came in (so the test sees what arrived).
+const OUT_OF_MEMORY_ABOVE_BATCH_4: &str = r#"
+  if (data.type === "train" || data.type === "train_from") {
+    const { batch_size, grad_accumulation } = data.config;
+    if (batch_size > 4) {
+      if (batch_size === 8) {
+        postMessage({ type: "checkpoint", step: 5, epoch: 1, bytes: new Uint8Array([5]) });
+      }
+      postMessage({ type: "out_of_memory",
+        message: "panicked at device_poison.rs:42:17:\nwgpu error: Out of Memory" });
+      throw new Error("unreachable");
+    }
+    const resumed = data.type === "train_from" ? 1000 * data.checkpoint[0] : 0;
+    postMessage({ type: "training_finished", steps: resumed + 10 * batch_size + grad_accumulation,
+      train_seconds: 1, train_tokens_per_s: 1 });
+  }
+"#;
+
 /// The page's worker link to a stand-in with `handlers`, given a dataset and then a run.
 async fn a_run_on_a_stand_in(handlers: &str) -> (tunelab::ui::state::State, tunelab::ui::worker_link::WorkerLink) {
     use leptos::prelude::{Set, WithUntracked};
@@ -455,6 +476,28 @@ async fn a_crashed_run_goes_on_from_its_checkpoint_in_a_new_worker() {
     assert_eq!(state.checkpoint.get_untracked(), Some((7, 2)));
     let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { panic!("no crash report") };
     assert!(message.contains("panicked at boom") && message.contains("after step 7"), "{message}");
+}
+
+#[wasm_bindgen_test]
+async fn a_run_out_of_gpu_memory_goes_on_at_a_smaller_batch_with_the_same_effective_batch() {
+    use leptos::prelude::GetUntracked;
+    use tunelab::ui::state::{Run, WorkerStatus};
+
+    let (state, _link) = a_run_on_a_stand_in(OUT_OF_MEMORY_ABOVE_BATCH_4).await;
+    wait_until("the run, finished at a smaller batch", 60, || {
+        matches!(state.run.get_untracked(), Run::Finished { .. })
+    })
+    .await;
+    // Batch 16 started over at 8 × 2 (no checkpoint yet); 8 × 2 went on from step 5 at 4 × 4.
+    assert!(matches!(state.run.get_untracked(), Run::Finished { steps: 5044, .. }), "{:?}", state.run.get_untracked());
+    let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { panic!("no report") };
+    console_log!("{message}");
+    assert!(
+        message.contains("out of memory at batch 8")
+            && message.contains("batch 4 with 4× gradient accumulation")
+            && message.contains("after step 5"),
+        "{message}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -599,6 +642,36 @@ async fn a_lost_gpu_device_is_replaced_and_the_run_goes_on_from_its_checkpoint()
     assert_eq!(state.epochs.with_untracked(|e| e.iter().map(|e| e.epoch).collect::<Vec<_>>()), [1, 2]);
     let device = state.device.get_untracked().expect("the new worker's device");
     console_log!("the new worker trains on {device:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_worker_out_of_memory_goes_on_from_its_checkpoint_at_half_the_batch() {
+    use leptos::prelude::{GetUntracked, WithUntracked};
+    use tunelab::protocol::Drill;
+    use tunelab::ui::state::{Run, WorkerStatus};
+
+    let config =
+        TrainConfig { epochs: 2, batch_size: 8, learning_rate: 2e-3, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let (state, link) = a_real_run(DevicePreference::Cpu, 48, config).await;
+    let (paused_at, checkpoint) = paused_in_the_second_epoch(state, link).await;
+    let planned = state.plan.get_untracked().expect("a plan");
+    link.send(Request::Drill { drill: Drill::OutOfMemory });
+    wait_until("the run, finished in a new worker", 600, || matches!(state.run.get_untracked(), Run::Finished { .. }))
+        .await;
+    let WorkerStatus::Crashed(message) = state.worker.get_untracked() else { panic!("no report") };
+    console_log!("out of memory after step {paused_at}: {message}");
+    assert!(
+        message.contains("out of memory at batch 8")
+            && message.contains("batch 4 with 2× gradient accumulation")
+            && message.contains(&format!("after step {checkpoint}")),
+        "{message}"
+    );
+    let plan = state.plan.get_untracked().expect("the new worker's plan");
+    assert_eq!((plan.config.batch_size, plan.config.grad_accumulation), (4, 2));
+    assert_eq!(plan.total_steps, planned.total_steps, "the same optimizer steps: the effective batch is kept");
+    let steps: Vec<usize> = state.steps.with_untracked(|s| s.iter().map(|p| p.step).collect());
+    assert_eq!(steps, (1..=plan.total_steps).collect::<Vec<_>>(), "each step once");
+    assert_eq!(state.epochs.with_untracked(|e| e.iter().map(|e| e.epoch).collect::<Vec<_>>()), [1, 2]);
 }
 
 /// The worker's heap (counted by its allocator) after each tenth of `rounds` requests from

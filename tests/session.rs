@@ -180,6 +180,31 @@ fn a_stopped_run_keeps_its_model_and_says_where_it_stopped() {
     assert!(labels.contains(&label));
 }
 
+#[test]
+fn a_batch_whose_buffers_the_gpu_cannot_bind_is_cut_and_the_plan_says_so() {
+    // 64 MiB per binding: the word embeddings (47 MB) fit, but at length 512 batch 16's
+    // attention scores (16 × 12 heads × 512² × 4 bytes = 201 MB) do not; batch 4's (50 MB) do.
+    let mut session = Session::new(Device::flex(), Some(64 << 20));
+    session.load_model(model_files()).expect("the model fits the binding");
+    let cls = b"sentence\tlabel\ngreat film\t1\nawful plot\t0\nloved it\t1\nboring\t0\n";
+    let request = DatasetRequest {
+        task: Task::Cls,
+        train: DataFile { name: "reviews.tsv".into(), bytes: cls.to_vec() },
+        dev: Some(DataFile { name: "dev.tsv".into(), bytes: cls.to_vec() }),
+        limit: None,
+        ..wnut(0)
+    };
+    session.load_dataset(request).expect("dataset");
+    let mut events = Vec::new();
+    let config = TrainConfig { batch_size: 16, grad_accumulation: 2, max_len: 512, ..small_run() };
+    block_on(session.train(config, &mut StopAfterOne, &mut |e| events.push(e))).expect("train");
+    let plan = events
+        .iter()
+        .find_map(|e| if let Event::TrainingStarted { plan, .. } = e { Some(plan.clone()) } else { None })
+        .expect("the run started");
+    assert_eq!((plan.config.batch_size, plan.config.grad_accumulation), (4, 8), "the effective batch stays 32");
+}
+
 /// Checkpoints after step 2 and stops there, as a worker that crashes.
 struct CrashAfterTwo(Option<Vec<u8>>);
 

@@ -17,7 +17,8 @@ use crate::core::onnx::{onnx_folder, OnnxError, OnnxFolder};
 use crate::core::task_model::{check_vocab, LoadError, LoadOptions, ModelFiles, TaskModel};
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
 use crate::core::train::{
-    label_list, resume, Checkpoint, CheckpointError, ConfigError, Control, TrainConfig, TrainError, TrainEvent,
+    fit_batch_to_binding, label_list, resume, BatchFit, Checkpoint, CheckpointError, ConfigError, Control, TrainConfig,
+    TrainError, TrainEvent, TrainedShape,
 };
 use crate::i18n::Language;
 use crate::protocol::{
@@ -49,6 +50,11 @@ pub enum SessionError {
         "the model's largest tensor is {need:.1} MB but this GPU binds at most {limit:.1} MB per buffer: choose the CPU"
     )]
     TooLargeForDevice { need: f64, limit: f64 },
+    #[error(
+        "even batch 1 at length {length} needs a {need:.1} MB buffer but this GPU binds at most {limit:.1} MB per \
+         buffer: lower the maximum length, or choose the CPU"
+    )]
+    BatchTooLargeForDevice { length: usize, need: f64, limit: f64 },
     #[error("invalid setting: {0}")]
     Settings(#[from] ConfigError),
     #[error(transparent)]
@@ -204,6 +210,7 @@ impl Session {
         emit: &mut dyn FnMut(Event),
     ) -> Result<(), SessionError> {
         let dataset = self.dataset.as_ref().ok_or(SessionError::NoDataset)?;
+        let config = self.fit_to_binding(config, files, dataset)?;
         let plan = config.plan(dataset.train.len())?;
         // The previous model's weights leave the device before the new copy arrives.
         self.model = None;
@@ -232,6 +239,32 @@ impl Session {
                 Ok(())
             }
             outcome => outcome.map(drop).map_err(SessionError::from),
+        }
+    }
+
+    /// `config` with a batch whose largest buffer the GPU binds: cut to a divisor, with more
+    /// accumulation for the same effective batch. The run's plan carries the batch it got,
+    /// which is how the page learns of the cut.
+    fn fit_to_binding(
+        &self,
+        config: TrainConfig,
+        files: &ModelFiles,
+        dataset: &Dataset,
+    ) -> Result<TrainConfig, SessionError> {
+        let Some(limit) = self.max_binding else { return Ok(config) };
+        let model_config = BertConfig::from_json_bytes(&files.config_json)?;
+        let labels = label_list(&dataset.train).len();
+        let shape = TrainedShape::new(&model_config, dataset.task, labels, &config);
+        match fit_batch_to_binding(&shape, &config, limit) {
+            BatchFit::Fits(_) => Ok(config),
+            BatchFit::Shrunk { batch, grad_accumulation, .. } => {
+                Ok(TrainConfig { batch_size: batch, grad_accumulation, ..config })
+            }
+            BatchFit::TooLarge(_) => Err(SessionError::BatchTooLargeForDevice {
+                length: config.max_len,
+                need: shape.largest_activation(1, config.max_len) as f64 / 1e6,
+                limit: limit as f64 / 1e6,
+            }),
         }
     }
 

@@ -16,6 +16,7 @@ use super::gpu::{choose, cpu, destroy_device, on_lost, ChosenDevice, LostDevice}
 use super::message::{from_js, to_js, transferables};
 use super::session::Session;
 use crate::core::heap;
+use crate::core::train::is_allocation_failure;
 use crate::protocol::{DevicePreference, Drill, Event, Request, RequestKind};
 
 /// Installs the message handler and says `ready`. Called from the worker binary's `main`.
@@ -60,7 +61,11 @@ fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         // What happens next (a new worker, or a reload) is the page's to say.
-        post(&Event::error(RequestKind::Worker, format!("the training worker crashed ({info})")));
+        let text = info.to_string();
+        post(&match is_allocation_failure(&text) {
+            true => Event::OutOfMemory { message: text },
+            false => Event::error(RequestKind::Worker, format!("the training worker crashed ({text})")),
+        });
     }));
 }
 
@@ -69,6 +74,14 @@ fn install_panic_hook() {
 #[allow(clippy::panic)]
 fn crash() {
     panic!("a crash drill: the page asked this worker to crash")
+}
+
+/// The out-of-memory drill: the panic cubecl's uncaptured-error handler raises when wgpu
+/// reports a failed allocation, with its text (a real one cannot be caused on purpose without
+/// exhausting the machine).
+#[allow(clippy::panic)]
+fn run_out_of_memory() {
+    panic!("an out-of-memory drill: wgpu error: Out of Memory")
 }
 
 #[derive(Default)]
@@ -100,6 +113,7 @@ impl Worker {
                 }
             }
             Request::Drill { drill: Drill::Crash } => crash(),
+            Request::Drill { drill: Drill::OutOfMemory } => run_out_of_memory(),
             request => {
                 self.queue.borrow_mut().push_back(request);
                 if !self.busy.replace(true) {

@@ -44,6 +44,17 @@ pub enum CliError {
          --max-len, or freeze layers (--frozen-layers N, --freeze-encoder)"
     )]
     MemoryLimit { needed_mb: f64, limit_mb: u64 },
+    #[error(
+        "the GPU ran out of memory at batch {batch} × length {max_len} ({why}); run again with --batch-size \
+         {smaller} --grad-accumulation {accumulation} (the same effective batch), or with --memory-limit MB so \
+         that the batch is cut before the run"
+    )]
+    OutOfMemory { batch: usize, max_len: usize, smaller: usize, accumulation: usize, why: String },
+    #[error(
+        "the GPU ran out of memory even at batch 1 × length {max_len} ({why}): lower --max-len, or freeze \
+         layers (--frozen-layers N, --freeze-encoder)"
+    )]
+    OutOfMemoryAtOne { max_len: usize, why: String },
     #[error("no GPU device could be created through wgpu (Vulkan/Metal/DX12): {0}; use --device cpu")]
     NoGpu(String),
 }

@@ -7,6 +7,7 @@ mod device;
 mod error;
 mod files;
 mod launches;
+mod out_of_memory;
 mod progress;
 mod settings_args;
 mod summary;
@@ -21,7 +22,10 @@ pub use args::{Cli, Command};
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train(args) => pollster::block_on(commands::train_command(args)),
+        Command::Train(args) => {
+            let settings = args.settings.0.clone();
+            out_of_memory::answer_allocation_failures(&settings, || pollster::block_on(commands::train_command(args)))
+        }
         Command::Eval(args) => pollster::block_on(commands::eval_command(args)),
         Command::Onnx(args) => commands::onnx_command(args),
     };

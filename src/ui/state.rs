@@ -264,6 +264,8 @@ impl State {
             Event::Error { request, message } => self.fail(request, message),
             // The worker link answers it: a new worker, going on from the checkpoint.
             Event::DeviceLost { .. } => {}
+            // The worker link answers it: a new worker, at a smaller batch.
+            Event::OutOfMemory { .. } => {}
             // Asked for by the load checks; the page shows no figure of its own.
             Event::Memory { .. } => {}
         }

@@ -9,7 +9,7 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 use super::kept_store::{self, Interrupted};
 use super::state::{Run, State, Status, WorkerStatus};
 use crate::browser::message::{from_js, to_js, transferables};
-use crate::core::train::TrainConfig;
+use crate::core::train::{halve_batch, TrainConfig, TrainPlan};
 use crate::i18n::{text, Language};
 use crate::protocol::{DevicePreference, Event, Request, RequestKind};
 use crate::tr;
@@ -180,6 +180,11 @@ impl WorkerLink {
                 self.inner.update_value(|inner| inner.replay.init = Some(auto));
                 self.crashed(generation, tr!(language, "page.gpu-lost", reason = reason, why = message))
             }
+            Ok(Event::OutOfMemory { message }) => self.out_of_memory(generation, message),
+            Ok(Event::TrainingStarted { plan, truncated_examples, parameters, trainable_parameters }) => {
+                self.note_batch_cut(&plan);
+                self.state.apply(Event::TrainingStarted { plan, truncated_examples, parameters, trainable_parameters });
+            }
             Ok(
                 event @ (Event::TrainingFinished { .. }
                 | Event::Stopped { .. }
@@ -213,9 +218,70 @@ impl WorkerLink {
         }
     }
 
+    /// The device could not allocate what the worker needed, and the worker died of it. A run
+    /// goes on in a new worker, from its checkpoint or else from its start, at a smaller batch
+    /// with more accumulation: the effective batch, and so the recipe, stay the same. A run
+    /// already at batch 1 stops and says what else needs less memory.
+    fn out_of_memory(&self, generation: u32, why: String) {
+        if !self.current(generation) {
+            return;
+        }
+        let state = self.state;
+        let language = state.language.get_untracked();
+        let run = self.inner.with_value(|inner| inner.replay.run.clone());
+        let Some(config) = run.filter(|_| state.run.get_untracked().active()) else {
+            return self.crashed(generation, tr!(language, "page.gpu-out-of-memory-idle", why = why));
+        };
+        let Some((batch, accumulation)) = halve_batch(&config) else {
+            let message = tr!(language, "page.gpu-out-of-memory-at-one", why = why, length = config.max_len);
+            self.inner.update_value(|inner| {
+                inner.replay.run = None;
+                inner.replay.checkpoint = None;
+            });
+            wasm_bindgen_futures::spawn_local(kept_store::clear_checkpoint());
+            self.crashed(generation, message.clone());
+            return state.run.set(Run::Failed(message));
+        };
+        let message = tr!(
+            language,
+            "page.gpu-out-of-memory",
+            why = why,
+            from = config.batch_size,
+            batch = batch,
+            accumulation = accumulation
+        );
+        let smaller = TrainConfig { batch_size: batch, grad_accumulation: accumulation, ..config };
+        self.inner.update_value(|inner| inner.replay.run = Some(smaller));
+        self.restart(generation, message, true);
+    }
+
+    /// The worker cut the batch to buffers its GPU binds (its plan says the batch it got): the
+    /// user is told, and a new worker after a crash goes on at that batch.
+    fn note_batch_cut(&self, plan: &TrainPlan) {
+        let asked = self.inner.with_value(|inner| inner.replay.run.as_ref().map(|c| c.batch_size));
+        let Some(asked) = asked.filter(|&b| b != plan.config.batch_size) else { return };
+        self.inner.update_value(|inner| inner.replay.run = Some(plan.config.clone()));
+        let language = self.state.language.get_untracked();
+        let message = tr!(
+            language,
+            "page.batch-cut-to-fit",
+            from = asked,
+            batch = plan.config.batch_size,
+            accumulation = plan.config.grad_accumulation
+        );
+        self.state.notices.update(|n| n.push(message));
+    }
+
     /// Reports the crash, starts a fresh worker and sends it the device, model and dataset
-    /// again. A training run in progress is lost; everything the user gave is kept.
+    /// again. A run in progress goes on from its checkpoint, or is lost where it has none;
+    /// everything the user gave is kept.
     fn crashed(&self, generation: u32, message: String) {
+        self.restart(generation, message, false)
+    }
+
+    /// [`Self::crashed`]; with `start_over`, a run without a checkpoint starts again from its
+    /// first step instead of being lost.
+    fn restart(&self, generation: u32, message: String, start_over: bool) {
         if !self.current(generation) {
             return;
         }
@@ -223,11 +289,11 @@ impl WorkerLink {
         let language = state.language.get_untracked();
         let interrupted = text(language, "page.worker-interrupted", &[]);
         let was_training = state.run.get_untracked().active();
-        // A run with a checkpoint goes on in the new worker; one without is lost.
         let resume = self.inner.with_value(|inner| match (&inner.replay.run, &inner.replay.checkpoint) {
             (Some(config), Some((step, epoch, bytes))) if was_training => {
-                Some((config.clone(), *step, *epoch, bytes.to_vec()))
+                Some((config.clone(), Some((*step, *epoch, bytes.to_vec()))))
             }
+            (Some(config), None) if was_training && start_over => Some((config.clone(), None)),
             _ => None,
         });
         if was_training && resume.is_none() {
@@ -269,7 +335,10 @@ impl WorkerLink {
             state.dataset.set(Status::Working);
         }
         state.worker.set(WorkerStatus::Crashed(match (&resume, was_training) {
-            (Some((_, step, _, _)), _) => tr!(language, "page.worker-resumed-train", message = message, step = step),
+            (Some((_, Some((step, _, _)))), _) => {
+                tr!(language, "page.worker-resumed-train", message = message, step = step)
+            }
+            (Some((_, None)), _) => tr!(language, "page.worker-restarted-run", message = message),
             (None, true) => tr!(language, "page.worker-restarted-train", message = message),
             (None, false) => tr!(language, "page.worker-restarted", message = message),
         }));
@@ -278,9 +347,17 @@ impl WorkerLink {
         for request in [replay.init, replay.model, replay.dataset].into_iter().flatten() {
             self.post(request);
         }
-        if let Some((config, step, epoch, checkpoint)) = resume {
-            state.resuming.set(Some((step, epoch)));
-            self.post(Request::TrainFrom { config, checkpoint });
+        match resume {
+            Some((config, Some((step, epoch, checkpoint)))) => {
+                state.resuming.set(Some((step, epoch)));
+                self.post(Request::TrainFrom { config, checkpoint });
+            }
+            Some((config, None)) => {
+                // The steps shown so far are done again: the page keeps none of them.
+                state.resuming.set(Some((0, 1)));
+                self.post(Request::Train { config });
+            }
+            None => {}
         }
     }
 }

@@ -114,6 +114,16 @@ impl TrainedShape {
     }
 }
 
+impl TrainedShape {
+    /// The largest buffer a step allocates at batch × max length, which one storage binding
+    /// must hold: a layer's attention scores (batch × heads × length²) or its feed-forward
+    /// intermediate (batch × length × intermediate size).
+    pub fn largest_activation(&self, batch: usize, max_len: usize) -> u64 {
+        let (batch, length) = (batch as u64, max_len as u64);
+        (batch * self.heads * length * length).max(batch * length * self.intermediate) * F32
+    }
+}
+
 /// What the planner did with the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchFit {
@@ -129,21 +139,56 @@ pub enum BatchFit {
 /// does not.
 pub fn fit_batch(shape: &TrainedShape, settings: &TrainConfig, limit_bytes: u64) -> BatchFit {
     let budget = (limit_bytes as f64 * HEADROOM) as u64;
+    cut_batch(shape, settings, |batch| shape.estimate(batch, settings.max_len).total() <= budget)
+}
+
+/// The settings' batch against the largest buffer the device binds (WebGPU's
+/// `maxStorageBufferBindingSize`), cut to the largest divisor whose
+/// [`TrainedShape::largest_activation`] it holds if it does not.
+pub fn fit_batch_to_binding(shape: &TrainedShape, settings: &TrainConfig, max_binding: u64) -> BatchFit {
+    cut_batch(shape, settings, |batch| shape.largest_activation(batch, settings.max_len) <= max_binding)
+}
+
+/// The settings' batch if `fits` it, else its largest divisor that does, with accumulation
+/// grown to keep the effective batch.
+fn cut_batch(shape: &TrainedShape, settings: &TrainConfig, fits: impl Fn(usize) -> bool) -> BatchFit {
     let batch = settings.batch_size.max(1);
-    let wanted = shape.estimate(batch, settings.max_len);
-    if wanted.total() <= budget {
-        return BatchFit::Fits(wanted);
+    let estimate = |batch| shape.estimate(batch, settings.max_len);
+    if fits(batch) {
+        return BatchFit::Fits(estimate(batch));
     }
-    let smaller = (1..batch).rev().filter(|d| batch % d == 0).find_map(|d| {
-        let estimate = shape.estimate(d, settings.max_len);
-        (estimate.total() <= budget).then_some((d, estimate))
-    });
-    match smaller {
-        Some((d, estimate)) => {
-            BatchFit::Shrunk { batch: d, grad_accumulation: settings.grad_accumulation * (batch / d), estimate }
-        }
-        None => BatchFit::TooLarge(shape.estimate(1, settings.max_len)),
+    match divisors_below(batch, batch).find(|&d| fits(d)) {
+        Some(d) => BatchFit::Shrunk {
+            batch: d,
+            grad_accumulation: settings.grad_accumulation * (batch / d),
+            estimate: estimate(d),
+        },
+        None => BatchFit::TooLarge(estimate(1)),
     }
+}
+
+/// The batch after an allocation failed mid-run: the largest divisor of the settings' batch
+/// up to half of it, with accumulation grown by the same factor (the effective batch stays).
+/// `None` at batch 1: nothing smaller is left.
+pub fn halve_batch(settings: &TrainConfig) -> Option<(usize, usize)> {
+    let batch = settings.batch_size.max(1);
+    divisors_below(batch, batch / 2 + 1).next().map(|d| (d, settings.grad_accumulation * (batch / d)))
+}
+
+/// The divisors of `batch` below `bound`, largest first.
+fn divisors_below(batch: usize, bound: usize) -> impl Iterator<Item = usize> {
+    (1..bound.min(batch)).rev().filter(move |d| batch % d == 0)
+}
+
+/// The texts a failed device allocation reaches the worker's panic hook with: wgpu's
+/// out-of-memory error, which cubecl's uncaptured-error handler panics with, and cubecl's own
+/// refusal from its memory pools.
+const ALLOCATION_FAILURES: [&str; 2] = ["wgpu error: Out of Memory", "out of device memory"];
+
+/// Whether a panic's text says that the device could not allocate, rather than a bug: the
+/// one crash a smaller batch answers.
+pub fn is_allocation_failure(panic_text: &str) -> bool {
+    ALLOCATION_FAILURES.iter().any(|failure| panic_text.contains(failure))
 }
 
 #[cfg(test)]
@@ -203,5 +248,46 @@ mod tests {
             other => panic!("expected batch 2 × 16, got {other:?}"),
         }
         assert!(matches!(fit_batch(&shape, &settings, room(1) - 2), BatchFit::TooLarge(_)));
+    }
+
+    #[test]
+    fn a_batch_whose_attention_scores_pass_the_binding_limit_is_cut() {
+        let settings = TrainConfig { batch_size: 64, max_len: 512, ..TrainConfig::default() };
+        let shape = TrainedShape::new(&minilm(), Task::Ner, 13, &settings);
+        // 64 × 12 heads × 512² × 4 bytes: 768 MiB of scores, over WebGPU's default 128 MiB.
+        assert_eq!(shape.largest_activation(64, 512), 768 * 1024 * 1024);
+        // At length 128 the intermediate (batch × 128 × 1536) is the larger one.
+        assert_eq!(shape.largest_activation(16, 128), 16 * 128 * 1536 * 4);
+        match fit_batch_to_binding(&shape, &settings, 128 * 1024 * 1024) {
+            BatchFit::Shrunk { batch, grad_accumulation, .. } => assert_eq!((batch, grad_accumulation), (8, 8)),
+            other => panic!("expected batch 8 × 8, got {other:?}"),
+        }
+        assert!(matches!(fit_batch_to_binding(&shape, &settings, 1 << 30), BatchFit::Fits(_)));
+        assert!(matches!(fit_batch_to_binding(&shape, &settings, 8 << 20), BatchFit::TooLarge(_)));
+    }
+
+    #[test]
+    fn a_failed_allocation_halves_the_batch_and_keeps_the_effective_batch() {
+        let at = |batch_size, grad_accumulation| {
+            halve_batch(&TrainConfig { batch_size, grad_accumulation, ..TrainConfig::default() })
+        };
+        assert_eq!(at(16, 1), Some((8, 2)));
+        assert_eq!(at(8, 2), Some((4, 4)));
+        assert_eq!(at(12, 1), Some((6, 2)));
+        // 9 has no divisor between 4 and 8: the largest up to half is 3.
+        assert_eq!(at(9, 1), Some((3, 3)));
+        assert_eq!(at(7, 2), Some((1, 14)));
+        assert_eq!(at(2, 1), Some((1, 2)));
+        assert_eq!(at(1, 4), None);
+    }
+
+    #[test]
+    fn allocation_failures_are_told_from_other_panics() {
+        // As the worker's hook formats them: the panic's place, then cubecl's text.
+        let wgpu = "panicked at cubecl-wgpu-0.11.3/src/compute/device_poison.rs:42:17:\nwgpu error: Out of Memory";
+        let pool = "panicked at burn-cubecl/src/ops.rs:9:1:\nout of device memory allocating 402653184 bytes";
+        assert!(is_allocation_failure(wgpu) && is_allocation_failure(pool));
+        assert!(!is_allocation_failure("panicked at src/browser/worker.rs:71:5:\na crash drill"));
+        assert!(!is_allocation_failure("wgpu error: Validation Error"));
     }
 }

@@ -17,7 +17,9 @@ pub use checkpoint::{BestSoFar, Checkpoint, CheckpointError, EpochPlace};
 pub use config::{ConfigError, TrainConfig, TrainPlan};
 pub use events::{Control, EpochSummary, Flow, RunToEnd, StepProgress, StopAfter, TrainEvent};
 pub use labels::label_list;
-pub use memory_plan::{fit_batch, BatchFit, MemoryEstimate, TrainedShape};
+pub use memory_plan::{
+    fit_batch, fit_batch_to_binding, halve_batch, is_allocation_failure, BatchFit, MemoryEstimate, TrainedShape,
+};
 pub use optimizer::{
     bias_and_norm_params, global_grad_norm, AdamW, AdamWSettings, OptimizerError, ParamMoments, SavedMoments,
 };
