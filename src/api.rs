@@ -53,7 +53,7 @@ export type Prediction =
   | { task: "ner"; words: { text: string; start: number; end: number; tag: string; probability: number }[]; entities: { label: string; start: number; end: number; text: string }[] };
 /** Every event of a training run, told apart by `type`. */
 export type TrainerEvent =
-  | { type: "training_started"; plan: TrainPlan; parameters: number; trainable_parameters: number; truncated_examples: number }
+  | { type: "training_started"; plan: TrainPlan; parameters: number; trainable_parameters: number; truncated_examples: number; memory: { weights: number; gradients: number; optimizer_state: number; activations: number } | null }
   | { type: "progress"; epoch: number; step: number; total_steps: number; loss: number; learning_rate: number; tokens_per_s: number; tokens: number; elapsed_s: number; eta_s: number; device_memory_bytes?: number }
   | { type: "epoch"; epoch: number; train_loss: number; train_seconds: number; train_tokens: number; train_sequences: number; dev: any; dev_predictions?: { task: "cls"; predictions: [string, number][] } | { task: "ner"; predictions: string[][] }; elapsed_s: number }
   | { type: "paused"; step: number }
@@ -126,9 +126,9 @@ impl Trainer {
         };
         let chosen = choose(preference).await.map_err(js_error)?;
         Ok(Trainer {
-            session: RefCell::new(Session::new(chosen.device, chosen.max_binding)),
+            device: chosen.info.clone(),
+            session: RefCell::new(chosen.session()),
             control: TrainingControl::default(),
-            device: chosen.info,
         })
     }
 

@@ -13,7 +13,7 @@ use crate::core::model::Task;
 pub use crate::core::onnx::OnnxFolder;
 pub use crate::core::predict::{EntitySpan, Prediction, TaggedWord};
 pub use crate::core::task_model::ModelFiles;
-use crate::core::train::{EpochSummary, StepProgress, TrainConfig, TrainPlan};
+use crate::core::train::{EpochSummary, MemoryEstimate, StepProgress, TrainConfig, TrainPlan};
 use crate::i18n::Language;
 
 /// Which device to train on.
@@ -388,6 +388,9 @@ pub enum Event {
         /// Those a step updates: fewer than `parameters` when settings freeze a part.
         trainable_parameters: usize,
         truncated_examples: usize,
+        /// The device memory the run needs at its batch (`TrainedShape::estimate`).
+        #[serde(default)]
+        memory: Option<MemoryEstimate>,
     },
     Progress(StepProgress),
     Epoch(EpochSummary),

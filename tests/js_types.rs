@@ -9,7 +9,7 @@ use tunelab::core::evaluate::Predictions;
 use tunelab::core::graduate::ProjectFile;
 use tunelab::core::model::Task;
 use tunelab::core::predict::{EntitySpan, Prediction, TaggedWord};
-use tunelab::core::train::{EpochSummary, StepProgress, TrainConfig};
+use tunelab::core::train::{EpochSummary, MemoryEstimate, StepProgress, TrainConfig};
 use tunelab::protocol::{
     AdapterFiles, Backend, DataFile, DatasetRequest, DatasetSummary, DeviceInfo, DownloadProgress, Event, LabelCount,
     ModelFiles, ModelSummary, OnnxFolder,
@@ -129,8 +129,16 @@ fn events_declare_every_field() {
     });
     assert_eq!(event("progress"), keys(&progress));
     let plan = TrainConfig::default().plan(10).expect("plan");
-    let started = Event::TrainingStarted { plan, parameters: 1, trainable_parameters: 1, truncated_examples: 0 };
+    let memory = MemoryEstimate { weights: 1, gradients: 1, optimizer_state: 1, activations: 1 };
+    let started = Event::TrainingStarted {
+        plan,
+        parameters: 1,
+        trainable_parameters: 1,
+        truncated_examples: 0,
+        memory: Some(memory),
+    };
     assert_eq!(event("training_started"), keys(&started));
+    assert_eq!(nested("TrainerEvent", "type", "training_started", "memory"), keys(&memory));
     let finished = Event::TrainingFinished { steps: 1, train_seconds: 1.0, train_tokens_per_s: 1.0 };
     assert_eq!(event("training_finished"), keys(&finished));
 }

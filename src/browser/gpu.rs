@@ -17,15 +17,30 @@ use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::session::Session;
 use crate::protocol::{AdapterInfo, Backend, DeviceInfo, DeviceLimits, DevicePreference};
 
-/// A device to train on, what it is, and the largest buffer it binds (`None` on the CPU).
+/// A device to train on, what it is, the largest buffer it binds (`None` on the CPU), and the
+/// memory a run on it can address (the wasm instance's, on the CPU; `None` on a GPU).
 #[derive(Debug, Clone)]
 pub struct ChosenDevice {
     pub device: Device,
     pub info: DeviceInfo,
     pub max_binding: Option<u64>,
+    pub address_space: Option<u64>,
 }
+
+impl ChosenDevice {
+    /// A session on this device, bounded by its limits.
+    pub fn session(self) -> Session {
+        let mut session = Session::new(self.device, self.max_binding);
+        session.set_address_space(self.address_space);
+        session
+    }
+}
+
+/// A wasm32 instance's memory at most: 65,536 pages of 64 KiB, which Chromium grants.
+const WASM32_ADDRESS_SPACE: u64 = 4 << 30;
 
 /// What the browser said when it took the WebGPU device away.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +100,7 @@ pub fn cpu(fallback_reason: Option<String>) -> ChosenDevice {
         device: Device::flex(),
         info: DeviceInfo { backend: Backend::Cpu, adapter: None, limits: None, features: Vec::new(), fallback_reason },
         max_binding: None,
+        address_space: Some(WASM32_ADDRESS_SPACE),
     }
 }
 
@@ -132,6 +148,7 @@ async fn init_webgpu() -> Result<ChosenDevice, String> {
             fallback_reason: None,
         },
         max_binding: Some(max_binding),
+        address_space: None,
     })
 }
 

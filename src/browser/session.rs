@@ -12,13 +12,14 @@ use crate::core::data::{
 };
 use crate::core::evaluate::{EvalError, EvalReport};
 use crate::core::graduate::{initial_head, python_project, GraduateError, ProjectFile, RunData};
+use crate::core::heap;
 use crate::core::model::{AdapterFiles, BertConfig, ModelError, Task};
 use crate::core::onnx::{onnx_folder, OnnxError, OnnxFolder};
 use crate::core::task_model::{check_vocab, LoadError, LoadOptions, ModelFiles, TaskModel};
 use crate::core::tokenize::{TextTokenizer, TokenizeError};
 use crate::core::train::{
-    fit_batch_to_binding, label_list, resume, BatchFit, Checkpoint, CheckpointError, ConfigError, Control, TrainConfig,
-    TrainError, TrainEvent, TrainedShape,
+    fit_batch, fit_batch_to_binding, label_list, resume, BatchFit, Checkpoint, CheckpointError, ConfigError, Control,
+    MemoryEstimate, TrainConfig, TrainError, TrainEvent, TrainedShape,
 };
 use crate::i18n::Language;
 use crate::protocol::{
@@ -55,6 +56,11 @@ pub enum SessionError {
          buffer: lower the maximum length, or choose the CPU"
     )]
     BatchTooLargeForDevice { length: usize, need: f64, limit: f64 },
+    #[error(
+        "even batch 1 at length {length} needs about {need:.0} MB, more than the {room:.0} MB this tab's worker \
+         has left: lower the maximum length, or freeze layers"
+    )]
+    BatchTooLargeForMemory { length: usize, need: f64, room: f64 },
     #[error("invalid setting: {0}")]
     Settings(#[from] ConfigError),
     #[error(transparent)]
@@ -77,6 +83,8 @@ pub struct Session {
     device: Device,
     /// Largest buffer the device binds; `None` on the CPU.
     max_binding: Option<u64>,
+    /// The most memory this instance can address, where that bounds a run (wasm32).
+    address_space: Option<u64>,
     files: Option<ModelFiles>,
     dataset: Option<Dataset>,
     /// The trained (or loaded fine-tuned) model that predictions and exports come from.
@@ -88,7 +96,7 @@ pub struct Session {
 
 impl Session {
     pub fn new(device: Device, max_binding: Option<u64>) -> Self {
-        Self { device, max_binding, files: None, dataset: None, model: None, recipe: None }
+        Self { device, max_binding, address_space: None, files: None, dataset: None, model: None, recipe: None }
     }
 
     /// Changes the device; a model trained on the old one is dropped (its files are kept).
@@ -210,7 +218,7 @@ impl Session {
         emit: &mut dyn FnMut(Event),
     ) -> Result<(), SessionError> {
         let dataset = self.dataset.as_ref().ok_or(SessionError::NoDataset)?;
-        let config = self.fit_to_binding(config, files, dataset)?;
+        let (config, memory) = self.fit_to_device(config, files, dataset)?;
         let plan = config.plan(dataset.train.len())?;
         // The previous model's weights leave the device before the new copy arrives.
         self.model = None;
@@ -227,7 +235,7 @@ impl Session {
             Some(_) => None,
         };
         self.recipe = Some((plan.config.clone(), head));
-        let mut on_event = |event: TrainEvent| emit(train_event(event));
+        let mut on_event = |event: TrainEvent| emit(train_event(event, memory));
         let outcome =
             resume(&mut model, &dataset.train, dataset.dev.as_ref(), &plan, control, &mut on_event, from).await;
         self.model = Some(model);
@@ -242,30 +250,56 @@ impl Session {
         }
     }
 
-    /// `config` with a batch whose largest buffer the GPU binds: cut to a divisor, with more
-    /// accumulation for the same effective batch. The run's plan carries the batch it got,
-    /// which is how the page learns of the cut.
-    fn fit_to_binding(
+    /// `config` with a batch the device holds, and the memory the run needs at it. On a GPU
+    /// each step's largest buffer must fit one binding; where the address space is bounded
+    /// (a wasm32 worker on the CPU), the whole estimate must fit in what the heap leaves of it.
+    /// A batch that does not is cut to a divisor, with more accumulation for the same effective
+    /// batch; the run's plan carries the batch it got, which is how the page learns of the cut.
+    fn fit_to_device(
         &self,
         config: TrainConfig,
         files: &ModelFiles,
         dataset: &Dataset,
-    ) -> Result<TrainConfig, SessionError> {
-        let Some(limit) = self.max_binding else { return Ok(config) };
+    ) -> Result<(TrainConfig, MemoryEstimate), SessionError> {
         let model_config = BertConfig::from_json_bytes(&files.config_json)?;
         let labels = label_list(&dataset.train).len();
         let shape = TrainedShape::new(&model_config, dataset.task, labels, &config);
-        match fit_batch_to_binding(&shape, &config, limit) {
-            BatchFit::Fits(_) => Ok(config),
-            BatchFit::Shrunk { batch, grad_accumulation, .. } => {
-                Ok(TrainConfig { batch_size: batch, grad_accumulation, ..config })
+        let config = match self.max_binding {
+            Some(limit) => match fit_batch_to_binding(&shape, &config, limit) {
+                BatchFit::TooLarge(_) => {
+                    return Err(SessionError::BatchTooLargeForDevice {
+                        length: config.max_len,
+                        need: shape.largest_activation(1, config.max_len) as f64 / 1e6,
+                        limit: limit as f64 / 1e6,
+                    })
+                }
+                fit => with_batch(config, fit),
+            },
+            None => config,
+        };
+        let config = match self.address_space {
+            Some(space) => {
+                let room = space.saturating_sub(heap::live_bytes() as u64);
+                match fit_batch(&shape, &config, room) {
+                    BatchFit::TooLarge(estimate) => {
+                        return Err(SessionError::BatchTooLargeForMemory {
+                            length: config.max_len,
+                            need: estimate.total() as f64 / 1e6,
+                            room: room as f64 / 1e6,
+                        })
+                    }
+                    fit => with_batch(config, fit),
+                }
             }
-            BatchFit::TooLarge(_) => Err(SessionError::BatchTooLargeForDevice {
-                length: config.max_len,
-                need: shape.largest_activation(1, config.max_len) as f64 / 1e6,
-                limit: limit as f64 / 1e6,
-            }),
-        }
+            None => config,
+        };
+        let memory = shape.estimate(config.batch_size, config.max_len);
+        Ok((config, memory))
+    }
+
+    /// Bounds the memory a CPU run may plan for: the address space of a wasm32 instance.
+    pub fn set_address_space(&mut self, bytes: Option<u64>) {
+        self.address_space = bytes;
     }
 
     fn model(&self) -> Result<&TaskModel, SessionError> {
@@ -314,10 +348,20 @@ impl Session {
 }
 
 /// The training loop's events in the protocol's words.
-fn train_event(event: TrainEvent) -> Event {
+/// `config` at the batch a plan cut it to.
+fn with_batch(config: TrainConfig, fit: BatchFit) -> TrainConfig {
+    match fit {
+        BatchFit::Shrunk { batch, grad_accumulation, .. } => {
+            TrainConfig { batch_size: batch, grad_accumulation, ..config }
+        }
+        BatchFit::Fits(_) | BatchFit::TooLarge(_) => config,
+    }
+}
+
+fn train_event(event: TrainEvent, memory: MemoryEstimate) -> Event {
     match event {
         TrainEvent::Started { plan, truncated_examples, parameters, trainable_parameters } => {
-            Event::TrainingStarted { plan, parameters, trainable_parameters, truncated_examples }
+            Event::TrainingStarted { plan, parameters, trainable_parameters, truncated_examples, memory: Some(memory) }
         }
         TrainEvent::Step(progress) => Event::Progress(progress),
         TrainEvent::Epoch(mut summary) => {

@@ -140,7 +140,7 @@ impl Worker {
     async fn session(&self) -> std::cell::RefMut<'_, Session> {
         if self.session.borrow().is_none() {
             let chosen = self.device(DevicePreference::Auto).await;
-            *self.session.borrow_mut() = Some(Session::new(chosen.device, chosen.max_binding));
+            *self.session.borrow_mut() = Some(chosen.session());
         }
         std::cell::RefMut::map(self.session.borrow_mut(), |s| s.as_mut().expect("created above"))
     }
@@ -166,8 +166,11 @@ impl Worker {
                 let chosen = self.device(device).await;
                 let mut session = self.session.borrow_mut();
                 match session.as_mut() {
-                    Some(session) => session.set_device(chosen.device, chosen.max_binding),
-                    None => *session = Some(Session::new(chosen.device, chosen.max_binding)),
+                    Some(session) => {
+                        session.set_device(chosen.device, chosen.max_binding);
+                        session.set_address_space(chosen.address_space);
+                    }
+                    None => *session = Some(chosen.session()),
                 }
             }
             Request::FetchModel { source } => {

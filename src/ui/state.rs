@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::chosen::Chosen;
 use crate::core::evaluate::EvalReport;
-use crate::core::train::{EpochSummary, StepProgress, TrainPlan};
+use crate::core::train::{EpochSummary, MemoryEstimate, StepProgress, TrainPlan};
 use crate::i18n::Language;
 use crate::protocol::{
     AdapterFiles, DatasetSummary, DeviceInfo, DownloadProgress, Event, ModelFiles, ModelSummary, OnnxFolder,
@@ -100,6 +100,8 @@ pub struct State {
     pub truncated: RwSignal<usize>,
     /// (parameters a step updates, all parameters) of the run on the page.
     pub trainable: RwSignal<Option<(usize, usize)>>,
+    /// The device memory the run needs at its batch, as the worker planned it.
+    pub memory: RwSignal<Option<MemoryEstimate>>,
     pub steps: RwSignal<Vec<StepProgress>>,
     pub epochs: RwSignal<Vec<EpochSummary>>,
     pub prediction: RwSignal<Status<(String, Prediction)>>,
@@ -153,6 +155,7 @@ impl State {
             plan: RwSignal::new(None),
             truncated: RwSignal::new(0),
             trainable: RwSignal::new(None),
+            memory: RwSignal::new(None),
             steps: RwSignal::new(Vec::new()),
             epochs: RwSignal::new(Vec::new()),
             prediction: RwSignal::new(Status::Empty),
@@ -218,9 +221,10 @@ impl State {
             }
             Event::ModelLoaded(summary) => self.model.set(Status::Done(summary)),
             Event::DatasetLoaded(summary) => self.dataset.set(Status::Done(summary)),
-            Event::TrainingStarted { plan, truncated_examples, parameters, trainable_parameters } => {
+            Event::TrainingStarted { plan, truncated_examples, parameters, trainable_parameters, memory } => {
                 self.test_report.set(Status::Empty);
                 self.trainable.set(Some((trainable_parameters, parameters)));
+                self.memory.set(memory);
                 match self.resuming.get_untracked() {
                     Some((step, epoch)) => {
                         self.steps.update(|s| s.retain(|p| p.step <= step));

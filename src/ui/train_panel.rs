@@ -308,6 +308,20 @@ fn Progress() -> impl IntoView {
                         };
                         view! { <p class="note" id="trainable-note">{words}</p> }
                     })}
+                    {state.memory.get().map(|memory| {
+                        let mb = |bytes: u64| count((bytes as f64 / 1e6).round() as usize);
+                        let batch = plan.as_ref().map_or(0, |p| p.config.batch_size);
+                        let length = plan.as_ref().map_or(0, |p| p.config.max_len);
+                        let planned = tr!(lang, "train.memory", total = mb(memory.total()), weights = mb(memory.weights),
+                            gradients = mb(memory.gradients), optimizer = mb(memory.optimizer_state),
+                            activations = mb(memory.activations), batch = batch, length = length);
+                        let measured = state.steps.with(|s| s.last().and_then(|p| p.device_memory_bytes))
+                            .map(|bytes| tr!(lang, "train.memory-measured", used = mb(bytes)));
+                        view! {
+                            <p class="note" id="memory-note">{planned}</p>
+                            {measured.map(|m| view! { <p class="note" id="memory-measured">{m}</p> })}
+                        }
+                    })}
                     {(truncated > 0).then(|| view! {
                         <p class="warning">{tr!(lang, "train.truncated", n = truncated)}</p>
                     })}

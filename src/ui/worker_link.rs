@@ -181,9 +181,11 @@ impl WorkerLink {
                 self.crashed(generation, tr!(language, "page.gpu-lost", reason = reason, why = message))
             }
             Ok(Event::OutOfMemory { message }) => self.out_of_memory(generation, message),
-            Ok(Event::TrainingStarted { plan, truncated_examples, parameters, trainable_parameters }) => {
-                self.note_batch_cut(&plan);
-                self.state.apply(Event::TrainingStarted { plan, truncated_examples, parameters, trainable_parameters });
+            Ok(event @ Event::TrainingStarted { .. }) => {
+                if let Event::TrainingStarted { plan, .. } = &event {
+                    self.note_batch_cut(plan);
+                }
+                self.state.apply(event);
             }
             Ok(
                 event @ (Event::TrainingFinished { .. }

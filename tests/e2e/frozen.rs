@@ -1,6 +1,7 @@
 //! The frozen options in the page: with "Train the head only" a run trains the classifier on
 //! top of a frozen encoder, and the train panel says how few of the model's parameters it
-//! updates. The run's data has a test split, which is scored once when the run ends.
+//! updates, and the memory it needs. The run's data has a test split, which is scored once
+//! when the run ends.
 
 use std::path::Path;
 
@@ -37,6 +38,12 @@ async fn head_only(page: &Page, url: &str, data: &Slices) -> Result<(), String> 
     page.screenshot_at("frozen-head-only", "#trainable-note").await?;
     if !note.contains(HEAD) {
         return Err(format!("the train panel does not say the head alone trains ({HEAD}): {note}"));
+    }
+    // The memory planner's figures: with the encoder frozen, the backward pass keeps nothing.
+    let memory = page.text("#memory-note").await?;
+    println!("e2e: head only: {memory}");
+    if !memory.contains("Memory the run needs") || !memory.contains("what the backward pass keeps, 0 MB") {
+        return Err(format!("the train panel does not give the head-only run's memory: {memory}"));
     }
     Ok(())
 }

@@ -15,6 +15,8 @@
 //! largest divisor of itself that fits, and gradient accumulation grows by the same factor:
 //! the effective batch, and so the recipe, stay the same.
 
+use serde::{Deserialize, Serialize};
+
 use super::TrainConfig;
 use crate::core::model::{BertConfig, Task};
 
@@ -31,7 +33,7 @@ const KEPT_MAPS: u64 = 3;
 const HEADROOM: f64 = 0.9;
 
 /// Bytes on the device at a step's peak, by what holds them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryEstimate {
     /// The weights, twice: the step's, and the last good ones kept to undo a diverged step.
     pub weights: u64,
