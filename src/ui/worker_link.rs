@@ -257,8 +257,8 @@ impl WorkerLink {
         self.restart(generation, message, true);
     }
 
-    /// The worker cut the batch to buffers its GPU binds (its plan says the batch it got): the
-    /// user is told, and a new worker after a crash goes on at that batch.
+    /// The worker cut the batch to fit its device (its plan says the batch it got): the user is
+    /// told, and a new worker after a crash goes on at that batch.
     fn note_batch_cut(&self, plan: &TrainPlan) {
         let asked = self.inner.with_value(|inner| inner.replay.run.as_ref().map(|c| c.batch_size));
         let Some(asked) = asked.filter(|&b| b != plan.config.batch_size) else { return };
