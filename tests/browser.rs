@@ -674,6 +674,25 @@ async fn a_worker_out_of_memory_goes_on_from_its_checkpoint_at_half_the_batch() 
     assert_eq!(state.epochs.with_untracked(|e| e.iter().map(|e| e.epoch).collect::<Vec<_>>()), [1, 2]);
 }
 
+#[wasm_bindgen_test]
+async fn a_batch_the_cpu_fallback_cannot_address_is_cut_and_the_page_says_so() {
+    use leptos::prelude::{GetUntracked, WithUntracked};
+    use tunelab::ui::state::Run;
+
+    // The tiny model at batch 1,024 × length 512 would keep about 16 GB of activations, past
+    // the wasm instance's 4 GiB; batch 128 (about 2 GB) is the largest divisor that fits.
+    let config = TrainConfig { epochs: 1, batch_size: 1024, max_len: 512, ..TrainConfig::default() };
+    let (state, _link) = a_real_run(DevicePreference::Cpu, 48, config).await;
+    wait_until("the run", 600, || matches!(state.run.get_untracked(), Run::Finished { .. })).await;
+    let plan = state.plan.get_untracked().expect("a plan");
+    assert_eq!((plan.config.batch_size, plan.config.grad_accumulation), (128, 8), "the effective batch stays 1,024");
+    let memory = state.memory.get_untracked().expect("the run's estimate");
+    assert!(memory.total() < 4 << 30, "{memory:?}");
+    let notices = state.notices.with_untracked(|n| n.join("\n"));
+    console_log!("{notices}");
+    assert!(notices.contains("does not fit this device") && notices.contains("batch 128 with 8×"), "{notices}");
+}
+
 /// The worker's heap (counted by its allocator) after each tenth of `rounds` requests from
 /// `request`, sent a tenth at a time (the worker queues them and runs them in a row); fails when
 /// a later tenth stands more than 10 % above the first.
