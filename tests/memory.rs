@@ -31,9 +31,12 @@ const CONLL_BYTES: usize = 50 << 20;
 const CSV_LINES: usize = 500_000;
 /// How far the heap may move past where it settled, under load: 10 %.
 const SETTLED_MARGIN: f64 = 0.10;
-/// How far the memory planner's estimate may stand from the CPU heap's peak in training: 10 %
-/// (it stood 0.8 % above it when written).
-const ESTIMATE_MARGIN: f64 = 0.10;
+/// How far the memory planner's estimate may stand below the CPU heap's peak in training (a run
+/// planned to fit that does not), and above it (a batch cut that was not needed). When written
+/// it stood between −1.6 % and +10.3 %: the high end is frozen embeddings, whose first layer
+/// keeps less than the estimate counts, as its input needs no gradient.
+const ESTIMATE_BELOW: f64 = 0.05;
+const ESTIMATE_ABOVE: f64 = 0.15;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -151,9 +154,10 @@ fn settles(what: &str, rounds: usize, mut work: impl FnMut(usize)) -> Vec<usize>
     marks
 }
 
-/// Two steps at batch 16 of sequences that fill 128 sub-words on the CPU: the heap's
-/// high-water mark over what the session held before, against the memory planner's estimate.
-fn training_peak_against_the_estimate() {
+/// Two steps at batch 16 of sequences that fill 128 sub-words on the CPU, in full
+/// fine-tuning, with LoRA, with frozen layers or embeddings and with the head only: the heap's high-water mark over what the
+/// session held before, against the memory planner's estimate.
+fn training_peaks_against_the_estimate() {
     let mut session = Session::new(Device::flex(), None);
     session.load_model(support::model_files()).expect("the default model loads");
     let long = "the film was a long and winding story ".repeat(30);
@@ -169,33 +173,44 @@ fn training_peak_against_the_estimate() {
         seed: 42,
     };
     session.load_dataset(request).expect("the long sentences");
-    let config = TrainConfig { epochs: 1, batch_size: 16, max_len: 128, ..TrainConfig::default() };
-    let before = heap::live_bytes();
-    heap::reset_peak();
-    let mut estimate = None;
-    block_on(session.train(config, &mut StopAfter::new(2), &mut |event| {
-        if let Event::TrainingStarted { memory, .. } = event {
-            estimate = memory;
-        }
-    }))
-    .expect("two steps");
-    let measured = heap::peak_bytes() - before;
-    let estimate = estimate.expect("the run's estimate").total() as usize;
-    let error = (estimate as f64 - measured as f64).abs() / measured as f64;
-    println!(
-        "training at batch 16 × 128 on the CPU: heap peak {:.0} MB over the session's {:.0} MB, estimated {:.0} MB \
-         ({:+.1} %)",
-        mb(measured),
-        mb(before),
-        mb(estimate),
-        (estimate as f64 / measured as f64 - 1.0) * 100.0
-    );
-    assert!(
-        error <= ESTIMATE_MARGIN,
-        "the planner's estimate ({estimate} bytes) is {:.0} % from the heap's peak ({measured} bytes), past {:.0} %",
-        error * 100.0,
-        ESTIMATE_MARGIN * 100.0
-    );
+    let full = TrainConfig { epochs: 1, batch_size: 16, max_len: 128, ..TrainConfig::default() };
+    let runs = [
+        ("full fine-tuning", full.clone()),
+        ("LoRA r = 8", TrainConfig { lora_rank: Some(8), ..full.clone() }),
+        ("bottom 3 layers frozen", TrainConfig { frozen_layers: 3, ..full.clone() }),
+        ("embeddings frozen", TrainConfig { freeze_embeddings: true, ..full.clone() }),
+        ("head only", TrainConfig { freeze_encoder: true, ..full }),
+    ];
+    for (name, config) in runs {
+        let before = heap::live_bytes();
+        heap::reset_peak();
+        let mut estimate = None;
+        block_on(session.train(config, &mut StopAfter::new(2), &mut |event| {
+            if let Event::TrainingStarted { memory, .. } = event {
+                estimate = memory;
+            }
+        }))
+        .expect("two steps");
+        let measured = heap::peak_bytes() - before;
+        let estimate = estimate.expect("the run's estimate").total() as usize;
+        let off = estimate as f64 / measured as f64 - 1.0;
+        println!(
+            "{name} at batch 16 × 128 on the CPU: heap peak {:.0} MB over the session's {:.0} MB, estimated \
+             {:.0} MB ({:+.1} %)",
+            mb(measured),
+            mb(before),
+            mb(estimate),
+            off * 100.0
+        );
+        assert!(
+            (-ESTIMATE_BELOW..=ESTIMATE_ABOVE).contains(&off),
+            "{name}: the planner's estimate ({estimate} bytes) is {:+.1} % from the heap's peak ({measured} bytes), \
+             outside −{:.0} % … +{:.0} %",
+            off * 100.0,
+            ESTIMATE_BELOW * 100.0,
+            ESTIMATE_ABOVE * 100.0
+        );
+    }
 }
 
 /// Train, then Try it 1 000 times, then switch datasets 50 times.
@@ -252,7 +267,7 @@ fn main() {
     drop(parsed);
     drop(tsv);
     session_under_load();
-    training_peak_against_the_estimate();
+    training_peaks_against_the_estimate();
 
     assert!(
         cost.peak <= CONLL_PEAK_LIMIT,
