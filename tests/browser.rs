@@ -284,8 +284,7 @@ async fn worker_round_trip_trains_pauses_resumes_stops_and_predicts() {
     };
     assert_eq!(data.n_train + data.n_dev + data.n_test, 32);
 
-    let config =
-        TrainConfig { epochs: 2, batch_size: 8, learning_rate: 2e-3, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let config = two_epochs_at_batch_8();
     worker.send(&Request::Train { config });
     worker.wait_for("training start", 120, |e| matches!(e, Event::TrainingStarted { .. })).await;
     worker.wait_for("step 1", 600, |e| matches!(e, Event::Progress(p) if p.step == 1)).await;
@@ -571,6 +570,19 @@ async fn paused_in_the_second_epoch(
     (step, checkpoint)
 }
 
+/// The recipe the checkpoint tests run: two epochs, so that a pause can land in the second.
+fn two_epochs_at_batch_8() -> TrainConfig {
+    TrainConfig { epochs: 2, batch_size: 8, learning_rate: 2e-3, warmup_ratio: 0.0, ..TrainConfig::default() }
+}
+
+/// A run that went on in a new worker showed every optimizer step once and both epochs.
+fn each_step_once_in_two_epochs(state: tunelab::ui::state::State, total_steps: usize) {
+    use leptos::prelude::WithUntracked;
+    let steps: Vec<usize> = state.steps.with_untracked(|s| s.iter().map(|p| p.step).collect());
+    assert_eq!(steps, (1..=total_steps).collect::<Vec<_>>(), "each step once");
+    assert_eq!(state.epochs.with_untracked(|e| e.iter().map(|e| e.epoch).collect::<Vec<_>>()), [1, 2]);
+}
+
 /// Every epoch's figures but its times, and every step's loss: what must not change when a
 /// run goes on from a checkpoint.
 fn run_figures(state: tunelab::ui::state::State) -> (Vec<String>, Vec<(usize, f32)>) {
@@ -594,8 +606,7 @@ async fn a_worker_killed_mid_epoch_goes_on_from_its_checkpoint_and_ends_as_if_ne
     use tunelab::protocol::Drill;
     use tunelab::ui::state::{Run, WorkerStatus};
 
-    let config =
-        TrainConfig { epochs: 2, batch_size: 8, learning_rate: 2e-3, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let config = two_epochs_at_batch_8();
     let (whole, _whole_link) = a_real_run(DevicePreference::Cpu, 200, config.clone()).await;
     wait_until("the uninterrupted run", 600, || matches!(whole.run.get_untracked(), Run::Finished { .. })).await;
 
@@ -617,12 +628,11 @@ async fn a_worker_killed_mid_epoch_goes_on_from_its_checkpoint_and_ends_as_if_ne
 
 #[wasm_bindgen_test]
 async fn a_lost_gpu_device_is_replaced_and_the_run_goes_on_from_its_checkpoint() {
-    use leptos::prelude::{GetUntracked, WithUntracked};
+    use leptos::prelude::GetUntracked;
     use tunelab::protocol::Drill;
     use tunelab::ui::state::{Run, WorkerStatus};
 
-    let config =
-        TrainConfig { epochs: 2, batch_size: 8, learning_rate: 2e-3, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let config = two_epochs_at_batch_8();
     let (state, link) = a_real_run(DevicePreference::Webgpu, 48, config).await;
     let (paused_at, checkpoint) = paused_in_the_second_epoch(state, link).await;
     let device = state.device.get_untracked().expect("the worker said which device");
@@ -637,21 +647,18 @@ async fn a_lost_gpu_device_is_replaced_and_the_run_goes_on_from_its_checkpoint()
         message.contains("GPU device was lost (destroyed") && message.contains(&format!("after step {checkpoint}")),
         "{message}"
     );
-    let steps: Vec<usize> = state.steps.with_untracked(|s| s.iter().map(|p| p.step).collect());
-    assert_eq!(steps, (1..=plan.total_steps).collect::<Vec<_>>(), "each step once");
-    assert_eq!(state.epochs.with_untracked(|e| e.iter().map(|e| e.epoch).collect::<Vec<_>>()), [1, 2]);
+    each_step_once_in_two_epochs(state, plan.total_steps);
     let device = state.device.get_untracked().expect("the new worker's device");
     console_log!("the new worker trains on {device:?}");
 }
 
 #[wasm_bindgen_test]
 async fn a_worker_out_of_memory_goes_on_from_its_checkpoint_at_half_the_batch() {
-    use leptos::prelude::{GetUntracked, WithUntracked};
+    use leptos::prelude::GetUntracked;
     use tunelab::protocol::Drill;
     use tunelab::ui::state::{Run, WorkerStatus};
 
-    let config =
-        TrainConfig { epochs: 2, batch_size: 8, learning_rate: 2e-3, warmup_ratio: 0.0, ..TrainConfig::default() };
+    let config = two_epochs_at_batch_8();
     let (state, link) = a_real_run(DevicePreference::Cpu, 48, config).await;
     let (paused_at, checkpoint) = paused_in_the_second_epoch(state, link).await;
     let planned = state.plan.get_untracked().expect("a plan");
@@ -669,9 +676,7 @@ async fn a_worker_out_of_memory_goes_on_from_its_checkpoint_at_half_the_batch() 
     let plan = state.plan.get_untracked().expect("the new worker's plan");
     assert_eq!((plan.config.batch_size, plan.config.grad_accumulation), (4, 2));
     assert_eq!(plan.total_steps, planned.total_steps, "the same optimizer steps: the effective batch is kept");
-    let steps: Vec<usize> = state.steps.with_untracked(|s| s.iter().map(|p| p.step).collect());
-    assert_eq!(steps, (1..=plan.total_steps).collect::<Vec<_>>(), "each step once");
-    assert_eq!(state.epochs.with_untracked(|e| e.iter().map(|e| e.epoch).collect::<Vec<_>>()), [1, 2]);
+    each_step_once_in_two_epochs(state, plan.total_steps);
 }
 
 #[wasm_bindgen_test]

@@ -347,17 +347,15 @@ impl Session {
     }
 }
 
-/// The training loop's events in the protocol's words.
 /// `config` at the batch a plan cut it to.
 fn with_batch(config: TrainConfig, fit: BatchFit) -> TrainConfig {
     match fit {
-        BatchFit::Shrunk { batch, grad_accumulation, .. } => {
-            TrainConfig { batch_size: batch, grad_accumulation, ..config }
-        }
+        BatchFit::Shrunk { batch, grad_accumulation, .. } => config.with_batch(batch, grad_accumulation),
         BatchFit::Fits(_) | BatchFit::TooLarge(_) => config,
     }
 }
 
+/// The training loop's events in the protocol's words.
 fn train_event(event: TrainEvent, memory: MemoryEstimate) -> Event {
     match event {
         TrainEvent::Started { plan, truncated_examples, parameters, trainable_parameters } => {

@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Fine-tune a model, evaluate it on the dev set after every epoch, optionally export it.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Evaluate an exported (fine-tuned) model on a labelled file.
     Eval(EvalArgs),
     /// Write an exported (fine-tuned) model as ONNX, fp32 and int8, in the folder layout

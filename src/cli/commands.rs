@@ -74,8 +74,7 @@ fn plan_memory(model: &TaskModel, config: &mut TrainConfig, limit_mb: Option<u64
                 config.max_len,
                 mb(wanted.total()),
             );
-            config.batch_size = batch;
-            config.grad_accumulation = grad_accumulation;
+            *config = config.clone().with_batch(batch, grad_accumulation);
             estimate
         }
         Some((limit, BatchFit::TooLarge(estimate))) => {

@@ -24,7 +24,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(args) => {
             let settings = args.settings.0.clone();
-            out_of_memory::answer_allocation_failures(&settings, || pollster::block_on(commands::train_command(args)))
+            out_of_memory::answer_allocation_failures(&settings, || pollster::block_on(commands::train_command(*args)))
         }
         Command::Eval(args) => pollster::block_on(commands::eval_command(args)),
         Command::Onnx(args) => commands::onnx_command(args),

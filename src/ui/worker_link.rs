@@ -252,7 +252,7 @@ impl WorkerLink {
             batch = batch,
             accumulation = accumulation
         );
-        let smaller = TrainConfig { batch_size: batch, grad_accumulation: accumulation, ..config };
+        let smaller = config.with_batch(batch, accumulation);
         self.inner.update_value(|inner| inner.replay.run = Some(smaller));
         self.restart(generation, message, true);
     }

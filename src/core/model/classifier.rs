@@ -97,7 +97,7 @@ impl Classifier {
             return Err(ModelError::NoLabels);
         }
         // The pooler draws from its own stream of the run's seed, apart from the head's.
-        let pooler_seed = (task == Task::Cls).then(|| seed ^ POOLER_STREAM);
+        let pooler_seed = (task == Task::Cls).then_some(seed ^ POOLER_STREAM);
         let bert = Bert::load(weights, config, pooler_seed, device)?;
         let h = config.hidden_size;
         let head = if load_head {

@@ -132,6 +132,12 @@ impl TrainConfig {
         self.lora_rank.map(|rank| LoraSpec { rank, alpha: self.lora_alpha, dropout: self.lora_dropout, targets })
     }
 
+    /// The same run at a smaller batch with more accumulation, as a memory plan or an
+    /// out-of-memory answer cuts it: the effective batch and the optimizer steps stay.
+    pub fn with_batch(self, batch_size: usize, grad_accumulation: usize) -> TrainConfig {
+        TrainConfig { batch_size, grad_accumulation, ..self }
+    }
+
     /// Every setting against its bounds (`SETTINGS`).
     pub fn validate(&self) -> Result<(), SettingError> {
         SETTINGS.iter().try_for_each(|setting| setting.check(self))
