@@ -173,37 +173,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// Python project Tunelab writes for each run (`--export-script`), so recipe, labels and data
 /// are the same by construction. The first seed is the recipe's own, so its Tunelab run is
 /// also the one judged against the bar: returned with the rows of mean ± sd and the gap.
+///
+/// The seeds run side by side, each its Tunelab run then its Trainer run: Tunelab's CPU
+/// training keeps about 1.2 cores busy, so on a small machine three WNUT-17 seeds take about an
+/// hour together rather than two one after the other. Their tokens/s are shared figures then,
+/// so only the first seed's metric, not its speed, is worth reading from such a run.
 fn over_seeds(run: &Run, seeds: u64) -> Result<(Value, Vec<String>), String> {
     let python = crate::bench_torch::venv()?;
+    let python = python.as_path();
+    let outcomes: Vec<Result<(Value, f64), String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            (FIRST_SEED..FIRST_SEED + seeds).map(|seed| scope.spawn(move || one_seed(run, seed, python))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a seed's thread panicked".into()))).collect()
+    });
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     let mut first = None;
-    for seed in FIRST_SEED..FIRST_SEED + seeds {
-        let project = crate::target_dir().join("quality-project");
-        let _ = std::fs::remove_dir_all(&project);
-        let (seed_text, project_text) = (seed.to_string(), project.to_string_lossy().into_owned());
-        let result = train(run, MODEL, &["--seed", &seed_text, "--export-script", &project_text])?;
+    for outcome in outcomes {
+        let (result, their_metric) = outcome?;
         ours.push(
             result["metrics"][run.metric].as_f64().ok_or_else(|| format!("{}: no metrics.{}", run.name, run.metric))?,
         );
+        theirs.push(their_metric);
         first.get_or_insert(result);
-        eprintln!("xtask: quality run {} seed {seed} with transformers' Trainer", run.name);
-        let output = Command::new(&python)
-            .current_dir(&project)
-            .args(["train.py", "--model"])
-            .arg(root().join(MODEL))
-            .args(["--cpu", "--output-dir"])
-            .arg(project.join("model"))
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| format!("starting train.py: {e}"))?;
-        if !output.status.success() {
-            return Err(format!("{}: train.py failed ({})", run.name, output.status));
-        }
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-            .map_err(|e| format!("{}: train.py's last line is not JSON ({e})", run.name))?;
-        let key = format!("eval_{}", run.metric);
-        theirs.push(report["dev"][&key].as_f64().ok_or_else(|| format!("{}: train.py gave no {key}", run.name))?);
     }
     let (our_mean, our_sd) = mean_sd(&ours);
     let (their_mean, their_sd) = mean_sd(&theirs);
@@ -212,8 +203,38 @@ fn over_seeds(run: &Run, seeds: u64) -> Result<(Value, Vec<String>), String> {
         format!("{:<26} {:<10} Tunelab {our_mean:.4} ± {our_sd:.4}   {ours:?}", format!("  {seeds_list}"), run.metric),
         format!("{:<26} {:<10} Trainer {their_mean:.4} ± {their_sd:.4}   {theirs:?}", "", run.metric),
         format!("{:<26} {:<10} gap of the means {:+.4}", "", run.metric, our_mean - their_mean),
+        format!("{:<26} the seeds ran side by side: their tokens/s share the machine", ""),
     ];
     Ok((first.ok_or("--seeds takes a count")?, rows))
+}
+
+/// One seed: Tunelab's run, which also writes its Python project, then Trainer on that project.
+/// Returns Tunelab's summary and Trainer's dev metric.
+fn one_seed(run: &Run, seed: u64, python: &std::path::Path) -> Result<(Value, f64), String> {
+    let project = crate::target_dir().join(format!("quality-project-{seed}"));
+    let _ = std::fs::remove_dir_all(&project);
+    let (seed_text, project_text) = (seed.to_string(), project.to_string_lossy().into_owned());
+    let result = train(run, MODEL, &["--seed", &seed_text, "--export-script", &project_text])?;
+    eprintln!("xtask: quality run {} seed {seed} with transformers' Trainer", run.name);
+    let output = Command::new(python)
+        .current_dir(&project)
+        .args(["train.py", "--model"])
+        .arg(root().join(MODEL))
+        .args(["--cpu", "--output-dir"])
+        .arg(project.join("model"))
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("starting train.py: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("{} seed {seed}: train.py failed ({})", run.name, output.status));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .map_err(|e| format!("{} seed {seed}: train.py's last line is not JSON ({e})", run.name))?;
+    let key = format!("eval_{}", run.metric);
+    let theirs =
+        report["dev"][&key].as_f64().ok_or_else(|| format!("{} seed {seed}: train.py gave no {key}", run.name))?;
+    Ok((result, theirs))
 }
 
 /// The seeds `--seeds N` runs: the recipe's own, and the next ones.
