@@ -174,26 +174,27 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// are the same by construction. The first seed is the recipe's own, so its Tunelab run is
 /// also the one judged against the bar: returned with the rows of mean ± sd and the gap.
 ///
-/// The seeds run side by side, each its Tunelab run then its Trainer run: Tunelab's CPU
-/// training keeps about 1.2 cores busy, so on a small machine three WNUT-17 seeds take about an
-/// hour together rather than two one after the other. Their tokens/s are shared figures then,
-/// so only the first seed's metric, not its speed, is worth reading from such a run.
+/// Tunelab's runs go side by side: its CPU training keeps about 1.2 cores busy, so on a small
+/// machine three WNUT-17 seeds take about 95 minutes together rather than two hours one after
+/// the other (their tokens/s are shared figures then). Trainer's runs go one at a time: PyTorch
+/// takes every core, and three at once on 2 cores ran 5× slower than one after the other.
 fn over_seeds(run: &Run, seeds: u64) -> Result<(Value, Vec<String>), String> {
     let python = crate::bench_torch::venv()?;
-    let python = python.as_path();
-    let outcomes: Vec<Result<(Value, f64), String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            (FIRST_SEED..FIRST_SEED + seeds).map(|seed| scope.spawn(move || one_seed(run, seed, python))).collect();
+    let project = |seed: u64| crate::target_dir().join(format!("quality-project-{seed}"));
+    let results: Vec<Result<Value, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (FIRST_SEED..FIRST_SEED + seeds)
+            .map(|seed| scope.spawn(move || tunelab_seed(run, seed, &project(seed))))
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a seed's thread panicked".into()))).collect()
     });
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     let mut first = None;
-    for outcome in outcomes {
-        let (result, their_metric) = outcome?;
+    for (seed, result) in (FIRST_SEED..).zip(results) {
+        let result = result?;
         ours.push(
             result["metrics"][run.metric].as_f64().ok_or_else(|| format!("{}: no metrics.{}", run.name, run.metric))?,
         );
-        theirs.push(their_metric);
+        theirs.push(trainer_seed(run, seed, &python, &project(seed))?);
         first.get_or_insert(result);
     }
     let (our_mean, our_sd) = mean_sd(&ours);
@@ -203,21 +204,23 @@ fn over_seeds(run: &Run, seeds: u64) -> Result<(Value, Vec<String>), String> {
         format!("{:<26} {:<10} Tunelab {our_mean:.4} ± {our_sd:.4}   {ours:?}", format!("  {seeds_list}"), run.metric),
         format!("{:<26} {:<10} Trainer {their_mean:.4} ± {their_sd:.4}   {theirs:?}", "", run.metric),
         format!("{:<26} {:<10} gap of the means {:+.4}", "", run.metric, our_mean - their_mean),
-        format!("{:<26} the seeds ran side by side: their tokens/s share the machine", ""),
+        format!("{:<26} Tunelab's seeds ran side by side: their tokens/s share the machine", ""),
     ];
     Ok((first.ok_or("--seeds takes a count")?, rows))
 }
 
-/// One seed: Tunelab's run, which also writes its Python project, then Trainer on that project.
-/// Returns Tunelab's summary and Trainer's dev metric.
-fn one_seed(run: &Run, seed: u64, python: &std::path::Path) -> Result<(Value, f64), String> {
-    let project = crate::target_dir().join(format!("quality-project-{seed}"));
-    let _ = std::fs::remove_dir_all(&project);
+/// Tunelab's run at `seed`, which also writes its Python project into `project`.
+fn tunelab_seed(run: &Run, seed: u64, project: &std::path::Path) -> Result<Value, String> {
+    let _ = std::fs::remove_dir_all(project);
     let (seed_text, project_text) = (seed.to_string(), project.to_string_lossy().into_owned());
-    let result = train(run, MODEL, &["--seed", &seed_text, "--export-script", &project_text])?;
+    train(run, MODEL, &["--seed", &seed_text, "--export-script", &project_text])
+}
+
+/// Trainer on the project Tunelab wrote for `seed`: its dev metric.
+fn trainer_seed(run: &Run, seed: u64, python: &std::path::Path, project: &std::path::Path) -> Result<f64, String> {
     eprintln!("xtask: quality run {} seed {seed} with transformers' Trainer", run.name);
     let output = Command::new(python)
-        .current_dir(&project)
+        .current_dir(project)
         .args(["train.py", "--model"])
         .arg(root().join(MODEL))
         .args(["--cpu", "--output-dir"])
@@ -232,9 +235,7 @@ fn one_seed(run: &Run, seed: u64, python: &std::path::Path) -> Result<(Value, f6
     let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
         .map_err(|e| format!("{} seed {seed}: train.py's last line is not JSON ({e})", run.name))?;
     let key = format!("eval_{}", run.metric);
-    let theirs =
-        report["dev"][&key].as_f64().ok_or_else(|| format!("{} seed {seed}: train.py gave no {key}", run.name))?;
-    Ok((result, theirs))
+    report["dev"][&key].as_f64().ok_or_else(|| format!("{} seed {seed}: train.py gave no {key}", run.name))
 }
 
 /// The seeds `--seeds N` runs: the recipe's own, and the next ones.
