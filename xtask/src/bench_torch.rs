@@ -59,8 +59,9 @@ pub fn run_json(cmd: &mut Command) -> Result<Value, String> {
 }
 
 /// What the reference venv holds: PyTorch and transformers for the benchmark and the quality
-/// runs, peft for the LoRA check, onnxruntime and onnx for the ONNX check.
-const PACKAGES: [&str; 5] = ["torch", "transformers", "peft", "onnxruntime", "onnx"];
+/// runs, peft for the LoRA check, onnxruntime and onnx for the ONNX check, and seqeval for the
+/// entity F1 of the NER projects `--export-script` writes (`quality --seeds` runs them).
+const PACKAGES: [&str; 6] = ["torch", "transformers", "peft", "onnxruntime", "onnx", "seqeval"];
 
 /// The venv's Python, if it is made and imports every one of [`PACKAGES`].
 pub fn ready_venv() -> Option<PathBuf> {
