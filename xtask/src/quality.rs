@@ -1,7 +1,7 @@
 //! The quality bar: the default recipe through the CLI on two real datasets, compared with
 //! the transformers reference figures in ../shared/golden/quality.json.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -219,21 +219,15 @@ fn tunelab_seed(run: &Run, seed: u64, project: &std::path::Path) -> Result<Value
 /// Trainer on the project Tunelab wrote for `seed`: its dev metric.
 fn trainer_seed(run: &Run, seed: u64, python: &std::path::Path, project: &std::path::Path) -> Result<f64, String> {
     eprintln!("xtask: quality run {} seed {seed} with transformers' Trainer", run.name);
-    let output = Command::new(python)
-        .current_dir(project)
-        .args(["train.py", "--model"])
-        .arg(root().join(MODEL))
-        .args(["--cpu", "--output-dir"])
-        .arg(project.join("model"))
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("starting train.py: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("{} seed {seed}: train.py failed ({})", run.name, output.status));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .map_err(|e| format!("{} seed {seed}: train.py's last line is not JSON ({e})", run.name))?;
+    let report = crate::bench_torch::run_json(
+        Command::new(python)
+            .current_dir(project)
+            .args(["train.py", "--model"])
+            .arg(root().join(MODEL))
+            .args(["--cpu", "--output-dir"])
+            .arg(project.join("model")),
+    )
+    .map_err(|e| format!("{} seed {seed}: {e}", run.name))?;
     let key = format!("eval_{}", run.metric);
     report["dev"][&key].as_f64().ok_or_else(|| format!("{} seed {seed}: train.py gave no {key}", run.name))
 }
@@ -267,19 +261,13 @@ fn cost_row(technique: &str, metric: &str, result: &Value) -> String {
 /// One run through the CLI from the model folder `model`, with `extra` flags: its JSON summary.
 fn train(run: &Run, model: &str, extra: &[&str]) -> Result<Value, String> {
     eprintln!("xtask: quality run {} from {model} {}", run.name, extra.join(" "));
-    let output = Command::new(crate::target_dir().join("debug").join("tunelab"))
-        .current_dir(root())
-        .arg("train")
-        .args(["--model", model, "--json"])
-        .args(run.args)
-        .args(extra)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("starting tunelab: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("{}: tunelab failed ({})", run.name, output.status));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).map_err(|e| format!("{}: last line is not JSON ({e}): {last}", run.name))
+    crate::bench_torch::run_json(
+        Command::new(crate::target_dir().join("debug").join("tunelab"))
+            .current_dir(root())
+            .arg("train")
+            .args(["--model", model, "--json"])
+            .args(run.args)
+            .args(extra),
+    )
+    .map_err(|e| format!("{}: {e}", run.name))
 }
