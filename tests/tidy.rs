@@ -129,7 +129,8 @@ fn the_readme_codemap_names_every_source_file() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
     let codemap = &readme[readme.find("## Architecture").expect("an Architecture section")..];
     let mut missing = Vec::new();
-    for file in rust_files(&root().join("src")).into_iter().chain(rust_files(&root().join("xtask/src"))) {
+    let sources = ["src", "xtask/src", "kernels/src"].map(|dir| rust_files(&root().join(dir)));
+    for file in sources.into_iter().flatten() {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let named = match name.as_str() {
             // A folder's module file is named by its folder.

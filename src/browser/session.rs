@@ -263,7 +263,7 @@ impl Session {
     ) -> Result<(TrainConfig, MemoryEstimate), SessionError> {
         let model_config = BertConfig::from_json_bytes(&files.config_json)?;
         let labels = label_list(&dataset.train).len();
-        let shape = TrainedShape::new(&model_config, dataset.task, labels, &config);
+        let shape = TrainedShape::new(&model_config, dataset.task, labels, &config).on(&self.device);
         let config = match self.max_binding {
             Some(limit) => match fit_batch_to_binding(&shape, &config, limit) {
                 BatchFit::TooLarge(_) => {

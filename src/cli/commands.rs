@@ -61,7 +61,7 @@ fn datasets(args: &TrainArgs, task: Task) -> Result<Dataset, CliError> {
 /// The run's device memory, estimated; with `--memory-limit`, a batch that does not fit is cut
 /// and accumulation raised to keep the effective batch, and the user is told.
 fn plan_memory(model: &TaskModel, config: &mut TrainConfig, limit_mb: Option<u64>) -> Result<MemoryEstimate, CliError> {
-    let shape = TrainedShape::new(&model.config, model.task, model.labels.len(), config);
+    let shape = TrainedShape::new(&model.config, model.task, model.labels.len(), config).on(&model.device);
     let mb = |bytes: u64| bytes as f64 / MIB;
     let wanted = shape.estimate(config.batch_size, config.max_len);
     let estimate = match limit_mb.map(|limit| (limit, fit_batch(&shape, config, limit * MIB as u64))) {

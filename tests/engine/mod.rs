@@ -1,5 +1,6 @@
 mod activation;
 mod checkpoint;
+mod cpu_fused;
 mod export;
 mod golden;
 mod graduate;

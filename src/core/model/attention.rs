@@ -1,6 +1,6 @@
 use burn::prelude::*;
-use burn::tensor::activation::softmax;
 
+use super::cpu_fused;
 use super::dropout::Dropout;
 use super::lora::Projection;
 use super::weights::{WeightMap, WeightWriter};
@@ -54,7 +54,7 @@ impl SelfAttention {
         let k = heads(self.key.forward(x.clone()));
         let v = heads(self.value.forward(x));
         let scores = q.matmul(k.transpose()).div_scalar((head_dim as f64).sqrt()) + mask_bias;
-        let probs = self.probs_dropout.forward(softmax(scores, 3));
+        let probs = self.probs_dropout.forward(cpu_fused::softmax(scores, 3));
         let context = probs.matmul(v).swap_dims(1, 2).reshape([batch, seq, hidden]);
         self.output_dropout.forward(self.output.forward(context))
     }

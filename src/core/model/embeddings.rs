@@ -1,6 +1,7 @@
 use burn::nn::{Embedding, LayerNorm};
 use burn::prelude::*;
 
+use super::cpu_fused;
 use super::dropout::Dropout;
 use super::weights::{WeightMap, WeightWriter};
 use super::{BertConfig, ModelError};
@@ -13,6 +14,9 @@ pub struct Embeddings {
     pub token_type: Embedding,
     pub layer_norm: LayerNorm,
     pub dropout: Dropout,
+    /// The norm's epsilon, for the fused CPU pass (burn's `LayerNorm` keeps its own private).
+    #[module(skip)]
+    pub layer_norm_eps: f64,
 }
 
 impl Embeddings {
@@ -34,6 +38,7 @@ impl Embeddings {
             )?,
             layer_norm: weights.layer_norm("embeddings.LayerNorm", h, config.layer_norm_eps, device)?,
             dropout: Dropout::new(config.hidden_dropout_prob),
+            layer_norm_eps: config.layer_norm_eps,
         })
     }
 
@@ -51,6 +56,6 @@ impl Embeddings {
         let positions = Tensor::<1, Int>::arange(0..seq as i64, &device).reshape([1, seq]).repeat_dim(0, batch);
         let x =
             self.word.forward(input_ids) + self.position.forward(positions) + self.token_type.forward(token_type_ids);
-        self.dropout.forward(self.layer_norm.forward(x))
+        self.dropout.forward(cpu_fused::layer_norm(&self.layer_norm, self.layer_norm_eps, x))
     }
 }

@@ -2,9 +2,10 @@ use burn::nn::LayerNorm;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::activation::{gelu_exact, gelu_tanh};
+use super::activation::gelu_tanh;
 use super::attention::SelfAttention;
 use super::config::Activation;
+use super::cpu_fused;
 use super::dropout::Dropout;
 use super::lora::{LoraTarget, Projection};
 use super::weights::{WeightMap, WeightWriter};
@@ -21,6 +22,9 @@ pub struct EncoderLayer {
     pub output_dropout: Dropout,
     #[module(skip)]
     pub activation: Activation,
+    /// Both norms' epsilon, for the fused CPU pass (burn's `LayerNorm` keeps its own private).
+    #[module(skip)]
+    pub layer_norm_eps: f64,
 }
 
 impl EncoderLayer {
@@ -40,6 +44,7 @@ impl EncoderLayer {
             output_norm: weights.layer_norm(&format!("{p}.output.LayerNorm"), h, eps, device)?,
             output_dropout: Dropout::new(config.hidden_dropout_prob),
             activation: config.hidden_act,
+            layer_norm_eps: eps,
         })
     }
 
@@ -76,15 +81,16 @@ impl EncoderLayer {
     }
 
     pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> Tensor<3> {
-        let attended = self.attention_norm.forward(self.attention.forward(x.clone(), mask_bias) + x);
+        let norm = |norm: &LayerNorm, x: Tensor<3>| cpu_fused::layer_norm(norm, self.layer_norm_eps, x);
+        let attended = norm(&self.attention_norm, self.attention.forward(x.clone(), mask_bias) + x);
         let inner = self.intermediate.forward(attended.clone());
         // HF "gelu" is the exact erf form; "gelu_new" the tanh approximation.
         let inner = match self.activation {
-            Activation::Gelu => gelu_exact(inner),
+            Activation::Gelu => cpu_fused::gelu(inner),
             Activation::GeluTanh => gelu_tanh(inner),
             Activation::Relu => relu(inner),
         };
         let out = self.output_dropout.forward(self.output.forward(inner));
-        self.output_norm.forward(out + attended)
+        norm(&self.output_norm, out + attended)
     }
 }

@@ -5,6 +5,7 @@ mod attention;
 mod bert;
 mod classifier;
 mod config;
+pub mod cpu_fused;
 pub mod dropout;
 mod embeddings;
 mod from_config;

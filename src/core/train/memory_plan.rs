@@ -9,7 +9,10 @@
 //! its dropout mask, the dropped probabilities). The counts are calibrated on the allocator's
 //! high-water mark on an H200 (MiniLM-L6, length 128, `bench/results/h200-2026-12-04.json`):
 //! 1,330 MB estimated for 1,342 measured at batch 16 and 4,030 for 4,068 at batch 64 with
-//! fusion; the build without fusion peaked at 1,252 and 3,780.
+//! fusion; the build without fusion peaked at 1,252 and 3,780. On the CPU backend GELU,
+//! softmax and LayerNorm are one fused step each (`model/cpu_fused.rs`), which keeps only their
+//! inputs or outputs: 11 hidden-size and 3 intermediate-size vectors, calibrated on the CPU
+//! heap's peak (`tests/memory.rs`).
 //!
 //! When a limit is known and the run does not fit under 90 % of it, the batch is cut to the
 //! largest divisor of itself that fits, and gradient accumulation grows by the same factor:
@@ -17,22 +20,44 @@
 
 use serde::{Deserialize, Serialize};
 
+use burn::prelude::Device;
+
 use super::TrainConfig;
-use crate::core::model::{BertConfig, Task};
+use crate::core::model::{cpu_fused, BertConfig, Task};
 
 const F32: u64 = 4;
 
 /// Hidden-size vectors, intermediate-size vectors and attention maps per head that the
-/// backward pass keeps for each token (maps: per query position) of each trained layer.
-const KEPT_HIDDEN: u64 = 14;
-const KEPT_INTERMEDIATE: u64 = 6;
-/// What the backward pass keeps less of, per token, in a layer it crosses with the weights as
-/// loaded (LoRA's, or frozen layers under trained embeddings): those weights get no gradient,
-/// so the inputs only their gradients need are not kept. Measured on the CPU heap's peak
-/// (`tests/memory.rs`): without it the estimate stood 33 % above LoRA's peak.
-const FROZEN_UNKEPT_HIDDEN: u64 = 3;
-const FROZEN_UNKEPT_INTERMEDIATE: u64 = 3;
-const KEPT_MAPS: u64 = 3;
+/// backward pass keeps for each token (maps: per query position) of a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Kept {
+    hidden: u64,
+    intermediate: u64,
+    maps: u64,
+}
+
+/// What the backward pass keeps in a trained layer, and in a layer it crosses with the weights
+/// as loaded (LoRA's, or frozen layers under trained embeddings): those weights get no
+/// gradient, so the inputs only their gradients need are not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Retention {
+    trained: Kept,
+    crossed: Kept,
+}
+
+/// burn's tensor ops, on every GPU. Crossed layers measured on the CPU heap's peak before the
+/// fused passes (`tests/memory.rs`): counted as trained, the estimate stood 33 % above LoRA's.
+const TENSOR_OPS: Retention = Retention {
+    trained: Kept { hidden: 14, intermediate: 6, maps: 3 },
+    crossed: Kept { hidden: 11, intermediate: 3, maps: 3 },
+};
+
+/// The CPU backend's fused GELU, softmax and LayerNorm (`model/cpu_fused.rs`): their chains'
+/// intermediate terms are not kept. Measured on the CPU heap's peak (`tests/memory.rs`).
+const FUSED_CPU: Retention = Retention {
+    trained: Kept { hidden: 11, intermediate: 3, maps: 3 },
+    crossed: Kept { hidden: 8, intermediate: 1, maps: 3 },
+};
 
 /// The share of a limit a run may plan for: the rest is for transient buffers (a backward
 /// op's output before the saved inputs it used are freed) and the allocator's page rounding.
@@ -66,6 +91,7 @@ pub struct TrainedShape {
     /// Those of them whose weights stay as loaded (LoRA's, or frozen layers under trained
     /// embeddings): the backward pass crosses them to reach what trains below or inside.
     pub crossed_frozen_layers: u64,
+    retention: Retention,
     hidden: u64,
     intermediate: u64,
     heads: u64,
@@ -86,6 +112,7 @@ impl TrainedShape {
             trainable,
             trained_layers,
             crossed_frozen_layers,
+            retention: TENSOR_OPS,
             hidden: h,
             intermediate: i,
             heads: config.num_attention_heads as u64,
@@ -110,15 +137,18 @@ impl TrainedShape {
         shape(parameters, parameters - frozen, trained_layers, crossed)
     }
 
+    /// The same shape trained on `device`: the CPU backend's fused passes keep less.
+    pub fn on(self, device: &Device) -> Self {
+        let fused = cpu_fused::applies_on(&device.clone().autodiff());
+        Self { retention: if fused { FUSED_CPU } else { TENSOR_OPS }, ..self }
+    }
+
     /// The estimate for batches of `batch` sequences of `max_len` positions.
     pub fn estimate(&self, batch: usize, max_len: usize) -> MemoryEstimate {
         let tokens = (batch * max_len) as u64;
         let maps = batch as u64 * self.heads * (max_len * max_len) as u64;
-        let kept = |hidden: u64, intermediate: u64| {
-            tokens * (hidden * self.hidden + intermediate * self.intermediate) + KEPT_MAPS * maps
-        };
-        let trained = kept(KEPT_HIDDEN, KEPT_INTERMEDIATE);
-        let crossed = kept(KEPT_HIDDEN - FROZEN_UNKEPT_HIDDEN, KEPT_INTERMEDIATE - FROZEN_UNKEPT_INTERMEDIATE);
+        let kept = |k: Kept| tokens * (k.hidden * self.hidden + k.intermediate * self.intermediate) + k.maps * maps;
+        let (trained, crossed) = (kept(self.retention.trained), kept(self.retention.crossed));
         let crossed_layers = self.crossed_frozen_layers.min(self.trained_layers);
         MemoryEstimate {
             weights: 2 * self.parameters * F32,

@@ -1,0 +1,58 @@
+//! HF `gelu`, the exact erf form: `y = x · Φ(x)`, `dy/dx = Φ(x) + x · φ(x)`.
+
+use crate::rows::for_each_block;
+
+const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
+/// `1/√(2π)`, the standard normal density at 0.
+const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
+
+/// `Φ(x)`, in the same order of operations as the tensor chain `(erf(x/√2) + 1) · 0.5`.
+fn cdf(x: f32) -> f32 {
+    (libm::erff(x * FRAC_1_SQRT_2) + 1.0) * 0.5
+}
+
+/// `x · Φ(x)` for every element.
+pub fn forward(x: &[f32]) -> Vec<f32> {
+    let mut y = vec![0.0; x.len()];
+    for_each_block([x], &mut y, 1, |_, [x], y| {
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = x * cdf(x);
+        }
+    });
+    y
+}
+
+/// The input's gradient from the input `x` and the output's gradient `dy`.
+pub fn backward(x: &[f32], dy: &[f32]) -> Vec<f32> {
+    let mut dx = vec![0.0; x.len()];
+    for_each_block([x, dy], &mut dx, 1, |_, [x, dy], dx| {
+        for ((dx, &x), &dy) in dx.iter_mut().zip(x).zip(dy) {
+            let pdf = (-0.5 * x * x).exp() * FRAC_1_SQRT_2PI;
+            *dx = dy * (cdf(x) + x * pdf);
+        }
+    });
+    dx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(x: f64) -> (f64, f64) {
+        let cdf = 0.5 * (1.0 + libm::erf(x / std::f64::consts::SQRT_2));
+        let pdf = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        (x * cdf, cdf + x * pdf)
+    }
+
+    #[test]
+    fn matches_the_exact_gelu_and_its_derivative() {
+        let x: Vec<f32> = (0..40_000).map(|i| (i as f32 - 20_000.0) / 2_000.0).collect();
+        let dy: Vec<f32> = (0..x.len()).map(|i| 1.0 + (i % 7) as f32 / 7.0).collect();
+        let (y, dx) = (forward(&x), backward(&x, &dy));
+        for i in 0..x.len() {
+            let (ry, rd) = reference(x[i] as f64);
+            assert!((y[i] as f64 - ry).abs() < 1e-5, "y({}) = {} not {ry}", x[i], y[i]);
+            assert!((dx[i] as f64 - rd * dy[i] as f64).abs() < 1e-5, "dx({}) = {}", x[i], dx[i]);
+        }
+    }
+}
