@@ -8,7 +8,7 @@ use super::launches::LaunchCounter;
 use super::{device, files, progress::Progress, summary};
 use crate::core::data::{load_dataset, read_examples, DataSource, Dataset, DatasetOptions, Examples, TableOptions};
 use crate::core::graduate::{initial_head, python_project, GraduateError, RunData};
-use crate::core::model::Task;
+use crate::core::model::{cpu_fused, Task};
 use crate::core::onnx::{onnx_folder, OnnxFolder};
 use crate::core::task_model::{LoadOptions, ModelFiles, TaskModel};
 use crate::core::train::{
@@ -102,6 +102,7 @@ pub async fn train_command(args: TrainArgs) -> Result<(), CliError> {
     let labels = label_list(&train_set);
     let mut config = args.settings.0.clone();
     config.plan(train_set.len())?;
+    cpu_fused::use_tensor_ops(args.cpu_tensor_ops);
     let device = device::open(args.device)?.autodiff();
     let options = LoadOptions {
         task,

@@ -53,6 +53,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if parts.cpu {
         rows.push(bench_torch::row(&setup, &slice.train, &[])?);
         rows.push(bench_native::cpu_row(&setup, &slice, &[])?);
+        // The same without the fused GELU, softmax and LayerNorm: what they are worth.
+        rows.push(bench_native::cpu_row(&setup, &slice, &["--cpu-tensor-ops"])?);
         rows.push(bench_torch::row(&setup, &slice.train, &["--group-by-length"])?);
         rows.push(bench_native::cpu_row(&setup, &slice, &["--group-by-length"])?);
         // The frozen options, from least to most frozen: the trade-offs the settings' help quotes.

@@ -7,6 +7,7 @@
 //! the matrix products. Every other device (a GPU, or flex under gradient checkpointing, whose
 //! recomputation needs burn's own steps) keeps the tensor ops, so nothing is read back.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use burn::nn::LayerNorm;
@@ -25,37 +26,43 @@ use super::activation::gelu_exact;
 /// Flex under autodiff without gradient checkpointing: the training path.
 type Tracked = Autodiff<Flex>;
 
+/// Set: every device runs the tensor ops, for the whole process.
+static TENSOR_OPS_ONLY: AtomicBool = AtomicBool::new(false);
+
+/// Turns the fused passes off (`true`) or back on for the whole process: a benchmark's
+/// baseline (`tunelab train --cpu-tensor-ops`).
+pub fn use_tensor_ops(yes: bool) {
+    TENSOR_OPS_ONLY.store(yes, Ordering::Relaxed);
+}
+
 /// Whether the fused passes run for `f32` tensors on `device`.
 pub fn applies_on(device: &Device) -> bool {
+    if TENSOR_OPS_ONLY.load(Ordering::Relaxed) {
+        return false;
+    }
     let probe = Tensor::<1>::zeros([1], device);
     probe.clone().try_into_primitive::<Tracked>().is_ok() || probe.try_into_primitive::<Flex>().is_ok()
 }
 
 /// HF `gelu` (exact erf form), as [`gelu_exact`].
 pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    match on_host(&x) {
-        Some(OnHost::Tracked(t)) => Tensor::from_primitive::<Tracked>(gelu_tracked(t)),
-        Some(OnHost::Plain(t)) => {
-            let x = HostRows::new(t);
-            Tensor::from_primitive::<Flex>(x.same_shape(gelu_pass::forward(x.values())))
-        }
-        None => gelu_exact(x),
-    }
+    const GELU: RowOp = RowOp {
+        forward: |x| gelu_pass::forward(x.values()),
+        backward: |x, dy| gelu_pass::backward(x.values(), dy.values()),
+        keeps: Keeps::Input,
+    };
+    GELU.apply(x).unwrap_or_else(gelu_exact)
 }
 
 /// Softmax over `dim`, as burn's `softmax`; fused when `dim` is the last dimension.
 pub fn softmax<const D: usize>(x: Tensor<D>, dim: usize) -> Tensor<D> {
-    if dim + 1 != D {
-        return burn::tensor::activation::softmax(x, dim);
-    }
-    match on_host(&x) {
-        Some(OnHost::Tracked(t)) => Tensor::from_primitive::<Tracked>(softmax_tracked(t)),
-        Some(OnHost::Plain(t)) => {
-            let x = HostRows::new(t);
-            Tensor::from_primitive::<Flex>(x.same_shape(softmax_pass::forward(x.values(), x.row_len())))
-        }
-        None => burn::tensor::activation::softmax(x, dim),
-    }
+    const SOFTMAX: RowOp = RowOp {
+        forward: |x| softmax_pass::forward(x.values(), x.row_len()),
+        backward: |y, dy| softmax_pass::backward(y.values(), dy.values(), y.row_len()),
+        keeps: Keeps::Output,
+    };
+    let fused = if dim + 1 == D { SOFTMAX.apply(x) } else { Err(x) };
+    fused.unwrap_or_else(|x| burn::tensor::activation::softmax(x, dim))
 }
 
 /// `norm` applied to `x`, as `norm.forward(x)`. `eps` is the norm's own (burn keeps it private).
@@ -86,7 +93,7 @@ enum OnHost {
 }
 
 fn on_host<const D: usize>(x: &Tensor<D>) -> Option<OnHost> {
-    if x.dtype() != DType::F32 {
+    if x.dtype() != DType::F32 || TENSOR_OPS_ONLY.load(Ordering::Relaxed) {
         return None;
     }
     if let Ok(t) = x.clone().try_into_primitive::<Tracked>() {
@@ -128,53 +135,59 @@ impl HostRows {
     }
 }
 
-#[derive(Debug)]
-struct GeluBackward;
+/// Which tensor a [`RowOp`]'s backward reads.
+#[derive(Debug, Clone, Copy)]
+enum Keeps {
+    Input,
+    Output,
+}
 
-impl Backward<Flex, 1> for GeluBackward {
-    /// The input.
+/// A one-input pass over rows with its backward: `backward(kept, dy)` gives the input's gradient.
+#[derive(Debug, Clone, Copy)]
+struct RowOp {
+    forward: fn(&HostRows) -> Vec<f32>,
+    backward: fn(&HostRows, &HostRows) -> Vec<f32>,
+    keeps: Keeps,
+}
+
+impl RowOp {
+    /// The pass over `x`, or `x` back when it is not on the host.
+    fn apply<const D: usize>(self, x: Tensor<D>) -> Result<Tensor<D>, Tensor<D>> {
+        match on_host(&x) {
+            Some(OnHost::Tracked(t)) => Ok(Tensor::from_primitive::<Tracked>(self.tracked(t))),
+            Some(OnHost::Plain(t)) => {
+                let x = HostRows::new(t);
+                Ok(Tensor::from_primitive::<Flex>(x.same_shape((self.forward)(&x))))
+            }
+            None => Err(x),
+        }
+    }
+
+    fn tracked(self, x: FloatTensor<Tracked>) -> FloatTensor<Tracked> {
+        let (primitive, guard) = x.into_parts();
+        let x = HostRows::new(primitive);
+        let y = x.same_shape((self.forward)(&x));
+        match self.prepare::<NoCheckpointing>([guard]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let kept = match self.keeps {
+                    Keeps::Input => x,
+                    Keeps::Output => HostRows::new(y.clone()),
+                };
+                prep.finish(kept, y)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(y),
+        }
+    }
+}
+
+impl Backward<Flex, 1> for RowOp {
     type State = HostRows;
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let x = ops.state;
+        let kept = ops.state;
         unary::<Flex, _>(ops.parents, ops.node, grads, |grad| {
-            x.same_shape(gelu_pass::backward(x.values(), HostRows::new(grad).values()))
+            kept.same_shape((self.backward)(&kept, &HostRows::new(grad)))
         });
-    }
-}
-
-fn gelu_tracked(x: FloatTensor<Tracked>) -> FloatTensor<Tracked> {
-    let (primitive, guard) = x.into_parts();
-    let x = HostRows::new(primitive);
-    let y = x.same_shape(gelu_pass::forward(x.values()));
-    match GeluBackward.prepare::<NoCheckpointing>([guard]).compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish(x, y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
-    }
-}
-
-#[derive(Debug)]
-struct SoftmaxBackward;
-
-impl Backward<Flex, 1> for SoftmaxBackward {
-    /// The output.
-    type State = HostRows;
-
-    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let y = ops.state;
-        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| {
-            y.same_shape(softmax_pass::backward(y.values(), HostRows::new(grad).values(), y.row_len()))
-        });
-    }
-}
-
-fn softmax_tracked(x: FloatTensor<Tracked>) -> FloatTensor<Tracked> {
-    let (primitive, guard) = x.into_parts();
-    let x = HostRows::new(primitive);
-    let y = x.same_shape(softmax_pass::forward(x.values(), x.row_len()));
-    match SoftmaxBackward.prepare::<NoCheckpointing>([guard]).compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish(HostRows::new(y.clone()), y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
     }
 }
 
