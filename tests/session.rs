@@ -209,8 +209,8 @@ fn a_batch_whose_buffers_the_gpu_cannot_bind_is_cut_and_the_plan_says_so() {
 fn a_batch_that_does_not_fit_the_address_space_is_cut_and_the_estimate_sent() {
     let mut session = session();
     session.load_dataset(wnut(64)).expect("dataset");
-    // 1,100 MB to address (as a wasm32 worker has 4 GiB): batch 16 × 128 needs about 1,330 MB
-    // (`memory_plan`), batch 8 about 880, under 90 % of the room.
+    // 1,100 MB to address (as a wasm32 worker has 4 GiB): batch 16 × 128 needs about 1,115 MB
+    // on the CPU (`memory_plan`, with the fused passes), batch 8 about 785, under 90 % of the room.
     session.set_address_space(Some(1_100_000_000));
     let mut events = Vec::new();
     let config = TrainConfig { batch_size: 16, ..small_run() };
