@@ -4,8 +4,8 @@
 //! burn's `gelu` differentiates the tanh approximation whatever the forward used (slightly off
 //! PyTorch's exact gradient), and its tanh overflows to NaN for large inputs on some WebGPU
 //! implementations (SwiftShader): one large pre-activation turned a whole step's gradients
-//! into NaN. These forms use erf and sigmoid, which stay finite. (Flex's own exact GELU,
-//! one pass each way, measured slower on the CPU than this chain: 640 against 770 tokens/s.)
+//! into NaN. These forms use erf and sigmoid, which stay finite. On the CPU backend the exact
+//! form runs fused instead (`cpu_fused.rs`), one pass each way over host memory.
 
 use burn::prelude::*;
 
