@@ -2,9 +2,9 @@
 //! biases and LayerNorm weights from weight decay, and clipping by the norm of all gradients
 //! together (`clip_grad_norm_`), not per tensor as burn's built-in clipping does.
 //!
-//! On the CPU backend (flex) the update is one fused pass per parameter over host memory, with
-//! the moments kept as plain vectors: a dozen tensor ops (each a pass and an allocation) became
-//! one loop. Flex's reads are plain memory, so these synchronous reads never wait on a device.
+//! On the CPU backend (flex) the update is one fused pass per parameter over host memory
+//! (`tunelab_kernels::adamw`, in parallel blocks), with the moments kept as plain vectors: a
+//! dozen tensor ops (each a pass and an allocation) became one loop. Flex's reads are plain memory, so these synchronous reads never wait on a device.
 //! Other devices run the update as tensor ops and never read back.
 
 use std::collections::{HashMap, HashSet};
@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use burn::module::{ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
+use tunelab_kernels::adamw::{self, AdamWStep};
 
 use super::TrainConfig;
 use crate::core::backend::is_cpu_backend;
@@ -178,12 +179,7 @@ impl AdamW {
         }
         let host_grads = reader.read;
         let clip = if self.settings.max_grad_norm > 0.0 {
-            // f32 sums over short runs (they vectorise), added up in f64.
-            let squares: f64 = host_grads
-                .values()
-                .flat_map(|g| g.chunks(1024))
-                .map(|run| f64::from(run.iter().map(|x| x * x).sum::<f32>()))
-                .sum();
+            let squares: f64 = host_grads.values().map(|g| adamw::sum_of_squares(g)).sum();
             // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1.
             (self.settings.max_grad_norm / (squares.sqrt() + 1e-6)).min(1.0) as f32
         } else {
@@ -207,18 +203,18 @@ impl AdamW {
             .host_moments
             .entry(id)
             .or_insert_with(|| HostMoments { first: vec![0.0; param.len()], second: vec![0.0; param.len()] });
-        let (beta1, beta2) = (s.beta1 as f32, s.beta2 as f32);
-        let (one_minus_beta1, one_minus_beta2) = ((1.0 - s.beta1) as f32, (1.0 - s.beta2) as f32);
-        let bias_correction2_sqrt = (1.0 - s.beta2.powi(self.steps)).sqrt() as f32;
-        let step_size = (lr / (1.0 - s.beta1.powi(self.steps))) as f32;
-        let epsilon = s.epsilon as f32;
-        let lanes = param.iter_mut().zip(grad).zip(moments.first.iter_mut().zip(moments.second.iter_mut()));
-        for ((p, &g), (m, v)) in lanes {
-            let g = g * clip;
-            *m = *m * beta1 + g * one_minus_beta1;
-            *v = *v * beta2 + g * g * one_minus_beta2;
-            *p = *p * decay - step_size * (*m / (v.sqrt() / bias_correction2_sqrt + epsilon));
-        }
+        let step = AdamWStep {
+            clip,
+            decay,
+            beta1: s.beta1 as f32,
+            beta2: s.beta2 as f32,
+            one_minus_beta1: (1.0 - s.beta1) as f32,
+            one_minus_beta2: (1.0 - s.beta2) as f32,
+            step_size: (lr / (1.0 - s.beta1.powi(self.steps))) as f32,
+            bias_correction2_sqrt: (1.0 - s.beta2.powi(self.steps)).sqrt() as f32,
+            epsilon: s.epsilon as f32,
+        };
+        adamw::update(&step, param, grad, &mut moments.first, &mut moments.second);
     }
 
     fn update_param<const D: usize>(
