@@ -37,11 +37,7 @@ pub fn use_tensor_ops(yes: bool) {
 
 /// Whether the fused passes run for `f32` tensors on `device`.
 pub fn applies_on(device: &Device) -> bool {
-    if TENSOR_OPS_ONLY.load(Ordering::Relaxed) {
-        return false;
-    }
-    let probe = Tensor::<1>::zeros([1], device);
-    probe.clone().try_into_primitive::<Tracked>().is_ok() || probe.try_into_primitive::<Flex>().is_ok()
+    on_host(&Tensor::<1>::zeros([1], (device, DType::F32))).is_some()
 }
 
 /// HF `gelu` (exact erf form), as [`gelu_exact`].

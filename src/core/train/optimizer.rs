@@ -4,8 +4,9 @@
 //!
 //! On the CPU backend (flex) the update is one fused pass per parameter over host memory
 //! (`tunelab_kernels::adamw`, in parallel blocks), with the moments kept as plain vectors: a
-//! dozen tensor ops (each a pass and an allocation) became one loop. Flex's reads are plain memory, so these synchronous reads never wait on a device.
-//! Other devices run the update as tensor ops and never read back.
+//! dozen tensor ops (each a pass and an allocation) became one loop. Flex's reads are plain
+//! memory, so these synchronous reads never wait on a device. Other devices run the update as
+//! tensor ops and never read back.
 
 use std::collections::{HashMap, HashSet};
 
