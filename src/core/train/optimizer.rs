@@ -180,7 +180,10 @@ impl AdamW {
         }
         let host_grads = reader.read;
         let clip = if self.settings.max_grad_norm > 0.0 {
-            let squares: f64 = host_grads.values().map(|g| adamw::sum_of_squares(g)).sum();
+            let mut squares = 0.0;
+            for grad in host_grads.values() {
+                squares += adamw::sum_of_squares(host_values(grad)?);
+            }
             // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1.
             (self.settings.max_grad_norm / (squares.sqrt() + 1e-6)).min(1.0) as f32
         } else {
@@ -316,10 +319,16 @@ fn from_bytes(bytes: &[u8]) -> Result<Vec<f32>, OptimizerError> {
     Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
 }
 
-/// Takes every gradient of the model out of `grads`, as host vectors.
+/// A host tensor's `f32` values, read where they lie.
+fn host_values(data: &TensorData) -> Result<&[f32], OptimizerError> {
+    data.as_slice::<f32>().map_err(|e| OptimizerError(e.to_string()))
+}
+
+/// Takes every gradient of the model out of `grads` into host memory. A gradient's buffer is
+/// handed over, not copied: flex's buffers are aligned beyond `f32`, so `Vec<f32>` would copy.
 struct HostGrads<'a> {
     grads: &'a mut GradientsParams,
-    read: HashMap<ParamId, Vec<f32>>,
+    read: HashMap<ParamId, TensorData>,
     error: Option<OptimizerError>,
 }
 
@@ -329,23 +338,21 @@ impl ModuleVisitor for HostGrads<'_> {
             return;
         }
         if let Some(grad) = self.grads.remove::<D>(param.id) {
-            match grad
-                .try_into_data()
-                .map_err(|e| e.to_string())
-                .and_then(|d| d.try_into_vec::<f32>().map_err(|e| e.to_string()))
-            {
-                Ok(values) => {
-                    self.read.insert(param.id, values);
+            match grad.try_into_data() {
+                Ok(data) => {
+                    self.read.insert(param.id, data);
                 }
-                Err(e) => self.error = Some(OptimizerError(e)),
+                Err(e) => self.error = Some(OptimizerError(e.to_string())),
             }
         }
     }
 }
 
+/// Updates each parameter in its own buffer: the tensor is moved out of the module, so flex
+/// hands its memory over without a copy, and the updated values go back as the same buffer.
 struct HostUpdate<'a> {
     optimizer: &'a mut AdamW,
-    grads: HashMap<ParamId, Vec<f32>>,
+    grads: HashMap<ParamId, TensorData>,
     lr: f64,
     clip: f32,
     error: Option<OptimizerError>,
@@ -359,22 +366,26 @@ impl ModuleMapper for HostUpdate<'_> {
         };
         let require_grad = tensor.is_require_grad();
         let inner = tensor.inner();
-        let device = inner.device();
-        let mut data = match inner.clone().try_into_data() {
+        let (device, shape) = (inner.device(), inner.shape());
+        // A failed read fails the whole step, and `step` then drops the model: what stands in
+        // for the parameter is never used.
+        let stand_in = |device: &Device| Tensor::from_inner(Tensor::<D>::zeros(shape.clone(), device));
+        let mut data = match inner.try_into_data() {
             Ok(data) => data,
             Err(e) => {
                 self.error = Some(OptimizerError(e.to_string()));
-                return Param::from_mapped_value(id, Tensor::from_inner(inner), mapper);
+                return Param::from_mapped_value(id, stand_in(&device), mapper);
             }
         };
-        match data.as_mut_slice::<f32>() {
-            Ok(values) => self.optimizer.update_host(id, values, &grad, self.lr, self.clip),
-            Err(e) => {
-                self.error = Some(OptimizerError(e.to_string()));
-                return Param::from_mapped_value(id, Tensor::from_inner(inner), mapper);
-            }
+        let updated = host_values(&grad).and_then(|grad| {
+            let values = data.as_mut_slice::<f32>().map_err(|e| OptimizerError(e.to_string()))?;
+            self.optimizer.update_host(id, values, grad, self.lr, self.clip);
+            Ok(())
+        });
+        if let Err(e) = updated {
+            self.error = Some(e);
+            return Param::from_mapped_value(id, stand_in(&device), mapper);
         }
-        drop(inner);
         let mut updated = Tensor::<D>::from_inner(Tensor::from_data(data, &device));
         if require_grad {
             updated = updated.require_grad();
