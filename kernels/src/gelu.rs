@@ -1,22 +1,17 @@
 //! HF `gelu`, the exact erf form: `y = x · Φ(x)`, `dy/dx = Φ(x) + x · φ(x)`.
 
+use crate::math::{exp, normal_cdf};
 use crate::rows::for_each_block;
 
-const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
 /// `1/√(2π)`, the standard normal density at 0.
 const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
-
-/// `Φ(x)`, in the same order of operations as the tensor chain `(erf(x/√2) + 1) · 0.5`.
-fn cdf(x: f32) -> f32 {
-    (libm::erff(x * FRAC_1_SQRT_2) + 1.0) * 0.5
-}
 
 /// `x · Φ(x)` for every element.
 pub fn forward(x: &[f32]) -> Vec<f32> {
     let mut y = vec![0.0; x.len()];
     for_each_block([x], &mut y, 1, |_, [x], y| {
         for (y, &x) in y.iter_mut().zip(x) {
-            *y = x * cdf(x);
+            *y = x * normal_cdf(x);
         }
     });
     y
@@ -27,8 +22,8 @@ pub fn backward(x: &[f32], dy: &[f32]) -> Vec<f32> {
     let mut dx = vec![0.0; x.len()];
     for_each_block([x, dy], &mut dx, 1, |_, [x, dy], dx| {
         for ((dx, &x), &dy) in dx.iter_mut().zip(x).zip(dy) {
-            let pdf = (-0.5 * x * x).exp() * FRAC_1_SQRT_2PI;
-            *dx = dy * (cdf(x) + x * pdf);
+            let pdf = exp(-0.5 * x * x) * FRAC_1_SQRT_2PI;
+            *dx = dy * (normal_cdf(x) + x * pdf);
         }
     });
     dx

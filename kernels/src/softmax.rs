@@ -1,6 +1,7 @@
 //! Softmax over the last dimension, and its backward from the output:
 //! `dx = y ⊙ (dy − Σ dy ⊙ y)` row by row.
 
+use crate::math::exp;
 use crate::rows::for_each_block;
 
 /// Softmax of every row of `row_len` elements. A row whose every entry is `-inf` stays NaN,
@@ -10,11 +11,10 @@ pub fn forward(x: &[f32], row_len: usize) -> Vec<f32> {
     for_each_block([x], &mut y, row_len, |_, [x], y| {
         for (x, y) in x.chunks_exact(row_len).zip(y.chunks_exact_mut(row_len)) {
             let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0.0;
             for (y, &x) in y.iter_mut().zip(x) {
-                *y = (x - max).exp();
-                sum += *y;
+                *y = exp(x - max);
             }
+            let sum: f32 = y.iter().sum();
             y.iter_mut().for_each(|y| *y /= sum);
         }
     });

@@ -2,6 +2,7 @@ use burn::nn::Linear;
 use burn::prelude::*;
 
 use super::activation::tanh;
+use super::cpu_linear;
 use super::embeddings::Embeddings;
 use super::layer::EncoderLayer;
 use super::weights::{WeightMap, WeightWriter};
@@ -80,6 +81,6 @@ impl Bert {
         let pooler = self.pooler.as_ref()?;
         let [batch, _, h] = hidden.dims();
         let first = hidden.slice([0..batch, 0..1]).reshape([batch, h]);
-        Some(tanh(pooler.forward(first)))
+        Some(tanh(cpu_linear::dense(pooler, first)))
     }
 }

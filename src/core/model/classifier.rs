@@ -3,6 +3,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bert::{BatchInput, Bert};
+use super::cpu_linear;
 use super::dropout::Dropout;
 use super::lora::{LoraSpec, LoraTarget, LowRank};
 use super::weights::{WeightMap, WeightWriter};
@@ -127,11 +128,11 @@ impl Classifier {
                     .bert
                     .pool(hidden.clone())
                     .unwrap_or_else(|| hidden.slice([0..batch, 0..1]).reshape([batch, h]));
-                self.classifier.forward(self.dropout.forward(pooled))
+                cpu_linear::dense(&self.classifier, self.dropout.forward(pooled))
             }
             Task::Ner => {
                 let [batch, seq, _] = hidden.dims();
-                let logits = self.classifier.forward(self.dropout.forward(hidden));
+                let logits = cpu_linear::dense(&self.classifier, self.dropout.forward(hidden));
                 let labels = logits.dims()[2];
                 logits.reshape([batch * seq, labels])
             }

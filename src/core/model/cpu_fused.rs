@@ -24,7 +24,7 @@ use tunelab_kernels::{gelu as gelu_pass, layer_norm as layer_norm_pass, softmax 
 use super::activation::gelu_exact;
 
 /// Flex under autodiff without gradient checkpointing: the training path.
-type Tracked = Autodiff<Flex>;
+pub(super) type Tracked = Autodiff<Flex>;
 
 /// Set: every device runs the tensor ops, for the whole process.
 static TENSOR_OPS_ONLY: AtomicBool = AtomicBool::new(false);
@@ -83,12 +83,12 @@ pub fn layer_norm<const D: usize>(norm: &LayerNorm, eps: f64, x: Tensor<D>) -> T
 }
 
 /// A tensor's primitive when the fused passes apply to it.
-enum OnHost {
+pub(super) enum OnHost {
     Tracked(FloatTensor<Tracked>),
     Plain(FlexTensor),
 }
 
-fn on_host<const D: usize>(x: &Tensor<D>) -> Option<OnHost> {
+pub(super) fn on_host<const D: usize>(x: &Tensor<D>) -> Option<OnHost> {
     if x.dtype() != DType::F32 || TENSOR_OPS_ONLY.load(Ordering::Relaxed) {
         return None;
     }
@@ -100,14 +100,14 @@ fn on_host<const D: usize>(x: &Tensor<D>) -> Option<OnHost> {
 
 /// A flex tensor as contiguous `f32` rows (along its last dimension).
 #[derive(Debug, Clone)]
-struct HostRows {
+pub(super) struct HostRows {
     tensor: FlexTensor,
     start: usize,
     end: usize,
 }
 
 impl HostRows {
-    fn new(tensor: FlexTensor) -> Self {
+    pub(super) fn new(tensor: FlexTensor) -> Self {
         let tensor = match tensor.dtype() {
             DType::F32 => tensor.to_contiguous(),
             // Gradients carry the forward's dtype, which `on_host` checked; kept total anyway.
@@ -117,7 +117,7 @@ impl HostRows {
         Self { tensor, start, end }
     }
 
-    fn values(&self) -> &[f32] {
+    pub(super) fn values(&self) -> &[f32] {
         &self.tensor.storage::<f32>()[self.start..self.end]
     }
 
@@ -126,8 +126,17 @@ impl HostRows {
     }
 
     /// `values` as a tensor of this one's shape.
-    fn same_shape(&self, values: Vec<f32>) -> FlexTensor {
+    pub(super) fn same_shape(&self, values: Vec<f32>) -> FlexTensor {
         FlexTensor::from_data(TensorData::new(values, self.tensor.layout().shape().clone()))
+    }
+
+    /// `values` as a tensor of this one's shape with the last dimension `last`.
+    pub(super) fn with_last(&self, values: Vec<f32>, last: usize) -> FlexTensor {
+        let mut shape = self.tensor.layout().shape().clone();
+        if let Some(dim) = shape.last_mut() {
+            *dim = last;
+        }
+        FlexTensor::from_data(TensorData::new(values, shape))
     }
 }
 

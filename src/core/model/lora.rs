@@ -6,7 +6,7 @@
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
-use burn::tensor::module::linear;
+use super::cpu_linear;
 use serde::{Deserialize, Serialize};
 
 use super::dropout::Dropout;
@@ -151,8 +151,8 @@ impl LowRank {
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let low = linear(self.dropout.forward(x), self.down.val(), None);
-        linear(low, self.up.val(), None).mul_scalar(self.scaling)
+        let low = cpu_linear::linear(self.dropout.forward(x), self.down.val(), None);
+        cpu_linear::linear(low, self.up.val(), None).mul_scalar(self.scaling)
     }
 
     /// The update as one `[in, out]` matrix, to add to the base weight.
@@ -175,8 +175,8 @@ impl Projection {
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         match &self.lora {
-            Some(lora) => self.linear.forward(x.clone()) + lora.forward(x),
-            None => self.linear.forward(x),
+            Some(lora) => cpu_linear::dense(&self.linear, x.clone()) + lora.forward(x),
+            None => cpu_linear::dense(&self.linear, x),
         }
     }
 

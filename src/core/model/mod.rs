@@ -6,6 +6,7 @@ mod bert;
 mod classifier;
 mod config;
 pub mod cpu_fused;
+mod cpu_linear;
 pub mod dropout;
 mod embeddings;
 mod from_config;

@@ -1,0 +1,209 @@
+//! A dense layer `y = x·W + b` and its three gradients, each one matrix product written
+//! straight into a fresh buffer.
+//!
+//! Through the tensor ops, a product's output is allocated zeroed and then copied once more
+//! into an aligned buffer, the bias is a second pass, and its gradient a reduction op of its
+//! own. Here `x` is `[rows, inputs]`, `W` is `[inputs, outputs]` (burn's layout) and `b` is
+//! `[outputs]`, all row-major.
+
+use crate::rows::map_blocks;
+
+/// The shape of one dense layer applied to a batch of rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dims {
+    pub rows: usize,
+    pub inputs: usize,
+    pub outputs: usize,
+}
+
+/// A row-major or transposed view of a matrix in a slice.
+#[derive(Debug, Clone, Copy)]
+struct View<'a> {
+    data: &'a [f32],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a> View<'a> {
+    /// `data` as `[rows, cols]`, row-major.
+    fn rows(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Self { data, rows, cols, row_stride: cols, col_stride: 1 }
+    }
+
+    /// The transpose of `data` taken as `[cols, rows]` row-major: a `[rows, cols]` view.
+    fn transposed(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Self { data, rows, cols, row_stride: 1, col_stride: rows }
+    }
+
+    /// Whether every element the view names lies inside `data`.
+    fn in_bounds(&self) -> bool {
+        self.rows == 0
+            || self.cols == 0
+            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride < self.data.len()
+    }
+}
+
+/// `out = lhs·rhs`, or `out += lhs·rhs` when `accumulate`; `out` is `[lhs.rows, rhs.cols]`.
+fn product(lhs: View, rhs: View, out: &mut [f32], accumulate: bool) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    assert!(
+        rhs.rows == k && out.len() == m * n && lhs.in_bounds() && rhs.in_bounds(),
+        "matrix product: operands do not fit [{m}, {k}]·[{}, {n}] → {} values",
+        rhs.rows,
+        out.len()
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            out.fill(0.0);
+        }
+        return;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let parallelism = gemm::Parallelism::Rayon(0);
+    #[cfg(target_arch = "wasm32")]
+    let parallelism = gemm::Parallelism::None;
+    // SAFETY: the assertion above keeps every index of both views inside its slice, and `out`
+    // holds exactly `m·n` row-major values; the slices are borrowed for the whole call.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.data.as_ptr(),
+            lhs.col_stride as isize,
+            lhs.row_stride as isize,
+            rhs.data.as_ptr(),
+            rhs.col_stride as isize,
+            rhs.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+/// `x·W + b`, `[rows, outputs]`.
+pub fn forward(x: &[f32], weight: &[f32], bias: Option<&[f32]>, d: Dims) -> Vec<f32> {
+    let mut y = match bias {
+        Some(bias) => {
+            assert_eq!(bias.len(), d.outputs, "linear: the bias is not one value per output");
+            bias.repeat(d.rows)
+        }
+        None => vec![0.0; d.rows * d.outputs],
+    };
+    let x = View::rows(x, d.rows, d.inputs);
+    product(x, View::rows(weight, d.inputs, d.outputs), &mut y, bias.is_some());
+    y
+}
+
+/// The input's gradient `dy·Wᵀ`, `[rows, inputs]`.
+pub fn input_grad(dy: &[f32], weight: &[f32], d: Dims) -> Vec<f32> {
+    let mut dx = vec![0.0; d.rows * d.inputs];
+    product(View::rows(dy, d.rows, d.outputs), View::transposed(weight, d.outputs, d.inputs), &mut dx, false);
+    dx
+}
+
+/// The weight's gradient `xᵀ·dy`, `[inputs, outputs]`.
+pub fn weight_grad(x: &[f32], dy: &[f32], d: Dims) -> Vec<f32> {
+    let mut dw = vec![0.0; d.inputs * d.outputs];
+    product(View::transposed(x, d.inputs, d.rows), View::rows(dy, d.rows, d.outputs), &mut dw, false);
+    dw
+}
+
+/// The bias's gradient, `dy` summed over rows: blocks of rows in parallel, added in block order.
+pub fn bias_grad(dy: &[f32], d: Dims) -> Vec<f32> {
+    assert_eq!(dy.len(), d.rows * d.outputs, "linear: the output gradient is not [rows, outputs]");
+    let partial = map_blocks(d.rows, d.outputs, |first, count| {
+        let mut sums = vec![0.0f32; d.outputs];
+        for row in dy[first * d.outputs..(first + count) * d.outputs].chunks_exact(d.outputs.max(1)) {
+            for (sum, &g) in sums.iter_mut().zip(row) {
+                *sum += g;
+            }
+        }
+        sums
+    });
+    let mut db = vec![0.0f32; d.outputs];
+    for sums in partial {
+        for (total, s) in db.iter_mut().zip(sums) {
+            *total += s;
+        }
+    }
+    db
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: usize, seed: usize) -> Vec<f32> {
+        (0..n).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.5) - 1.0).collect()
+    }
+
+    /// Sizes that leave partial tiles in every direction, and rows beyond one block.
+    const SHAPES: [Dims; 3] = [
+        Dims { rows: 37, inputs: 19, outputs: 23 },
+        Dims { rows: 1000, inputs: 33, outputs: 47 },
+        Dims { rows: 3, inputs: 1, outputs: 5 },
+    ];
+
+    fn close(got: &[f32], want: &[f64], what: &str) {
+        assert_eq!(got.len(), want.len(), "{what}: length");
+        for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+            assert!((g as f64 - w).abs() <= 1e-4 * (1.0 + w.abs()), "{what}[{i}] = {g}, not {w}");
+        }
+    }
+
+    #[test]
+    fn forward_and_gradients_match_an_f64_reference() {
+        for d in SHAPES {
+            let (x, w, b, dy) = (
+                values(d.rows * d.inputs, 1),
+                values(d.inputs * d.outputs, 2),
+                values(d.outputs, 3),
+                values(d.rows * d.outputs, 4),
+            );
+            let at = |m: &[f32], row: usize, cols: usize, col: usize| m[row * cols + col] as f64;
+            let mut y = vec![0.0f64; d.rows * d.outputs];
+            let mut dx = vec![0.0f64; d.rows * d.inputs];
+            let mut dw = vec![0.0f64; d.inputs * d.outputs];
+            let mut db = vec![0.0f64; d.outputs];
+            for r in 0..d.rows {
+                for o in 0..d.outputs {
+                    let g = at(&dy, r, d.outputs, o);
+                    y[r * d.outputs + o] = b[o] as f64;
+                    db[o] += g;
+                    for i in 0..d.inputs {
+                        y[r * d.outputs + o] += at(&x, r, d.inputs, i) * at(&w, i, d.outputs, o);
+                        dx[r * d.inputs + i] += g * at(&w, i, d.outputs, o);
+                        dw[i * d.outputs + o] += at(&x, r, d.inputs, i) * g;
+                    }
+                }
+            }
+            close(&forward(&x, &w, Some(&b), d), &y, "y");
+            let unbiased: Vec<f64> = y.iter().enumerate().map(|(i, v)| v - b[i % d.outputs] as f64).collect();
+            close(&forward(&x, &w, None, d), &unbiased, "y without bias");
+            close(&input_grad(&dy, &w, d), &dx, "dx");
+            close(&weight_grad(&x, &dy, d), &dw, "dW");
+            close(&bias_grad(&dy, d), &db, "db");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "do not fit")]
+    fn a_short_operand_is_refused() {
+        let d = Dims { rows: 4, inputs: 3, outputs: 2 };
+        forward(&[0.0; 11], &[0.0; 6], None, d);
+    }
+}
