@@ -6,6 +6,7 @@ mod commands;
 mod device;
 mod error;
 mod files;
+mod heap_reuse;
 mod launches;
 mod out_of_memory;
 mod progress;
@@ -23,6 +24,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => {
+            heap_reuse::keep_freed_blocks();
             let settings = args.settings.0.clone();
             out_of_memory::answer_allocation_failures(&settings, || pollster::block_on(commands::train_command(*args)))
         }
