@@ -29,23 +29,33 @@ pub struct AdamWStep {
 }
 
 impl AdamWStep {
+    /// One element: its moments updated in place, the parameter's new value returned.
+    #[inline(always)]
+    fn element(&self, p: f32, g: f32, m: &mut f32, v: &mut f32) -> f32 {
+        let g = g * self.clip;
+        *m = *m * self.beta1 + g * self.one_minus_beta1;
+        *v = *v * self.beta2 + g * g * self.one_minus_beta2;
+        p * self.decay - self.step_size * (*m / (v.sqrt() / self.bias_correction2_sqrt + self.epsilon))
+    }
+
     fn apply(&self, param: &mut [f32], grad: &[f32], first: &mut [f32], second: &mut [f32]) {
         let lanes = param.iter_mut().zip(grad).zip(first.iter_mut().zip(second.iter_mut()));
         for ((p, &g), (m, v)) in lanes {
-            let g = g * self.clip;
-            *m = *m * self.beta1 + g * self.one_minus_beta1;
-            *v = *v * self.beta2 + g * g * self.one_minus_beta2;
-            *p = *p * self.decay - self.step_size * (*m / (v.sqrt() / self.bias_correction2_sqrt + self.epsilon));
+            *p = self.element(*p, g, m, v);
         }
     }
 }
 
-/// Updates `param` and its moments `first` and `second` from `grad`; all four have one length.
-pub fn update(step: &AdamWStep, param: &mut [f32], grad: &[f32], first: &mut [f32], second: &mut [f32]) {
+fn check_lengths(param: usize, grad: usize, first: usize, second: usize) {
     assert!(
-        grad.len() == param.len() && first.len() == param.len() && second.len() == param.len(),
+        grad == param && first == param && second == param,
         "AdamW: parameter, gradient and moments differ in length"
     );
+}
+
+/// Updates `param` and its moments `first` and `second` from `grad`; all four have one length.
+pub fn update(step: &AdamWStep, param: &mut [f32], grad: &[f32], first: &mut [f32], second: &mut [f32]) {
+    check_lengths(param.len(), grad.len(), first.len(), second.len());
     #[cfg(not(target_arch = "wasm32"))]
     {
         use rayon::prelude::*;
@@ -57,6 +67,31 @@ pub fn update(step: &AdamWStep, param: &mut [f32], grad: &[f32], first: &mut [f3
     }
     #[cfg(target_arch = "wasm32")]
     step.apply(param, grad, first, second);
+}
+
+/// As [`update`], with the new values in a vector of their own and `param` left as it was: for
+/// a parameter whose buffer something else still holds (the trainer's snapshot of the weights
+/// before the step), read once and written once instead of copied and then updated.
+pub fn updated(step: &AdamWStep, param: &[f32], grad: &[f32], first: &mut [f32], second: &mut [f32]) -> Vec<f32> {
+    check_lengths(param.len(), grad.len(), first.len(), second.len());
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        let mut out = Vec::new();
+        param
+            .par_iter()
+            .zip(grad.par_iter())
+            .zip(first.par_iter_mut().zip(second.par_iter_mut()))
+            .with_min_len(BLOCK)
+            .map(|((&p, &g), (m, v))| step.element(p, g, m, v))
+            .collect_into_vec(&mut out);
+        out
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let lanes = param.iter().zip(grad).zip(first.iter_mut().zip(second.iter_mut()));
+        lanes.map(|((&p, &g), (m, v))| step.element(p, g, m, v)).collect()
+    }
 }
 
 /// `Σ x²` over `values`, in runs of [`RUN`] summed in `f32` and added up in `f64` in order, so
@@ -117,6 +152,23 @@ mod tests {
             assert!((param[i] as f64 - p).abs() < 1e-6 * p.abs().max(1.0), "param {i}: {} not {p}", param[i]);
             assert!((first[i] as f64 - m).abs() < 1e-6 && (second[i] as f64 - v).abs() < 1e-7, "moments {i}");
         }
+    }
+
+    #[test]
+    fn a_new_vector_gets_the_same_step_and_the_old_one_stays() {
+        let n = 2 * BLOCK + 5;
+        let param: Vec<f32> = (0..n).map(|i| (i % 97) as f32 / 50.0 - 1.0).collect();
+        let grad: Vec<f32> = (0..n).map(|i| (i % 89) as f32 / 40.0 - 1.1).collect();
+        let moments = |k: f32| -> Vec<f32> { (0..n).map(|i| (i % 13) as f32 * k).collect() };
+        let (mut first, mut second) = (moments(0.01), moments(0.001));
+        let (mut in_place, mut first_in_place, mut second_in_place) = (param.clone(), first.clone(), second.clone());
+        let before = param.clone();
+        let s = step();
+        let new = updated(&s, &param, &grad, &mut first, &mut second);
+        update(&s, &mut in_place, &grad, &mut first_in_place, &mut second_in_place);
+        assert_eq!(param, before, "the shared parameter is left as it was");
+        assert_eq!(new, in_place);
+        assert_eq!((first, second), (first_in_place, second_in_place));
     }
 
     #[test]

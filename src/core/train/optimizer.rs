@@ -13,6 +13,8 @@ use std::collections::{HashMap, HashSet};
 use burn::module::{ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
+use burn::tensor::DType;
+use burn_dispatch::backends::Flex;
 use tunelab_kernels::adamw::{self, AdamWStep};
 
 use super::TrainConfig;
@@ -198,15 +200,23 @@ impl AdamW {
         }
     }
 
-    /// One parameter's fused update in host memory: decay, moments, bias-corrected step.
+    /// One parameter's fused update in host memory, in place: decay, moments, bias-corrected step.
     fn update_host(&mut self, id: ParamId, param: &mut [f32], grad: &[f32], lr: f64, clip: f32) {
+        let (step, moments) = self.host_step(id, param.len(), lr, clip);
+        adamw::update(&step, param, grad, &mut moments.first, &mut moments.second);
+    }
+
+    /// As [`Self::update_host`], into a new vector, `param` left as it was.
+    fn updated_host(&mut self, id: ParamId, param: &[f32], grad: &[f32], lr: f64, clip: f32) -> Vec<f32> {
+        let (step, moments) = self.host_step(id, param.len(), lr, clip);
+        adamw::updated(&step, param, grad, &mut moments.first, &mut moments.second)
+    }
+
+    /// This step's coefficients for parameter `id` of `len` values, and its moments.
+    fn host_step(&mut self, id: ParamId, len: usize, lr: f64, clip: f32) -> (AdamWStep, &mut HostMoments) {
         let s = self.settings;
         let decay =
             if !self.no_decay.contains(&id) && s.weight_decay > 0.0 { (1.0 - lr * s.weight_decay) as f32 } else { 1.0 };
-        let moments = self
-            .host_moments
-            .entry(id)
-            .or_insert_with(|| HostMoments { first: vec![0.0; param.len()], second: vec![0.0; param.len()] });
         let step = AdamWStep {
             clip,
             decay,
@@ -218,7 +228,9 @@ impl AdamW {
             bias_correction2_sqrt: (1.0 - s.beta2.powi(self.steps)).sqrt() as f32,
             epsilon: s.epsilon as f32,
         };
-        adamw::update(&step, param, grad, &mut moments.first, &mut moments.second);
+        let moments =
+            self.host_moments.entry(id).or_insert_with(|| HostMoments { first: vec![0.0; len], second: vec![0.0; len] });
+        (step, moments)
     }
 
     fn update_param<const D: usize>(
@@ -348,8 +360,10 @@ impl ModuleVisitor for HostGrads<'_> {
     }
 }
 
-/// Updates each parameter in its own buffer: the tensor is moved out of the module, so flex
-/// hands its memory over without a copy, and the updated values go back as the same buffer.
+/// Updates each parameter without a separate copy. The tensor is moved out of the module: where
+/// flex's buffer has no other holder it is updated in place and goes back as the same buffer;
+/// where the trainer's snapshot of the weights before the step still holds it, it is read once
+/// and the new values written to a new buffer, in the same pass.
 struct HostUpdate<'a> {
     optimizer: &'a mut AdamW,
     grads: HashMap<ParamId, TensorData>,
@@ -367,30 +381,52 @@ impl ModuleMapper for HostUpdate<'_> {
         let require_grad = tensor.is_require_grad();
         let inner = tensor.inner();
         let (device, shape) = (inner.device(), inner.shape());
-        // A failed read fails the whole step, and `step` then drops the model: what stands in
-        // for the parameter is never used.
-        let stand_in = |device: &Device| Tensor::from_inner(Tensor::<D>::zeros(shape.clone(), device));
-        let mut data = match inner.try_into_data() {
-            Ok(data) => data,
-            Err(e) => {
-                self.error = Some(OptimizerError(e.to_string()));
-                return Param::from_mapped_value(id, stand_in(&device), mapper);
+        match self.updated(id, inner, &grad) {
+            Ok(inner) => {
+                let updated = Tensor::<D>::from_inner(inner);
+                Param::from_mapped_value(id, if require_grad { updated.require_grad() } else { updated }, mapper)
             }
+            Err(e) => {
+                self.error = Some(e);
+                // A failed read fails the whole step, and `step` then drops the model: what
+                // stands in for the parameter is never used.
+                Param::from_mapped_value(id, Tensor::from_inner(Tensor::<D>::zeros(shape, &device)), mapper)
+            }
+        }
+    }
+}
+
+impl HostUpdate<'_> {
+    fn updated<const D: usize>(&mut self, id: ParamId, inner: Tensor<D>, grad: &TensorData) -> Result<Tensor<D>, OptimizerError> {
+        let grad = host_values(grad)?;
+        let device = inner.device();
+        let Ok(flex) = inner.clone().try_into_primitive::<Flex>() else {
+            return self.in_place(id, inner, grad, &device);
         };
-        let updated = host_values(&grad).and_then(|grad| {
-            let values = data.as_mut_slice::<f32>().map_err(|e| OptimizerError(e.to_string()))?;
-            self.optimizer.update_host(id, values, grad, self.lr, self.clip);
-            Ok(())
-        });
-        if let Err(e) = updated {
-            self.error = Some(e);
-            return Param::from_mapped_value(id, stand_in(&device), mapper);
+        drop(inner);
+        let shared_values = match (flex.is_unique(), flex.dtype(), flex.layout().contiguous_offsets()) {
+            (false, DType::F32, Some((start, end))) => Some(&flex.storage::<f32>()[start..end]),
+            _ => None,
+        };
+        if let Some(values) = shared_values {
+            let new = self.optimizer.updated_host(id, values, grad, self.lr, self.clip);
+            return Ok(Tensor::from_data(TensorData::new(new, flex.layout().shape().clone()), &device));
         }
-        let mut updated = Tensor::<D>::from_inner(Tensor::from_data(data, &device));
-        if require_grad {
-            updated = updated.require_grad();
-        }
-        Param::from_mapped_value(id, updated, mapper)
+        self.in_place(id, Tensor::from_primitive::<Flex>(flex), grad, &device)
+    }
+
+    /// The update in the tensor's own memory: flex hands over a buffer it alone holds.
+    fn in_place<const D: usize>(
+        &mut self,
+        id: ParamId,
+        inner: Tensor<D>,
+        grad: &[f32],
+        device: &Device,
+    ) -> Result<Tensor<D>, OptimizerError> {
+        let mut data = inner.try_into_data().map_err(|e| OptimizerError(e.to_string()))?;
+        let values = data.as_mut_slice::<f32>().map_err(|e| OptimizerError(e.to_string()))?;
+        self.optimizer.update_host(id, values, grad, self.lr, self.clip);
+        Ok(Tensor::from_data(data, device))
     }
 }
 
