@@ -18,7 +18,7 @@ pub struct Dims {
 
 /// A row-major or transposed view of a matrix in a slice.
 #[derive(Debug, Clone, Copy)]
-struct View<'a> {
+pub(crate) struct View<'a> {
     data: &'a [f32],
     rows: usize,
     cols: usize,
@@ -28,28 +28,56 @@ struct View<'a> {
 
 impl<'a> View<'a> {
     /// `data` as `[rows, cols]`, row-major.
-    fn rows(data: &'a [f32], rows: usize, cols: usize) -> Self {
+    pub(crate) fn rows(data: &'a [f32], rows: usize, cols: usize) -> Self {
         Self { data, rows, cols, row_stride: cols, col_stride: 1 }
+    }
+
+    /// `[rows, cols]` whose rows start `row_stride` apart in `data`: one head's columns of a
+    /// wider matrix.
+    pub(crate) fn strided(data: &'a [f32], rows: usize, cols: usize, row_stride: usize) -> Self {
+        Self { data, rows, cols, row_stride, col_stride: 1 }
+    }
+
+    /// The transpose of `self`.
+    pub(crate) fn t(self) -> Self {
+        Self { rows: self.cols, cols: self.rows, row_stride: self.col_stride, col_stride: self.row_stride, ..self }
     }
 
     /// The transpose of `data` taken as `[cols, rows]` row-major: a `[rows, cols]` view.
     fn transposed(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        Self { data, rows, cols, row_stride: 1, col_stride: rows }
-    }
-
-    /// Whether every element the view names lies inside `data`.
-    fn in_bounds(&self) -> bool {
-        self.rows == 0
-            || self.cols == 0
-            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride < self.data.len()
+        Self::rows(data, cols, rows).t()
     }
 }
 
-/// `out = lhs·rhs`, or `out += lhs·rhs` when `accumulate`; `out` is `[lhs.rows, rhs.cols]`.
-fn product(lhs: View, rhs: View, out: &mut [f32], accumulate: bool) {
+/// Whether every element of a `[rows, cols]` view with these strides lies inside `len` values.
+fn in_bounds(len: usize, rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> bool {
+    rows == 0 || cols == 0 || (rows - 1) * row_stride + (cols - 1) * col_stride < len
+}
+
+/// Whether a product may spread over threads: a whole layer's product may, while one of many
+/// small products already run in parallel must not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Threads {
+    All,
+    One,
+}
+
+/// `out = lhs·rhs`, or `out += lhs·rhs` when `accumulate`; `out` is `[lhs.rows, rhs.cols]`
+/// with rows `out_row_stride` apart.
+pub(crate) fn product_into(
+    lhs: View,
+    rhs: View,
+    out: &mut [f32],
+    out_row_stride: usize,
+    accumulate: bool,
+    threads: Threads,
+) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     assert!(
-        rhs.rows == k && out.len() == m * n && lhs.in_bounds() && rhs.in_bounds(),
+        rhs.rows == k
+            && in_bounds(out.len(), m, n, out_row_stride, 1)
+            && in_bounds(lhs.data.len(), lhs.rows, lhs.cols, lhs.row_stride, lhs.col_stride)
+            && in_bounds(rhs.data.len(), rhs.rows, rhs.cols, rhs.row_stride, rhs.col_stride),
         "matrix product: operands do not fit [{m}, {k}]·[{}, {n}] → {} values",
         rhs.rows,
         out.len()
@@ -59,16 +87,22 @@ fn product(lhs: View, rhs: View, out: &mut [f32], accumulate: bool) {
     }
     if k == 0 {
         if !accumulate {
-            out.fill(0.0);
+            out.chunks_mut(out_row_stride.max(1)).take(m).for_each(|row| row[..n].fill(0.0));
         }
         return;
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let parallelism = gemm::Parallelism::Rayon(0);
+    let parallelism = match threads {
+        Threads::All => gemm::Parallelism::Rayon(0),
+        Threads::One => gemm::Parallelism::None,
+    };
     #[cfg(target_arch = "wasm32")]
-    let parallelism = gemm::Parallelism::None;
-    // SAFETY: the assertion above keeps every index of both views inside its slice, and `out`
-    // holds exactly `m·n` row-major values; the slices are borrowed for the whole call.
+    let parallelism = {
+        let _ = threads;
+        gemm::Parallelism::None
+    };
+    // SAFETY: the assertion above keeps every index of both views and of the output inside
+    // its slice; the slices are borrowed for the whole call, `out` mutably.
     unsafe {
         gemm::gemm(
             m,
@@ -76,7 +110,7 @@ fn product(lhs: View, rhs: View, out: &mut [f32], accumulate: bool) {
             k,
             out.as_mut_ptr(),
             1,
-            n as isize,
+            out_row_stride as isize,
             accumulate,
             lhs.data.as_ptr(),
             lhs.col_stride as isize,
@@ -92,6 +126,11 @@ fn product(lhs: View, rhs: View, out: &mut [f32], accumulate: bool) {
             parallelism,
         );
     }
+}
+
+/// [`product_into`] a row-major output, on every thread.
+fn product(lhs: View, rhs: View, out: &mut [f32], accumulate: bool) {
+    product_into(lhs, rhs, out, rhs.cols, accumulate, Threads::All);
 }
 
 /// `x·W + b`, `[rows, outputs]`.

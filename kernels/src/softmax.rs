@@ -10,15 +10,30 @@ pub fn forward(x: &[f32], row_len: usize) -> Vec<f32> {
     let mut y = vec![0.0; x.len()];
     for_each_block([x], &mut y, row_len, |_, [x], y| {
         for (x, y) in x.chunks_exact(row_len).zip(y.chunks_exact_mut(row_len)) {
-            let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            for (y, &x) in y.iter_mut().zip(x) {
-                *y = exp(x - max);
-            }
-            let sum: f32 = y.iter().sum();
-            y.iter_mut().for_each(|y| *y /= sum);
+            y.copy_from_slice(x);
+            row_in_place(y);
         }
     });
     y
+}
+
+/// One row's softmax, in place.
+pub(crate) fn row_in_place(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    for y in row.iter_mut() {
+        *y = exp(*y - max);
+    }
+    let sum: f32 = row.iter().sum();
+    row.iter_mut().for_each(|y| *y /= sum);
+}
+
+/// One row's backward in place: `dy` becomes `dx` from the output `y`, then divided by
+/// `divisor` (the gradient through scores divided by it before the softmax).
+pub(crate) fn row_backward_in_place(y: &[f32], dy: &mut [f32], divisor: f32) {
+    let dot: f32 = y.iter().zip(dy.iter()).map(|(y, dy)| y * dy).sum();
+    for (dy, &y) in dy.iter_mut().zip(y) {
+        *dy = y * (*dy - dot) / divisor;
+    }
 }
 
 /// The input's gradient from the forward output `y` and the output's gradient `dy`.

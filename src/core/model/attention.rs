@@ -1,5 +1,6 @@
 use burn::prelude::*;
 
+use super::cpu_attention;
 use super::cpu_fused;
 use super::dropout::Dropout;
 use super::lora::Projection;
@@ -48,14 +49,18 @@ impl SelfAttention {
     /// negative number for padding (HF adds `finfo(float32).min` the same way).
     pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> Tensor<3> {
         let [batch, seq, hidden] = x.dims();
-        let head_dim = hidden / self.num_heads;
-        let heads = |t: Tensor<3>| t.reshape([batch, seq, self.num_heads, head_dim]).swap_dims(1, 2);
-        let q = heads(self.query.forward(x.clone()));
-        let k = heads(self.key.forward(x.clone()));
-        let v = heads(self.value.forward(x));
-        let scores = q.matmul(k.transpose()).div_scalar((head_dim as f64).sqrt()) + mask_bias;
-        let probs = self.probs_dropout.forward(cpu_fused::softmax(scores, 3));
-        let context = probs.matmul(v).swap_dims(1, 2).reshape([batch, seq, hidden]);
+        let projections = [self.query.forward(x.clone()), self.key.forward(x.clone()), self.value.forward(x)];
+        let context = match cpu_attention::attend((projections, mask_bias), self.num_heads, &self.probs_dropout) {
+            Ok(context) => context,
+            Err(([q, k, v], mask_bias)) => {
+                let head_dim = hidden / self.num_heads;
+                let heads = |t: Tensor<3>| t.reshape([batch, seq, self.num_heads, head_dim]).swap_dims(1, 2);
+                let (q, k, v) = (heads(q), heads(k), heads(v));
+                let scores = q.matmul(k.transpose()).div_scalar((head_dim as f64).sqrt()) + mask_bias;
+                let probs = self.probs_dropout.forward(cpu_fused::softmax(scores, 3));
+                probs.matmul(v).swap_dims(1, 2).reshape([batch, seq, hidden])
+            }
+        };
         self.output_dropout.forward(self.output.forward(context))
     }
 }

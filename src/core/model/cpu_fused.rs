@@ -130,6 +130,10 @@ impl HostRows {
         FlexTensor::from_data(TensorData::new(values, self.tensor.layout().shape().clone()))
     }
 
+    pub(super) fn shape(&self) -> Shape {
+        self.tensor.layout().shape().clone()
+    }
+
     /// `values` as a tensor of this one's shape with the last dimension `last`.
     pub(super) fn with_last(&self, values: Vec<f32>, last: usize) -> FlexTensor {
         let mut shape = self.tensor.layout().shape().clone();

@@ -66,19 +66,25 @@ fn tracked(
     bias: Option<FloatTensor<Tracked>>,
     outputs: usize,
 ) -> FloatTensor<Tracked> {
+    // The input is read only for the weight's gradient, and the weight only for the input's.
+    let (x_tracked, weight_tracked) = (x.is_tracked(), weight.is_tracked());
     let ((x, x_guard), (weight, weight_guard)) = (x.into_parts(), weight.into_parts());
     let (x, weight) = (HostRows::new(x), HostRows::new(weight));
     let dims = dims(&x, &weight, outputs);
-    match bias.map(FloatTensor::<Tracked>::into_parts) {
-        None => {
-            let y = x.with_last(pass::forward(x.values(), weight.values(), None, dims), outputs);
-            record([x_guard, weight_guard], LinearState { input: x, weight, dims }, y)
-        }
-        Some((bias, bias_guard)) => {
-            let bias = HostRows::new(bias);
-            let y = x.with_last(pass::forward(x.values(), weight.values(), Some(bias.values()), dims), outputs);
-            record([x_guard, weight_guard, bias_guard], LinearState { input: x, weight, dims }, y)
-        }
+    let (bias, bias_guard) = match bias.map(FloatTensor::<Tracked>::into_parts) {
+        Some((bias, guard)) => (Some(HostRows::new(bias)), Some(guard)),
+        None => (None, None),
+    };
+    let y = x.with_last(pass::forward(x.values(), weight.values(), bias.as_ref().map(HostRows::values), dims), outputs);
+    let state = LinearState {
+        input_shape: x.shape(),
+        input: weight_tracked.then_some(x),
+        weight: x_tracked.then_some(weight),
+        dims,
+    };
+    match bias_guard {
+        None => record([x_guard, weight_guard], state, y),
+        Some(bias_guard) => record([x_guard, weight_guard, bias_guard], state, y),
     }
 }
 
@@ -93,12 +99,13 @@ fn record<const N: usize>(parents: [NodeGuard; N], state: LinearState, y: FlexTe
 #[derive(Debug)]
 struct LinearBackward;
 
-/// What the backward reads: the input (for the weight's gradient) and the weight (for the
-/// input's).
+/// What the backward reads: the input for the weight's gradient, the weight for the input's,
+/// each kept only where that gradient is wanted.
 #[derive(Debug, Clone)]
 struct LinearState {
-    input: HostRows,
-    weight: HostRows,
+    input: Option<HostRows>,
+    weight: Option<HostRows>,
+    input_shape: Shape,
     dims: Dims,
 }
 
@@ -107,16 +114,16 @@ impl<const N: usize> Backward<Flex, N> for LinearBackward {
 
     fn backward(self, ops: Ops<Self::State, N>, grads: &mut Gradients, _: &mut Checkpointer) {
         let dy = HostRows::new(grads.consume::<Flex>(&ops.node));
-        let LinearState { input, weight, dims } = ops.state;
+        let LinearState { input, weight, input_shape, dims } = ops.state;
         let mut parents = ops.parents.into_iter();
         let (x_node, w_node, b_node) = (parents.next().flatten(), parents.next().flatten(), parents.next().flatten());
-        if let Some(node) = x_node {
+        if let (Some(node), Some(weight)) = (x_node, weight) {
             let dx = pass::input_grad(dy.values(), weight.values(), dims);
-            grads.register::<Flex>(node.id, input.same_shape(dx));
+            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, input_shape)));
         }
-        if let Some(node) = w_node {
+        if let (Some(node), Some(input)) = (w_node, input) {
             let dw = pass::weight_grad(input.values(), dy.values(), dims);
-            grads.register::<Flex>(node.id, weight.same_shape(dw));
+            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dw, [dims.inputs, dims.outputs])));
         }
         if let Some(node) = b_node {
             let db = pass::bias_grad(dy.values(), dims);

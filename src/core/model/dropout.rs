@@ -56,6 +56,12 @@ impl Dropout {
         };
         input * mask
     }
+
+    /// The CPU backend's multipliers (0 or `1/keep`) for `n` elements on `device`, drawn from
+    /// the stream [`Self::forward`] draws from; `None` where `forward` is the identity.
+    pub fn host_multipliers(&self, n: usize, device: &Device) -> Option<Vec<f32>> {
+        (device.is_autodiff() && self.prob > 0.0).then(|| host_mask(n, 1.0 - self.prob))
+    }
 }
 
 /// `n` values, each `1/keep` with probability `keep` and 0 otherwise, two per 64 random bits.

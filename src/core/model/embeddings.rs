@@ -1,6 +1,7 @@
 use burn::nn::{Embedding, LayerNorm};
 use burn::prelude::*;
 
+use super::cpu_embedding;
 use super::cpu_fused;
 use super::dropout::Dropout;
 use super::weights::{WeightMap, WeightWriter};
@@ -54,8 +55,8 @@ impl Embeddings {
         let [batch, seq] = input_ids.dims();
         let device = input_ids.device();
         let positions = Tensor::<1, Int>::arange(0..seq as i64, &device).reshape([1, seq]).repeat_dim(0, batch);
-        let x =
-            self.word.forward(input_ids) + self.position.forward(positions) + self.token_type.forward(token_type_ids);
+        let lookup = cpu_embedding::lookup;
+        let x = lookup(&self.word, input_ids) + lookup(&self.position, positions) + lookup(&self.token_type, token_type_ids);
         self.dropout.forward(cpu_fused::layer_norm(&self.layer_norm, self.layer_norm_eps, x))
     }
 }

@@ -5,6 +5,8 @@ mod attention;
 mod bert;
 mod classifier;
 mod config;
+mod cpu_attention;
+mod cpu_embedding;
 pub mod cpu_fused;
 mod cpu_linear;
 pub mod dropout;

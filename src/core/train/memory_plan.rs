@@ -10,9 +10,10 @@
 //! high-water mark on an H200 (MiniLM-L6, length 128, `bench/results/h200-2026-12-04.json`):
 //! 1,330 MB estimated for 1,342 measured at batch 16 and 4,030 for 4,068 at batch 64 with
 //! fusion; the build without fusion peaked at 1,252 and 3,780. On the CPU backend GELU,
-//! softmax and LayerNorm are one fused step each (`model/cpu_fused.rs`), which keeps only their
-//! inputs or outputs: 11 hidden-size and 3 intermediate-size vectors, calibrated on the CPU
-//! heap's peak (`tests/memory.rs`).
+//! softmax, LayerNorm, the dense layers and attention's core are one step of our own each
+//! (`model/cpu_*.rs`), which keep only what their backward reads: 10 hidden-size vectors, 2
+//! intermediate-size ones and 2 maps per head, calibrated on the CPU heap's peak
+//! (`tests/memory.rs`).
 //!
 //! When a limit is known and the run does not fit under 90 % of it, the batch is cut to the
 //! largest divisor of itself that fits, and gradient accumulation grows by the same factor:
@@ -52,11 +53,13 @@ const TENSOR_OPS: Retention = Retention {
     crossed: Kept { hidden: 11, intermediate: 3, maps: 3 },
 };
 
-/// The CPU backend's fused GELU, softmax and LayerNorm (`model/cpu_fused.rs`): their chains'
-/// intermediate terms are not kept. Measured on the CPU heap's peak (`tests/memory.rs`).
+/// The CPU backend's fused passes (`model/cpu_fused.rs`, `cpu_linear.rs`, `cpu_attention.rs`):
+/// chains' intermediate terms are not kept, attention keeps its probabilities and dropout
+/// multipliers only, and a dense layer keeps its input only for its weight's gradient.
+/// Calibrated on the CPU heap's peak (`tests/memory.rs`).
 const FUSED_CPU: Retention = Retention {
-    trained: Kept { hidden: 11, intermediate: 3, maps: 3 },
-    crossed: Kept { hidden: 8, intermediate: 1, maps: 3 },
+    trained: Kept { hidden: 10, intermediate: 2, maps: 2 },
+    crossed: Kept { hidden: 7, intermediate: 1, maps: 2 },
 };
 
 /// The share of a limit a run may plan for: the rest is for transient buffers (a backward
