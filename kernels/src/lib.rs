@@ -10,10 +10,12 @@
 
 pub mod adamw;
 pub mod attention;
+pub mod dropout;
 pub mod embedding;
 pub mod gelu;
 pub mod layer_norm;
 pub mod linear;
 mod math;
+pub mod random;
 mod rows;
 pub mod softmax;

@@ -3,6 +3,8 @@
 //! Splits, shuffles and weight initialisation must repeat exactly for a given seed, natively
 //! and in wasm, without depending on a crate's version-to-version stream stability.
 
+use tunelab_kernels::random;
+
 /// SplitMix64 (Steele, Lea & Flood 2014): one 64-bit state, passes BigCrush, never stuck at 0.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rng {
@@ -17,11 +19,8 @@ impl Rng {
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.state = self.state.wrapping_add(random::GAMMA);
+        random::output(self.state)
     }
 
     /// Uniform in `[0, 1)` with 53 random bits.

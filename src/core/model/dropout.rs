@@ -10,9 +10,9 @@ use std::cell::Cell;
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use tunelab_kernels::dropout::multipliers;
 
 use crate::core::backend::is_cpu_backend;
-use crate::core::rng::Rng;
 
 thread_local! {
     /// The CPU masks' generator state; [`seed`] resets it with the training seed.
@@ -64,21 +64,11 @@ impl Dropout {
     }
 }
 
-/// `n` values, each `1/keep` with probability `keep` and 0 otherwise, two per 64 random bits.
+/// `n` values, each `1/keep` with probability `keep` and 0 otherwise, two per 64 random bits,
+/// drawn in parallel blocks from the stream [`seed`] started.
 fn host_mask(n: usize, keep: f64) -> Vec<f32> {
-    let threshold = (keep * 4_294_967_296.0) as u64;
-    let scale = (1.0 / keep) as f32;
-    let pick = |bits: u64| if bits < threshold { scale } else { 0.0 };
-    let mut rng = Rng::new(HOST_MASKS.with(Cell::get));
-    let mut mask = Vec::with_capacity(n);
-    while mask.len() < n {
-        let bits = rng.next_u64();
-        mask.push(pick(bits & 0xFFFF_FFFF));
-        if mask.len() < n {
-            mask.push(pick(bits >> 32));
-        }
-    }
-    HOST_MASKS.with(|state| state.set(rng.next_u64()));
+    let (mask, next) = multipliers(HOST_MASKS.with(Cell::get), n, keep);
+    HOST_MASKS.with(|state| state.set(next));
     mask
 }
 

@@ -56,7 +56,9 @@ impl Embeddings {
         let device = input_ids.device();
         let positions = Tensor::<1, Int>::arange(0..seq as i64, &device).reshape([1, seq]).repeat_dim(0, batch);
         let lookup = cpu_embedding::lookup;
-        let x = lookup(&self.word, input_ids) + lookup(&self.position, positions) + lookup(&self.token_type, token_type_ids);
+        let x = lookup(&self.word, input_ids)
+            + lookup(&self.position, positions)
+            + lookup(&self.token_type, token_type_ids);
         self.dropout.forward(cpu_fused::layer_norm(&self.layer_norm, self.layer_norm_eps, x))
     }
 }

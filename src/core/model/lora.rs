@@ -6,9 +6,9 @@
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
-use super::cpu_linear;
 use serde::{Deserialize, Serialize};
 
+use super::cpu_linear;
 use super::dropout::Dropout;
 use super::weights::{HostTensor, WeightWriter};
 use super::ModelError;

@@ -228,8 +228,10 @@ impl AdamW {
             bias_correction2_sqrt: (1.0 - s.beta2.powi(self.steps)).sqrt() as f32,
             epsilon: s.epsilon as f32,
         };
-        let moments =
-            self.host_moments.entry(id).or_insert_with(|| HostMoments { first: vec![0.0; len], second: vec![0.0; len] });
+        let moments = self
+            .host_moments
+            .entry(id)
+            .or_insert_with(|| HostMoments { first: vec![0.0; len], second: vec![0.0; len] });
         (step, moments)
     }
 
@@ -397,7 +399,12 @@ impl ModuleMapper for HostUpdate<'_> {
 }
 
 impl HostUpdate<'_> {
-    fn updated<const D: usize>(&mut self, id: ParamId, inner: Tensor<D>, grad: &TensorData) -> Result<Tensor<D>, OptimizerError> {
+    fn updated<const D: usize>(
+        &mut self,
+        id: ParamId,
+        inner: Tensor<D>,
+        grad: &TensorData,
+    ) -> Result<Tensor<D>, OptimizerError> {
         let grad = host_values(grad)?;
         let device = inner.device();
         let Ok(flex) = inner.clone().try_into_primitive::<Flex>() else {
