@@ -209,9 +209,9 @@ fn a_batch_whose_buffers_the_gpu_cannot_bind_is_cut_and_the_plan_says_so() {
 fn a_batch_that_does_not_fit_the_address_space_is_cut_and_the_estimate_sent() {
     let mut session = session();
     session.load_dataset(wnut(64)).expect("dataset");
-    // 1,100 MB to address (as a wasm32 worker has 4 GiB): batch 16 × 128 needs about 1,115 MB
-    // on the CPU (`memory_plan`, with the fused passes), batch 8 about 785, under 90 % of the room.
-    session.set_address_space(Some(1_100_000_000));
+    // 900 MB to address (as a wasm32 worker has 4 GiB): batch 16 × 128 needs about 945 MB on
+    // the CPU (`memory_plan`, with Tunelab's own passes), batch 8 about 700, under 90 % of the room.
+    session.set_address_space(Some(900_000_000));
     let mut events = Vec::new();
     let config = TrainConfig { batch_size: 16, ..small_run() };
     block_on(session.train(config.clone(), &mut StopAfterOne, &mut |e| events.push(e))).expect("train");
@@ -219,7 +219,7 @@ fn a_batch_that_does_not_fit_the_address_space_is_cut_and_the_estimate_sent() {
         panic!("the run starts with its estimate: {:?}", events.first())
     };
     assert_eq!((plan.config.batch_size, plan.config.grad_accumulation), (8, 2));
-    assert!(memory.total() <= 990_000_000, "{memory:?}");
+    assert!(memory.total() <= 810_000_000, "{memory:?}");
     session.set_address_space(Some(300_000_000));
     let err = block_on(session.train(config, &mut StopAfterOne, &mut |_| {})).expect_err("no room").to_string();
     assert!(err.contains("even batch 1 at length 128") && err.contains("lower the maximum length"), "{err}");

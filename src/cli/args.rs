@@ -92,8 +92,9 @@ pub struct TrainArgs {
     /// Stop after this many optimizer steps (a benchmark on a slow device).
     #[arg(long)]
     pub max_steps: Option<usize>,
-    /// On the CPU, run GELU, softmax and LayerNorm as burn's tensor ops instead of Tunelab's
-    /// fused passes (a benchmark's baseline; the results agree within float rounding).
+    /// On the CPU, run GELU, softmax, LayerNorm, dense layers, attention and embeddings as
+    /// burn's tensor ops instead of Tunelab's own passes (a benchmark's baseline; the results
+    /// agree within float rounding).
     #[arg(long)]
     pub cpu_tensor_ops: bool,
     /// Text column of a CSV/TSV file (found by name when omitted).
