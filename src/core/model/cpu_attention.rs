@@ -31,7 +31,11 @@ pub fn attend(inputs: Inputs, heads: usize, dropout: &Dropout) -> Result<Tensor<
     let ([q, k, v], mask) = inputs;
     let [batch, seq, hidden] = q.dims();
     let device = q.device();
-    let fits = heads > 0 && hidden % heads == 0 && k.dims() == q.dims() && v.dims() == q.dims();
+    let fits = heads > 0
+        && hidden % heads == 0
+        && k.dims() == q.dims()
+        && v.dims() == q.dims()
+        && mask.shape().num_elements() == batch * seq;
     let shape = Heads { batch, seq, heads, head_dim: hidden / heads.max(1) };
     let host = fits.then(|| (on_host(&q), on_host(&k), on_host(&v), on_host(&mask)));
     let context = match host {
