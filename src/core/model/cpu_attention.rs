@@ -12,13 +12,14 @@ use std::sync::Arc;
 
 use burn::prelude::*;
 use burn_backend::tensor::FloatTensor;
-use burn_dispatch::backends::autodiff::checkpoint::{base::Checkpointer, strategy::NoCheckpointing};
+use burn_dispatch::backends::autodiff::checkpoint::base::Checkpointer;
 use burn_dispatch::backends::autodiff::grads::Gradients;
-use burn_dispatch::backends::autodiff::ops::{Backward, Ops, OpsKind};
+use burn_dispatch::backends::autodiff::ops::{Backward, Ops};
+use burn_dispatch::backends::flex::FlexTensor;
 use burn_dispatch::backends::Flex;
 use tunelab_kernels::attention::{self as pass, Heads};
 
-use super::cpu_fused::{on_host, HostRows, OnHost, Tracked};
+use super::cpu_fused::{on_host, record, HostRows, OnHost, Tracked};
 use super::dropout::Dropout;
 
 /// The projections `[query, key, value]`, each `[batch, seq, hidden]`, and the mask
@@ -67,18 +68,13 @@ fn tracked(
     let [q, k, v] = [q, k, v].map(HostRows::new);
     let attended = pass::forward(q.values(), k.values(), v.values(), mask.values(), multipliers.as_deref(), shape);
     let context = q.same_shape(attended.context);
-    match AttentionBackward.prepare::<NoCheckpointing>([q_guard, k_guard, v_guard]).compute_bound().stateful() {
-        OpsKind::Tracked(prep) => {
-            let state = AttentionState {
-                projections: [q, k, v],
-                probs: Arc::new(attended.probs),
-                multipliers: multipliers.map(Arc::new),
-                shape,
-            };
-            prep.finish(state, context)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(context),
-    }
+    let state = move |_: &FlexTensor| AttentionState {
+        projections: [q, k, v],
+        probs: Arc::new(attended.probs),
+        multipliers: multipliers.map(Arc::new),
+        shape,
+    };
+    record(AttentionBackward, [q_guard, k_guard, v_guard], state, context)
 }
 
 #[derive(Debug)]

@@ -11,14 +11,14 @@ use std::sync::Arc;
 use burn::nn::Embedding;
 use burn::prelude::*;
 use burn::tensor::{Int, TensorData};
-use burn_dispatch::backends::autodiff::checkpoint::{base::Checkpointer, strategy::NoCheckpointing};
+use burn_dispatch::backends::autodiff::checkpoint::base::Checkpointer;
 use burn_dispatch::backends::autodiff::grads::Gradients;
-use burn_dispatch::backends::autodiff::ops::{Backward, Ops, OpsKind};
+use burn_dispatch::backends::autodiff::ops::{Backward, Ops};
 use burn_dispatch::backends::flex::FlexTensor;
 use burn_dispatch::backends::Flex;
 use tunelab_kernels::embedding as pass;
 
-use super::cpu_fused::{on_host, HostRows, OnHost, Tracked};
+use super::cpu_fused::{on_host, record, HostRows, OnHost, Tracked};
 
 /// `table.forward(ids)`: `[batch, seq]` ids → `[batch, seq, dim]`.
 pub fn lookup(table: &Embedding, ids: Tensor<2, Int>) -> Tensor<3> {
@@ -40,12 +40,8 @@ pub fn lookup(table: &Embedding, ids: Tensor<2, Int>) -> Tensor<3> {
         Some(match guard {
             None => Tensor::from_primitive::<Flex>(out),
             Some(guard) => {
-                let state = LookupState { ids: Arc::new(ids), rows, dim };
-                let out = match LookupBackward.prepare::<NoCheckpointing>([guard]).compute_bound().stateful() {
-                    OpsKind::Tracked(prep) => prep.finish(state, out),
-                    OpsKind::UnTracked(prep) => prep.finish(out),
-                };
-                Tensor::from_primitive::<Tracked>(out)
+                let state = move |_: &FlexTensor| LookupState { ids: Arc::new(ids), rows, dim };
+                Tensor::from_primitive::<Tracked>(record(LookupBackward, [guard], state, out))
             }
         })
     });

@@ -16,7 +16,7 @@ use burn::tensor::{DType, TensorData};
 use burn_backend::tensor::FloatTensor;
 use burn_dispatch::backends::autodiff::checkpoint::{base::Checkpointer, strategy::NoCheckpointing};
 use burn_dispatch::backends::autodiff::grads::Gradients;
-use burn_dispatch::backends::autodiff::ops::{unary, Backward, Ops, OpsKind};
+use burn_dispatch::backends::autodiff::ops::{unary, Backward, NodeGuard, Ops, OpsKind};
 use burn_dispatch::backends::flex::FlexTensor;
 use burn_dispatch::backends::{Autodiff, Flex};
 use tunelab_kernels::{gelu as gelu_pass, layer_norm as layer_norm_pass, softmax as softmax_pass};
@@ -127,7 +127,7 @@ impl HostRows {
 
     /// `values` as a tensor of this one's shape.
     pub(super) fn same_shape(&self, values: Vec<f32>) -> FlexTensor {
-        FlexTensor::from_data(TensorData::new(values, self.tensor.layout().shape().clone()))
+        FlexTensor::from_data(TensorData::new(values, self.shape()))
     }
 
     pub(super) fn shape(&self) -> Shape {
@@ -136,7 +136,7 @@ impl HostRows {
 
     /// `values` as a tensor of this one's shape with the last dimension `last`.
     pub(super) fn with_last(&self, values: Vec<f32>, last: usize) -> FlexTensor {
-        let mut shape = self.tensor.layout().shape().clone();
+        let mut shape = self.shape();
         if let Some(dim) = shape.last_mut() {
             *dim = last;
         }
@@ -176,16 +176,12 @@ impl RowOp {
         let (primitive, guard) = x.into_parts();
         let x = HostRows::new(primitive);
         let y = x.same_shape((self.forward)(&x));
-        match self.prepare::<NoCheckpointing>([guard]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => {
-                let kept = match self.keeps {
-                    Keeps::Input => x,
-                    Keeps::Output => HostRows::new(y.clone()),
-                };
-                prep.finish(kept, y)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(y),
-        }
+        let keeps = self.keeps;
+        let kept = move |y: &FlexTensor| match keeps {
+            Keeps::Input => x,
+            Keeps::Output => HostRows::new(y.clone()),
+        };
+        record(self, [guard], kept, y)
     }
 }
 
@@ -244,9 +240,20 @@ fn layer_norm_tracked(
     let (x, gamma, beta) = (HostRows::new(x), HostRows::new(gamma), HostRows::new(beta));
     let (y, stats) = layer_norm_pass::forward(x.values(), gamma.values(), beta.values(), eps);
     let y = x.same_shape(y);
-    let prepared = LayerNormBackward.prepare::<NoCheckpointing>([x_guard, gamma_guard, beta_guard]);
-    match prepared.compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish(LayerNormState { input: x, gamma, stats: Arc::new(stats) }, y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
+    let state = move |_: &FlexTensor| LayerNormState { input: x, gamma, stats: Arc::new(stats) };
+    record(LayerNormBackward, [x_guard, gamma_guard, beta_guard], state, y)
+}
+
+/// `output` as the result of `step` over `parents` under autodiff. `state` (given the output)
+/// is built only when a parent wants a gradient, so an untracked step keeps nothing alive.
+pub(super) fn record<S: Backward<Flex, N>, const N: usize>(
+    step: S,
+    parents: [NodeGuard; N],
+    state: impl FnOnce(&FlexTensor) -> S::State,
+    output: FlexTensor,
+) -> FloatTensor<Tracked> {
+    match step.prepare::<NoCheckpointing>(parents).compute_bound().stateful() {
+        OpsKind::Tracked(prep) => prep.finish(state(&output), output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
     }
 }

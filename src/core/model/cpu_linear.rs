@@ -11,14 +11,14 @@ use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use burn_backend::tensor::FloatTensor;
-use burn_dispatch::backends::autodiff::checkpoint::{base::Checkpointer, strategy::NoCheckpointing};
+use burn_dispatch::backends::autodiff::checkpoint::base::Checkpointer;
 use burn_dispatch::backends::autodiff::grads::Gradients;
-use burn_dispatch::backends::autodiff::ops::{Backward, NodeGuard, Ops, OpsKind};
+use burn_dispatch::backends::autodiff::ops::{Backward, Ops};
 use burn_dispatch::backends::flex::FlexTensor;
 use burn_dispatch::backends::Flex;
 use tunelab_kernels::linear::{self as pass, Dims};
 
-use super::cpu_fused::{on_host, HostRows, OnHost, Tracked};
+use super::cpu_fused::{on_host, record, HostRows, OnHost, Tracked};
 
 /// `layer.forward(x)`.
 pub fn dense<const D: usize>(layer: &Linear, x: Tensor<D>) -> Tensor<D> {
@@ -82,17 +82,10 @@ fn tracked(
         weight: x_tracked.then_some(weight),
         dims,
     };
+    let state = move |_: &FlexTensor| state;
     match bias_guard {
-        None => record([x_guard, weight_guard], state, y),
-        Some(bias_guard) => record([x_guard, weight_guard, bias_guard], state, y),
-    }
-}
-
-/// `y` as the output of a step whose parents are `[x, weight]` or `[x, weight, bias]`.
-fn record<const N: usize>(parents: [NodeGuard; N], state: LinearState, y: FlexTensor) -> FloatTensor<Tracked> {
-    match LinearBackward.prepare::<NoCheckpointing>(parents).compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish(state, y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
+        None => record(LinearBackward, [x_guard, weight_guard], state, y),
+        Some(bias_guard) => record(LinearBackward, [x_guard, weight_guard, bias_guard], state, y),
     }
 }
 
