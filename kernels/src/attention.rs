@@ -7,6 +7,7 @@
 //! sequence runs every head's products (gemm, one thread each) and its rows' softmax, and
 //! keeps only the probabilities for the backward pass.
 
+use crate::fresh::filled_in_pieces;
 use crate::linear::{product_into, Threads, View};
 use crate::softmax::{row_backward_in_place, row_in_place};
 
@@ -76,39 +77,15 @@ fn head_view(values: &[f32], h: Heads, head: usize) -> View<'_> {
     View::strided(&values[head * h.head_dim..], h.seq, h.head_dim, h.hidden())
 }
 
-/// Runs `work(sequence, chunks)` over every sequence, in parallel natively; `chunks` are the
-/// sequence's slices of each output, cut every `per_sequence[i]` values.
-fn for_each_sequence<const N: usize>(
-    outputs: [&mut [f32]; N],
-    per_sequence: [usize; N],
-    batch: usize,
-    work: impl Fn(usize, [&mut [f32]; N]) + Sync + Send,
-) {
-    let mut cut: Vec<[&mut [f32]; N]> = (0..batch).map(|_| [(); N].map(|_| <&mut [f32]>::default())).collect();
-    for (i, output) in outputs.into_iter().enumerate() {
-        for (b, chunk) in output.chunks_mut(per_sequence[i].max(1)).take(batch).enumerate() {
-            cut[b][i] = chunk;
-        }
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use rayon::prelude::*;
-        cut.into_par_iter().enumerate().for_each(|(b, chunks)| work(b, chunks));
-    }
-    #[cfg(target_arch = "wasm32")]
-    cut.into_iter().enumerate().for_each(|(b, chunks)| work(b, chunks));
-}
-
 /// `mask_bias`: `[batch, seq]`, added to every query's score for that key (0, or a large
 /// negative number for padding). `dropout`: `[batch, heads, seq, seq]` multipliers, 0 or
 /// `1/keep`, or `None` outside training.
 pub fn forward(q: &[f32], k: &[f32], v: &[f32], mask_bias: &[f32], dropout: Option<&[f32]>, h: Heads) -> Attended {
     h.check([q, k, v], Some(mask_bias), dropout);
     let (per_sequence, maps, map) = (h.per_sequence(), h.maps_per_sequence(), h.seq * h.seq);
-    let mut context = vec![0.0; h.batch * per_sequence];
-    let mut probs = vec![0.0; h.batch * maps];
     let divisor = h.divisor();
-    for_each_sequence([&mut context, &mut probs], [per_sequence, maps], h.batch, |b, [context, probs]| {
+    let lens = [h.batch * per_sequence, h.batch * maps];
+    let [context, probs] = filled_in_pieces(lens, [per_sequence, maps], |b, [context, probs]| {
         let [q, k, v] = [q, k, v].map(|x| sequence(x, b, per_sequence));
         let mask = &mask_bias[b * h.seq..(b + 1) * h.seq];
         let mut dropped = vec![0.0; map];
@@ -151,14 +128,9 @@ pub fn backward(
         probs.len() == h.batch * maps && d_context.len() == h.batch * per_sequence,
         "attention: saved probabilities or the context's gradient do not fit {h:?}"
     );
-    let mut grads = ProjectionGrads {
-        query: vec![0.0; h.batch * per_sequence],
-        key: vec![0.0; h.batch * per_sequence],
-        value: vec![0.0; h.batch * per_sequence],
-    };
     let divisor = h.divisor();
-    let outputs = [&mut grads.query[..], &mut grads.key[..], &mut grads.value[..]];
-    for_each_sequence(outputs, [per_sequence; 3], h.batch, |b, [dq, dk, dv]| {
+    let lens = [h.batch * per_sequence; 3];
+    let [query, key, value] = filled_in_pieces(lens, [per_sequence; 3], |b, [dq, dk, dv]| {
         let [q, k, v, dc] = [q, k, v, d_context].map(|x| sequence(x, b, per_sequence));
         let (mut dropped, mut dp) = (vec![0.0; map], vec![0.0; map]);
         for head in 0..h.heads {
@@ -186,7 +158,7 @@ pub fn backward(
             product_into(scores.t(), head_view(q, h, head), &mut dk[at..], h.hidden(), false, Threads::One);
         }
     });
-    grads
+    ProjectionGrads { query, key, value }
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! gradient added back into a dense gradient of the table's shape, as PyTorch's dense
 //! `nn.Embedding` builds it.
 
+use crate::fresh::zeros;
+
 /// The rows `ids` name in `table` (`[rows, dim]` row-major), as `[ids.len(), dim]`; `None`
 /// when an id lies outside the table.
 pub fn gather(table: &[f32], dim: usize, ids: &[usize]) -> Option<Vec<f32>> {
@@ -20,7 +22,7 @@ pub fn gather(table: &[f32], dim: usize, ids: &[usize]) -> Option<Vec<f32>> {
 /// of its id, in order. Ids outside the table are refused by [`gather`] before this runs.
 pub fn scatter_add(dy: &[f32], dim: usize, ids: &[usize], rows: usize) -> Vec<f32> {
     assert_eq!(dy.len(), ids.len() * dim, "embedding: the gradient is not one row per id");
-    let mut grad = vec![0.0f32; rows * dim];
+    let mut grad = zeros(rows * dim);
     for (&id, row) in ids.iter().zip(dy.chunks_exact(dim.max(1))) {
         for (g, &d) in grad[id * dim..(id + 1) * dim].iter_mut().zip(row) {
             *g += d;

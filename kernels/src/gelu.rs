@@ -1,32 +1,28 @@
 //! HF `gelu`, the exact erf form: `y = x · Φ(x)`, `dy/dx = Φ(x) + x · φ(x)`.
 
 use crate::math::{exp, normal_cdf};
-use crate::rows::for_each_block;
+use crate::rows::map_rows;
 
 /// `1/√(2π)`, the standard normal density at 0.
 const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
 
 /// `x · Φ(x)` for every element.
 pub fn forward(x: &[f32]) -> Vec<f32> {
-    let mut y = vec![0.0; x.len()];
-    for_each_block([x], &mut y, 1, |_, [x], y| {
+    map_rows([x], 1, |_, [x], y| {
         for (y, &x) in y.iter_mut().zip(x) {
             *y = x * normal_cdf(x);
         }
-    });
-    y
+    })
 }
 
 /// The input's gradient from the input `x` and the output's gradient `dy`.
 pub fn backward(x: &[f32], dy: &[f32]) -> Vec<f32> {
-    let mut dx = vec![0.0; x.len()];
-    for_each_block([x, dy], &mut dx, 1, |_, [x, dy], dx| {
+    map_rows([x, dy], 1, |_, [x, dy], dx| {
         for ((dx, &x), &dy) in dx.iter_mut().zip(x).zip(dy) {
             let pdf = exp(-0.5 * x * x) * FRAC_1_SQRT_2PI;
             *dx = dy * (normal_cdf(x) + x * pdf);
         }
-    });
-    dx
+    })
 }
 
 #[cfg(test)]

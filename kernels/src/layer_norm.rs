@@ -3,7 +3,7 @@
 //! backward recomputes `x̂` without a second reduction:
 //! `dx = (g − mean(g) − x̂ · mean(g ⊙ x̂)) / √(σ² + ε)` with `g = dy ⊙ γ`.
 
-use crate::rows::{for_each_block, map_blocks};
+use crate::rows::{map_blocks, map_rows};
 
 /// Per-row statistics the backward needs.
 #[derive(Debug, Clone, Default)]
@@ -45,8 +45,7 @@ fn row_stats(x: &[f32], row_len: usize, eps: f32) -> RowStats {
 pub fn forward(x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) -> (Vec<f32>, RowStats) {
     let row_len = gamma.len();
     let stats = row_stats(x, row_len, eps);
-    let mut y = vec![0.0; x.len()];
-    for_each_block([x], &mut y, row_len, |first, [x], y| {
+    let y = map_rows([x], row_len, |first, [x], y| {
         for (r, (x, y)) in x.chunks_exact(row_len).zip(y.chunks_exact_mut(row_len)).enumerate() {
             let (mean, inv_std) = (stats.mean[first + r], stats.inv_std[first + r]);
             for (((y, &x), &g), &b) in y.iter_mut().zip(x).zip(gamma).zip(beta) {
@@ -60,8 +59,7 @@ pub fn forward(x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) -> (Vec<f32>, R
 /// The gradients from the forward's input, `γ`, statistics and the output's gradient `dy`.
 pub fn backward(x: &[f32], gamma: &[f32], stats: &RowStats, dy: &[f32]) -> Gradients {
     let row_len = gamma.len();
-    let mut input = vec![0.0; x.len()];
-    for_each_block([x, dy], &mut input, row_len, |first, [x, dy], dx| {
+    let input = map_rows([x, dy], row_len, |first, [x, dy], dx| {
         let rows = x.chunks_exact(row_len).zip(dy.chunks_exact(row_len)).zip(dx.chunks_exact_mut(row_len));
         for (r, ((x, dy), dx)) in rows.enumerate() {
             let (mean, inv_std) = (stats.mean[first + r], stats.inv_std[first + r]);

@@ -12,6 +12,7 @@ pub mod adamw;
 pub mod attention;
 pub mod dropout;
 pub mod embedding;
+mod fresh;
 pub mod gelu;
 pub mod layer_norm;
 pub mod linear;

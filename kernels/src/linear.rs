@@ -6,7 +6,7 @@
 //! own. Here `x` is `[rows, inputs]`, `W` is `[inputs, outputs]` (burn's layout) and `b` is
 //! `[outputs]`, all row-major.
 
-use crate::rows::map_blocks;
+use crate::rows::{map_blocks, repeat_rows};
 
 /// The shape of one dense layer applied to a batch of rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,35 +62,27 @@ pub(crate) enum Threads {
     One,
 }
 
-/// `out = lhs·rhs`, or `out += lhs·rhs` when `accumulate`; `out` is `[lhs.rows, rhs.cols]`
-/// with rows `out_row_stride` apart.
-pub(crate) fn product_into(
-    lhs: View,
-    rhs: View,
-    out: &mut [f32],
-    out_row_stride: usize,
-    accumulate: bool,
-    threads: Threads,
-) {
+/// Panics unless `lhs·rhs` is defined and every value it reads or writes lies inside its
+/// slice (`out_len` values for the output, rows `out_row_stride` apart).
+fn check(lhs: View, rhs: View, out_len: usize, out_row_stride: usize) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     assert!(
         rhs.rows == k
-            && in_bounds(out.len(), m, n, out_row_stride, 1)
+            && in_bounds(out_len, m, n, out_row_stride, 1)
             && in_bounds(lhs.data.len(), lhs.rows, lhs.cols, lhs.row_stride, lhs.col_stride)
             && in_bounds(rhs.data.len(), rhs.rows, rhs.cols, rhs.row_stride, rhs.col_stride),
-        "matrix product: operands do not fit [{m}, {k}]·[{}, {n}] → {} values",
+        "matrix product: operands do not fit [{m}, {k}]·[{}, {n}] → {out_len} values",
         rhs.rows,
-        out.len()
     );
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            out.chunks_mut(out_row_stride.max(1)).take(m).for_each(|row| row[..n].fill(0.0));
-        }
-        return;
-    }
+}
+
+/// gemm's `out = lhs·rhs`, or `out += lhs·rhs` when `accumulate`.
+///
+/// # Safety
+/// [`check`] must have passed for these views and `out`'s extent; `lhs.cols > 0`. Without
+/// `accumulate` gemm reads no output value and writes every one, so `out` may point at
+/// uninitialised memory.
+unsafe fn multiply(lhs: View, rhs: View, out: *mut f32, out_row_stride: usize, accumulate: bool, threads: Threads) {
     #[cfg(not(target_arch = "wasm32"))]
     let parallelism = match threads {
         Threads::All => gemm::Parallelism::Rayon(0),
@@ -101,14 +93,14 @@ pub(crate) fn product_into(
         let _ = threads;
         gemm::Parallelism::None
     };
-    // SAFETY: the assertion above keeps every index of both views and of the output inside
-    // its slice; the slices are borrowed for the whole call, `out` mutably.
+    // SAFETY: the caller's `check` keeps every index of both views and of the output inside
+    // its allocation.
     unsafe {
         gemm::gemm(
-            m,
-            n,
-            k,
-            out.as_mut_ptr(),
+            lhs.rows,
+            rhs.cols,
+            lhs.cols,
+            out,
             1,
             out_row_stride as isize,
             accumulate,
@@ -128,37 +120,70 @@ pub(crate) fn product_into(
     }
 }
 
-/// [`product_into`] a row-major output, on every thread.
-fn product(lhs: View, rhs: View, out: &mut [f32], accumulate: bool) {
-    product_into(lhs, rhs, out, rhs.cols, accumulate, Threads::All);
+/// `out = lhs·rhs`, or `out += lhs·rhs` when `accumulate`; `out` is `[lhs.rows, rhs.cols]`
+/// with rows `out_row_stride` apart.
+pub(crate) fn product_into(
+    lhs: View,
+    rhs: View,
+    out: &mut [f32],
+    out_row_stride: usize,
+    accumulate: bool,
+    threads: Threads,
+) {
+    check(lhs, rhs, out.len(), out_row_stride);
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            out.chunks_mut(out_row_stride.max(1)).take(m).for_each(|row| row[..n].fill(0.0));
+        }
+        return;
+    }
+    // SAFETY: checked above, with `k > 0`.
+    unsafe { multiply(lhs, rhs, out.as_mut_ptr(), out_row_stride, accumulate, threads) };
+}
+
+/// `lhs·rhs` as a new row-major buffer, on every thread, that nothing zeroes first.
+fn product(lhs: View, rhs: View) -> Vec<f32> {
+    let len = lhs.rows * rhs.cols;
+    check(lhs, rhs, len, rhs.cols);
+    if lhs.cols == 0 || len == 0 {
+        return vec![0.0; len];
+    }
+    let mut out = Vec::with_capacity(len);
+    // SAFETY: checked above, with `k > 0`, for `len` values of capacity. Without `accumulate`
+    // gemm writes each of the `len` values, so all are initialised before `set_len`.
+    unsafe {
+        multiply(lhs, rhs, out.as_mut_ptr(), rhs.cols, false, Threads::All);
+        out.set_len(len);
+    }
+    out
 }
 
 /// `x·W + b`, `[rows, outputs]`.
 pub fn forward(x: &[f32], weight: &[f32], bias: Option<&[f32]>, d: Dims) -> Vec<f32> {
-    let mut y = match bias {
+    let (x, weight) = (View::rows(x, d.rows, d.inputs), View::rows(weight, d.inputs, d.outputs));
+    match bias {
         Some(bias) => {
             assert_eq!(bias.len(), d.outputs, "linear: the bias is not one value per output");
-            bias.repeat(d.rows)
+            let mut y = repeat_rows(bias, d.rows);
+            product_into(x, weight, &mut y, d.outputs, true, Threads::All);
+            y
         }
-        None => vec![0.0; d.rows * d.outputs],
-    };
-    let x = View::rows(x, d.rows, d.inputs);
-    product(x, View::rows(weight, d.inputs, d.outputs), &mut y, bias.is_some());
-    y
+        None => product(x, weight),
+    }
 }
 
 /// The input's gradient `dy·Wᵀ`, `[rows, inputs]`.
 pub fn input_grad(dy: &[f32], weight: &[f32], d: Dims) -> Vec<f32> {
-    let mut dx = vec![0.0; d.rows * d.inputs];
-    product(View::rows(dy, d.rows, d.outputs), View::transposed(weight, d.outputs, d.inputs), &mut dx, false);
-    dx
+    product(View::rows(dy, d.rows, d.outputs), View::transposed(weight, d.outputs, d.inputs))
 }
 
 /// The weight's gradient `xᵀ·dy`, `[inputs, outputs]`.
 pub fn weight_grad(x: &[f32], dy: &[f32], d: Dims) -> Vec<f32> {
-    let mut dw = vec![0.0; d.inputs * d.outputs];
-    product(View::transposed(x, d.inputs, d.rows), View::rows(dy, d.rows, d.outputs), &mut dw, false);
-    dw
+    product(View::transposed(x, d.inputs, d.rows), View::rows(dy, d.rows, d.outputs))
 }
 
 /// The bias's gradient, `dy` summed over rows: blocks of rows in parallel, added in block order.

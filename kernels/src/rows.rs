@@ -1,5 +1,7 @@
 //! Fixed blocks of whole rows, the unit of parallel work.
 
+use crate::fresh::filled_in_pieces;
+
 /// About this many elements per block: large enough to amortise a task, small enough to spread
 /// one layer's activations over every core.
 const BLOCK_ELEMENTS: usize = 16 * 1024;
@@ -9,27 +11,31 @@ fn rows_per_block(row_len: usize) -> usize {
     (BLOCK_ELEMENTS / row_len.max(1)).max(1)
 }
 
-/// Fills `output` block by block: `work(first_row, inputs, out)` gets the same rows of every
-/// input and of the output.
-pub fn for_each_block<const N: usize>(
+/// A new buffer as long as the inputs, filled block by block: `work(first_row, inputs, out)`
+/// gets the same rows of every input and the block's output, zeroed.
+pub fn map_rows<const N: usize>(
     inputs: [&[f32]; N],
-    output: &mut [f32],
     row_len: usize,
     work: impl Fn(usize, [&[f32]; N], &mut [f32]) + Sync + Send,
-) {
-    let block = rows_per_block(row_len) * row_len.max(1);
-    let run = |(index, out): (usize, &mut [f32])| {
+) -> Vec<f32> {
+    let len = inputs.first().map_or(0, |input| input.len());
+    assert!(inputs.iter().all(|input| input.len() == len), "rows: the inputs differ in length");
+    let per_block = rows_per_block(row_len);
+    let block = per_block * row_len.max(1);
+    let [output] = filled_in_pieces([len], [block], |index, [out]| {
         let start = index * block;
-        let ins = inputs.map(|input| &input[start..start + out.len()]);
-        work(index * rows_per_block(row_len), ins, out);
-    };
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use rayon::prelude::*;
-        output.par_chunks_mut(block).enumerate().for_each(run);
-    }
-    #[cfg(target_arch = "wasm32")]
-    output.chunks_mut(block).enumerate().for_each(run);
+        work(index * per_block, inputs.map(|input| &input[start..start + out.len()]), out);
+    });
+    output
+}
+
+/// `row` repeated `rows` times, written in parallel blocks.
+pub fn repeat_rows(row: &[f32], rows: usize) -> Vec<f32> {
+    let per_block = rows_per_block(row.len());
+    let [output] = filled_in_pieces([rows * row.len()], [per_block * row.len()], |_, [out]| {
+        out.chunks_exact_mut(row.len().max(1)).for_each(|copy| copy.copy_from_slice(row));
+    });
+    output
 }
 
 /// `f(first_row, row_count)` over the blocks of `rows` rows, results in block order.

@@ -2,19 +2,17 @@
 //! `dx = y ⊙ (dy − Σ dy ⊙ y)` row by row.
 
 use crate::math::exp;
-use crate::rows::for_each_block;
+use crate::rows::map_rows;
 
 /// Softmax of every row of `row_len` elements. A row whose every entry is `-inf` stays NaN,
 /// as in PyTorch; masks here add a large finite negative number instead.
 pub fn forward(x: &[f32], row_len: usize) -> Vec<f32> {
-    let mut y = vec![0.0; x.len()];
-    for_each_block([x], &mut y, row_len, |_, [x], y| {
+    map_rows([x], row_len, |_, [x], y| {
         for (x, y) in x.chunks_exact(row_len).zip(y.chunks_exact_mut(row_len)) {
             y.copy_from_slice(x);
             row_in_place(y);
         }
-    });
-    y
+    })
 }
 
 /// One row's softmax, in place.
@@ -38,8 +36,7 @@ pub(crate) fn row_backward_in_place(y: &[f32], dy: &mut [f32], divisor: f32) {
 
 /// The input's gradient from the forward output `y` and the output's gradient `dy`.
 pub fn backward(y: &[f32], dy: &[f32], row_len: usize) -> Vec<f32> {
-    let mut dx = vec![0.0; y.len()];
-    for_each_block([y, dy], &mut dx, row_len, |_, [y, dy], dx| {
+    map_rows([y, dy], row_len, |_, [y, dy], dx| {
         let rows = y.chunks_exact(row_len).zip(dy.chunks_exact(row_len)).zip(dx.chunks_exact_mut(row_len));
         for ((y, dy), dx) in rows {
             let dot: f32 = y.iter().zip(dy).map(|(y, dy)| y * dy).sum();
@@ -47,8 +44,7 @@ pub fn backward(y: &[f32], dy: &[f32], row_len: usize) -> Vec<f32> {
                 *dx = y * (dy - dot);
             }
         }
-    });
-    dx
+    })
 }
 
 #[cfg(test)]
