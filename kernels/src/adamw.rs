@@ -2,11 +2,16 @@
 //! of squares global-norm clipping needs: one pass over the parameter, its gradient and its two
 //! moments, in blocks that run in parallel natively.
 
+use crate::fresh::filled_in_pieces_with;
+
 /// About this many elements per block of the update.
 const BLOCK: usize = 16 * 1024;
 /// Elements summed in `f32` before the sum moves to `f64`: short runs vectorise, and `f64`
 /// keeps the total of 22 M squares exact enough.
 const RUN: usize = 1024;
+/// Running sums per run: independent additions the loop keeps in vector registers, where one
+/// running sum waits on every addition before it.
+const LANES: usize = 16;
 
 /// The coefficients of one optimizer step, the same for every element of a parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,30 +79,29 @@ pub fn update(step: &AdamWStep, param: &mut [f32], grad: &[f32], first: &mut [f3
 /// before the step), read once and written once instead of copied and then updated.
 pub fn updated(step: &AdamWStep, param: &[f32], grad: &[f32], first: &mut [f32], second: &mut [f32]) -> Vec<f32> {
     check_lengths(param.len(), grad.len(), first.len(), second.len());
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use rayon::prelude::*;
-        let mut out = Vec::new();
-        param
-            .par_iter()
-            .zip(grad.par_iter())
-            .zip(first.par_iter_mut().zip(second.par_iter_mut()))
-            .with_min_len(BLOCK)
-            .map(|((&p, &g), (m, v))| step.element(p, g, m, v))
-            .collect_into_vec(&mut out);
-        out
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        let lanes = param.iter().zip(grad).zip(first.iter_mut().zip(second.iter_mut()));
-        lanes.map(|((&p, &g), (m, v))| step.element(p, g, m, v)).collect()
-    }
+    let moments = first.chunks_mut(BLOCK).zip(second.chunks_mut(BLOCK));
+    let blocks: Vec<_> = param.chunks(BLOCK).zip(grad.chunks(BLOCK)).zip(moments).collect();
+    let [new] = filled_in_pieces_with([param.len()], [BLOCK], blocks, |_, ((p, g), (m, v)), [new]| {
+        let lanes = new.iter_mut().zip(p.iter().zip(g)).zip(m.iter_mut().zip(v.iter_mut()));
+        for ((new, (&p, &g)), (m, v)) in lanes {
+            *new = step.element(p, g, m, v);
+        }
+    });
+    new
 }
 
-/// `Σ x²` over `values`, in runs of [`RUN`] summed in `f32` and added up in `f64` in order, so
-/// that the result does not depend on the number of threads.
+/// `Σ x²` over `values`, in runs of [`RUN`] summed in `f32` across [`LANES`] running sums
+/// and added up in `f64` in order, so that the result does not depend on the number of threads.
 pub fn sum_of_squares(values: &[f32]) -> f64 {
-    let run_sum = |run: &[f32]| f64::from(run.iter().map(|x| x * x).sum::<f32>());
+    let run_sum = |run: &[f32]| {
+        let mut lanes = [0.0f32; LANES];
+        let whole = run.chunks_exact(LANES);
+        let rest: f32 = whole.remainder().iter().map(|x| x * x).sum();
+        for chunk in whole {
+            lanes.iter_mut().zip(chunk).for_each(|(sum, x)| *sum += x * x);
+        }
+        f64::from(lanes.iter().sum::<f32>() + rest)
+    };
     #[cfg(not(target_arch = "wasm32"))]
     {
         use rayon::prelude::*;

@@ -15,8 +15,22 @@ pub(crate) fn filled_in_pieces<const N: usize>(
     pieces: [usize; N],
     fill: impl Fn(usize, [&mut [f32]; N]) + Sync + Send,
 ) -> [Vec<f32>; N] {
+    let count = piece_count(lens, pieces);
+    filled_in_pieces_with(lens, pieces, vec![(); count], |index, (), cut| fill(index, cut))
+}
+
+/// As [`filled_in_pieces`], with `items[index]` handed to `fill` beside piece `index`: the
+/// matching pieces of buffers the caller already has, say. Panics unless there is one item
+/// per piece.
+pub(crate) fn filled_in_pieces_with<const N: usize, T: Send>(
+    lens: [usize; N],
+    pieces: [usize; N],
+    items: Vec<T>,
+    fill: impl Fn(usize, T, [&mut [f32]; N]) + Sync + Send,
+) -> [Vec<f32>; N] {
+    let count = piece_count(lens, pieces);
+    assert_eq!(items.len(), count, "fresh buffers: not one item per piece");
     let mut buffers = lens.map(Vec::<f32>::with_capacity);
-    let count = lens.iter().zip(pieces).map(|(&len, piece)| len.div_ceil(piece.max(1))).max().unwrap_or(0);
     {
         let mut cut: Vec<[&mut [MaybeUninit<f32>]; N]> =
             (0..count).map(|_| [(); N].map(|_| Default::default())).collect();
@@ -26,21 +40,27 @@ pub(crate) fn filled_in_pieces<const N: usize>(
                 cut[at][i] = piece;
             }
         }
-        let run = |(index, cut): (usize, [&mut [MaybeUninit<f32>]; N])| fill(index, cut.map(zeroed));
+        let run = |(index, (cut, item)): (usize, ([&mut [MaybeUninit<f32>]; N], T))| fill(index, item, cut.map(zeroed));
         #[cfg(not(target_arch = "wasm32"))]
         {
             use rayon::prelude::*;
-            cut.into_par_iter().enumerate().for_each(run);
+            cut.into_par_iter().zip(items).enumerate().for_each(run);
         }
         #[cfg(target_arch = "wasm32")]
-        cut.into_iter().enumerate().for_each(run);
+        cut.into_iter().zip(items).enumerate().for_each(run);
     }
     for (buffer, len) in buffers.iter_mut().zip(lens) {
-        // SAFETY: the pieces cover `buffer`'s first `len` values, and every piece was zeroed by
-        // `zeroed` in a task that has returned (a panicking task unwinds past this line).
+        // SAFETY: the pieces cover `buffer`'s first `len` values, one task each (one item per
+        // piece, checked above), and every task zeroed its pieces with `zeroed` and has
+        // returned (a panicking task unwinds past this line).
         unsafe { buffer.set_len(len) };
     }
     buffers
+}
+
+/// How many pieces the longest cut gives.
+fn piece_count<const N: usize>(lens: [usize; N], pieces: [usize; N]) -> usize {
+    lens.iter().zip(pieces).map(|(&len, piece)| len.div_ceil(piece.max(1))).max().unwrap_or(0)
 }
 
 /// `len` zeros, written in parallel pieces: a buffer the caller then scatters into.
