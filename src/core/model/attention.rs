@@ -45,9 +45,11 @@ impl SelfAttention {
         self.output.save(out, &format!("{prefix}.output.dense")).await
     }
 
-    /// `x`: `[batch, seq, hidden]`; `mask_bias`: `[batch, 1, 1, seq]`, 0 for tokens and a large
-    /// negative number for padding (HF adds `finfo(float32).min` the same way).
-    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> Tensor<3> {
+    /// The block's output before its dropout (`output_dropout`), which the layer applies
+    /// together with the residual add and LayerNorm. `x`: `[batch, seq, hidden]`; `mask_bias`:
+    /// `[batch, 1, 1, seq]`, 0 for tokens and a large negative number for padding (HF adds
+    /// `finfo(float32).min` the same way).
+    pub fn forward_before_dropout(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> Tensor<3> {
         let [batch, seq, hidden] = x.dims();
         let projections = [self.query.forward(x.clone()), self.key.forward(x.clone()), self.value.forward(x)];
         let context = match cpu_attention::attend((projections, mask_bias), self.num_heads, &self.probs_dropout) {
@@ -61,6 +63,6 @@ impl SelfAttention {
                 probs.matmul(v).swap_dims(1, 2).reshape([batch, seq, hidden])
             }
         };
-        self.output_dropout.forward(self.output.forward(context))
+        self.output.forward(context)
     }
 }

@@ -5,10 +5,10 @@ use burn::tensor::activation::relu;
 use super::activation::gelu_tanh;
 use super::attention::SelfAttention;
 use super::config::Activation;
-use super::cpu_fused;
 use super::dropout::Dropout;
 use super::lora::{LoraTarget, Projection};
 use super::weights::{WeightMap, WeightWriter};
+use super::{cpu_add_norm, cpu_fused};
 use super::{BertConfig, ModelError};
 
 /// One post-LayerNorm transformer block, as HF `BertLayer`.
@@ -81,8 +81,11 @@ impl EncoderLayer {
     }
 
     pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> Tensor<3> {
-        let norm = |norm: &LayerNorm, x: Tensor<3>| cpu_fused::layer_norm(norm, self.layer_norm_eps, x);
-        let attended = norm(&self.attention_norm, self.attention.forward(x.clone(), mask_bias) + x);
+        let add_norm = |norm: &LayerNorm, dropout: &Dropout, h: Tensor<3>, residual: Tensor<3>| {
+            cpu_add_norm::add_norm(norm, self.layer_norm_eps, dropout, h, residual)
+        };
+        let attention = self.attention.forward_before_dropout(x.clone(), mask_bias);
+        let attended = add_norm(&self.attention_norm, &self.attention.output_dropout, attention, x);
         let inner = self.intermediate.forward(attended.clone());
         // HF "gelu" is the exact erf form; "gelu_new" the tanh approximation.
         let inner = match self.activation {
@@ -90,7 +93,6 @@ impl EncoderLayer {
             Activation::GeluTanh => gelu_tanh(inner),
             Activation::Relu => relu(inner),
         };
-        let out = self.output_dropout.forward(self.output.forward(inner));
-        norm(&self.output_norm, out + attended)
+        add_norm(&self.output_norm, &self.output_dropout, self.output.forward(inner), attended)
     }
 }
