@@ -215,12 +215,22 @@ mod tests {
         (0..n).map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 / 1001.5) - 1.0).collect()
     }
 
-    /// Sizes that leave partial tiles in every direction, and rows beyond one block.
-    const SHAPES: [Dims; 3] = [
+    /// Sizes that leave partial tiles in every direction, rows beyond one block, and one row,
+    /// one output or a depth of 1 or 2, which gemm hands to its vector-product paths.
+    const SHAPES: [Dims; 5] = [
         Dims { rows: 37, inputs: 19, outputs: 23 },
         Dims { rows: 1000, inputs: 33, outputs: 47 },
         Dims { rows: 3, inputs: 1, outputs: 5 },
+        Dims { rows: 1, inputs: 4, outputs: 1 },
+        Dims { rows: 5, inputs: 2, outputs: 1 },
     ];
+
+    /// Frees a buffer of `len` NaNs just before `f` runs, so that a product writing into
+    /// memory it did not initialise would likely get that buffer back and read NaN.
+    fn after_nans<T>(len: usize, f: impl FnOnce() -> T) -> T {
+        drop(std::hint::black_box(vec![f32::NAN; len]));
+        f()
+    }
 
     fn close(got: &[f32], want: &[f64], what: &str) {
         assert_eq!(got.len(), want.len(), "{what}: length");
@@ -257,9 +267,9 @@ mod tests {
             }
             close(&forward(&x, &w, Some(&b), d), &y, "y");
             let unbiased: Vec<f64> = y.iter().enumerate().map(|(i, v)| v - b[i % d.outputs] as f64).collect();
-            close(&forward(&x, &w, None, d), &unbiased, "y without bias");
-            close(&input_grad(&dy, &w, d), &dx, "dx");
-            close(&weight_grad(&x, &dy, d), &dw, "dW");
+            close(&after_nans(y.len(), || forward(&x, &w, None, d)), &unbiased, "y without bias");
+            close(&after_nans(dx.len(), || input_grad(&dy, &w, d)), &dx, "dx");
+            close(&after_nans(dw.len(), || weight_grad(&x, &dy, d)), &dw, "dW");
             close(&bias_grad(&dy, d), &db, "db");
         }
     }
