@@ -5,8 +5,9 @@ use burn::nn::{LayerNorm, LayerNormConfig};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use burn::tensor::TensorData;
-use tunelab::core::model::cpu_fused;
+use tunelab::core::model::dropout::{self, Dropout};
 use tunelab::core::model::gelu_exact;
+use tunelab::core::model::{cpu_add_norm, cpu_fused};
 
 use crate::support::read_f32;
 
@@ -97,6 +98,44 @@ fn training_on_the_cpu_backend_fuses_with_the_tensor_ops_values_and_gradients() 
 #[test]
 fn inference_on_the_cpu_backend_fuses_with_the_tensor_ops_values() {
     check(&Device::flex());
+}
+
+/// `norm(dropout(h) + residual)` in one step against the tensor ops, the masks drawn from the
+/// same seed: the output, and the gradients of `h`, the residual, γ and β.
+#[test]
+fn a_blocks_dropout_residual_add_and_norm_match_the_tensor_ops_with_the_same_masks() {
+    let device = Device::flex().autodiff();
+    let [h, residual] = [8, 9].map(|seed| values([2, 3, 40], seed, &device).require_grad());
+    let weights = values([2, 3, 40], 10, &device);
+    let dropout = Dropout::new(0.25);
+    let (fused_norm, reference_norm) = (norm(40, &device), norm(40, &device));
+    dropout::seed(7);
+    let fused = cpu_add_norm::add_norm(&fused_norm, 1e-12, &dropout, h.clone(), residual.clone());
+    dropout::seed(7);
+    let reference = reference_norm.forward(dropout.forward(h.clone()) + residual.clone());
+    let flat = |t: Tensor<3>| read_f32(t.flatten::<1>(0, 2));
+    assert_close("add & norm", flat(fused.clone()), flat(reference.clone()));
+    let fused_grads = (fused * weights.clone()).sum().backward();
+    let reference_grads = (reference * weights).sum().backward();
+    let grad = |t: &Tensor<3>, grads| flat(t.grad(grads).expect("a gradient"));
+    let dh = grad(&h, &fused_grads);
+    assert!(dh.iter().any(|g| *g == 0.0), "the mask dropped some of h");
+    assert_close("dh", dh, grad(&h, &reference_grads));
+    assert_close("d residual", grad(&residual, &fused_grads), grad(&residual, &reference_grads));
+    let affine = |norm: &LayerNorm, grads| {
+        let beta = norm.beta.as_ref().expect("beta").val();
+        (read_f32(norm.gamma.val().grad(grads).expect("dγ")), read_f32(beta.grad(grads).expect("dβ")))
+    };
+    let (fused_affine, reference_affine) =
+        (affine(&fused_norm, &fused_grads), affine(&reference_norm, &reference_grads));
+    assert_close("dγ", fused_affine.0, reference_affine.0);
+    assert_close("dβ", fused_affine.1, reference_affine.1);
+
+    let device = Device::flex();
+    let [h, residual] = [8, 9].map(|seed| values([2, 3, 40], seed, &device));
+    let plain_norm = norm(40, &device);
+    let fused = cpu_add_norm::add_norm(&plain_norm, 1e-12, &dropout, h.clone(), residual.clone());
+    assert_close("add & norm without autodiff", flat(fused), flat(plain_norm.forward(h + residual)));
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod attention;
 mod bert;
 mod classifier;
 mod config;
-mod cpu_add_norm;
+pub mod cpu_add_norm;
 mod cpu_attention;
 mod cpu_embedding;
 pub mod cpu_fused;
